@@ -1,0 +1,75 @@
+"""The typed result every caller (CLI, bot, eval, tests) gets from the answering core.
+
+Citations are data with offsets; rendering markers such as [1] is a pure function over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int  # marker number as shown in the answer: [n]
+    doc_id: str
+    title: str
+    excerpt: str  # verbatim: document.text[start:end] == excerpt
+    start: int
+    end: int
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation."""
+
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answer: str  # text with [n] markers
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    standalone_question: str | None = None  # the follow-up rewritten against history
+    answerer: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of `newsdesk ask --json` (and of the eval's per-question citations)."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [
+                {k: c.to_dict()[k] for k in ("n", "doc_id", "title", "excerpt", "start", "end", "url")}
+                for c in self.citations
+            ],
+            "timings_ms": dict(self.timings_ms),
+            "standalone_question": self.standalone_question,
+            "answerer": self.answerer,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDelta:
+    """A streamed piece of answer text (LLM answerers); the final event is the Answer."""
+
+    text: str
+
+
+class AnswerService(Protocol):
+    """What the CLI, bot, eval and tests call. Implemented by the answering core; faked in tests."""
+
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer: ...
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[AnswerDelta | Answer]:
+        """Yield text deltas as they arrive, then exactly one final Answer."""
+        ...

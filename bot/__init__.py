@@ -1,0 +1,1 @@
+"""A thin Discord adapter over the answering core."""

@@ -1,0 +1,1 @@
+"""Scores the answering core on question sets."""

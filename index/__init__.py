@@ -1,0 +1,1 @@
+"""Writes the store: load, clean, chunk, embed, store."""

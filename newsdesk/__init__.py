@@ -1,0 +1,3 @@
+"""newsdesk: question answering over news articles with verbatim, cited excerpts."""
+
+__version__ = "0.1.0"

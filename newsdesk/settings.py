@@ -1,0 +1,59 @@
+"""One typed settings object, read from NEWSDESK_* variables and `.env`.
+
+Built once in an entry point and passed down; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AnswererName = Literal["extractive", "ollama", "openai"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- data and index -------------------------------------------------------------
+    data_dir: Path = Field(Path(".newsdesk"), description="Where the local index, feedback and state live.")
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of articles to index.")
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (e.g. http://127.0.0.1:8000); unset = embedded store on disk."
+    )
+    collection: str = Field("newsdesk", description="Base name of the Chroma collections.")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Embedding model: 'all-MiniLM-L6-v2' (bundled, offline) or a local model folder.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, le=1024)
+    chunk_size: int = Field(500, ge=100, le=4000, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(100, ge=0, le=2000, description="Overlap between chunks in characters.")
+
+    # --- answering ------------------------------------------------------------------
+    answerer: AnswererName = Field("extractive", description="extractive (offline default), ollama or openai.")
+    top_k: int = Field(6, ge=1, le=50, description="Chunks handed to the answerer.")
+    max_question_chars: int = Field(1000, ge=10, le=20000)
+    llm_model: str = Field("llama3.2:3b", description="Model name for the ollama/openai answerers.")
+    ollama_url: str = Field("http://127.0.0.1:11434")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="Any OpenAI-compatible endpoint.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"))
+    llm_timeout_s: float = Field(30.0, gt=0, le=600)
+
+    # --- discord ----------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(None, description="Bot token (required by `newsdesk bot`).")
+    discord_api_base: str | None = Field(
+        None, description="Discord-compatible REST base, e.g. http://127.0.0.1:PORT/api/v10."
+    )
+    discord_gateway_url: str | None = Field(
+        None, description="Discord-compatible gateway, e.g. ws://127.0.0.1:PORT/gateway."
+    )
+
+    log_level: str = Field("INFO")
