@@ -55,5 +55,18 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         None, description="Discord-compatible gateway, e.g. ws://127.0.0.1:PORT/gateway."
     )
+    discord_guild_id: int | None = Field(
+        None, description="Sync slash commands to this guild only (instant); unset = global sync."
+    )
+    discord_cooldown_rate: int = Field(3, ge=1, le=1000, description="Questions per user per window.")
+    discord_cooldown_per_s: float = Field(30.0, gt=0, le=86400, description="Cooldown window (s).")
+    discord_max_concurrency: int = Field(4, ge=1, le=64, description="Questions answered at once.")
+    discord_history_turns: int = Field(6, ge=0, le=50, description="Turns remembered per thread.")
+    discord_memory_channels: int = Field(
+        1000, ge=1, le=1_000_000, description="Threads/channels whose history is kept (LRU)."
+    )
+    discord_stream_edit_s: float = Field(
+        1.0, ge=0.2, le=30, description="Minimum seconds between edits of a streamed reply."
+    )
 
     log_level: str = Field("INFO")
