@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AnswererName = Literal["extractive", "ollama", "openai"]
@@ -49,6 +49,12 @@ class Settings(BaseSettings):
 
     # --- discord ----------------------------------------------------------------------
     discord_token: SecretStr | None = Field(None, description="Bot token (required by `newsdesk bot`).")
+    discord_token_file: Path | None = Field(
+        None,
+        description="File holding the bot token, e.g. the compose secret "
+        "/run/secrets/discord_token; read into discord_token at start-up. "
+        "Exclusive with NEWSDESK_DISCORD_TOKEN.",
+    )
     discord_api_base: str | None = Field(
         None, description="Discord-compatible REST base, e.g. http://127.0.0.1:PORT/api/v10."
     )
@@ -70,3 +76,30 @@ class Settings(BaseSettings):
     )
 
     log_level: str = Field("INFO")
+
+    @model_validator(mode="after")
+    def _read_discord_token_file(self) -> Settings:
+        """Compose secrets arrive as files: a token never sits in the image or in `environment:`."""
+        if self.discord_token is not None and not self.discord_token.get_secret_value().strip():
+            self.discord_token = None  # an empty NEWSDESK_DISCORD_TOKEN= line means "unset"
+        if self.discord_token_file is None:
+            return self
+        if self.discord_token is not None:
+            raise ValueError(
+                "set either NEWSDESK_DISCORD_TOKEN or NEWSDESK_DISCORD_TOKEN_FILE, not both "
+                "(remove one of them from the environment or .env)"
+            )
+        path = self.discord_token_file
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ValueError(
+                f"cannot read NEWSDESK_DISCORD_TOKEN_FILE {path}: {exc.strerror or exc}; "
+                "create it (one line, the bot token) and make it readable by the bot's user"
+            ) from exc
+        if not token:
+            raise ValueError(
+                f"NEWSDESK_DISCORD_TOKEN_FILE {path} is empty: write the bot token into it"
+            )
+        self.discord_token = SecretStr(token)
+        return self
