@@ -20,6 +20,8 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        # `NEWSDESK_X=` (an empty line in .env, or compose's `${X:-}`) means "use the default".
+        env_ignore_empty=True,
     )
 
     # --- data and index -------------------------------------------------------------

@@ -25,6 +25,7 @@ _COMMANDS: dict[str, str] = {
     "chat": "newsdesk.cli.ask_cmd:chat",
     "bot": "newsdesk.cli.bot_cmd:bot",
     "eval": "newsdesk.cli.eval_cmd:eval_command",
+    "health": "newsdesk.cli.health_cmd:health",
 }
 
 _SHORT_HELP: dict[str, str] = {
@@ -33,6 +34,7 @@ _SHORT_HELP: dict[str, str] = {
     "chat": "Interactive conversation with follow-up questions.",
     "bot": "Run the Discord bot.",
     "eval": "Score answers, citations and refusals on a question set.",
+    "health": "Check the store and LLM server are reachable (Docker HEALTHCHECK).",
 }
 
 

@@ -77,3 +77,14 @@ def test_token_and_token_file_together_are_refused(
     monkeypatch.setenv("NEWSDESK_DISCORD_TOKEN_FILE", str(_secret(tmp_path, "two")))
     with pytest.raises(ValidationError, match="not both"):
         Settings()
+
+
+def test_empty_values_mean_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line of .env.example may be uncommented with an empty value."""
+    for name in ("DISCORD_TOKEN_FILE", "DISCORD_GUILD_ID", "CHROMA_URL", "TOP_K", "ANSWERER"):
+        monkeypatch.setenv(f"NEWSDESK_{name}", "")
+    settings = Settings()
+    assert settings.discord_token_file is None
+    assert settings.chroma_url is None
+    assert settings.top_k == Settings.model_fields["top_k"].default
+    assert settings.answerer == "extractive"
