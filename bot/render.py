@@ -1,0 +1,194 @@
+"""Pure rendering: typed answers, documents and summaries -> Discord message parts.
+
+No I/O and no client here, so every limit (2,000 characters a message, the embed limits)
+is unit-tested directly. Handlers only send what these functions return.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import discord
+
+from answering.models import Answer, Citation
+from bot.split import MESSAGE_LIMIT, split_text, truncate
+
+# Discord's documented limits.
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+MAX_FIELDS = 25
+FOOTER_TEXT = 2048
+EMBED_TOTAL = 6000
+EMBEDS_PER_MESSAGE = 10
+
+# Leave head-room under the total so small formatting never tips an embed over.
+_EMBED_BUDGET = EMBED_TOTAL - 200
+_URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
+_TRAILING_PUNCT = ".,;:!?)]}'\""
+CURSOR = " ▌"
+
+
+class DocumentLike(Protocol):
+    """What `/sources` needs of an indexed document (index.models.Document fits)."""
+
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def published(self) -> str | None: ...
+    @property
+    def source(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedAnswer:
+    """Message contents in order; the embed goes on the last one (with the buttons)."""
+
+    contents: tuple[str, ...]
+    embed: discord.Embed | None
+
+
+def hide_link_previews(text: str) -> str:
+    """Wrap bare links in <...> so Discord shows no preview for them."""
+
+    def wrap(match: re.Match[str]) -> str:
+        url = match.group(0)
+        tail = ""
+        while url and url[-1] in _TRAILING_PUNCT:
+            tail = url[-1] + tail
+            url = url[:-1]
+        return f"<{url}>{tail}" if url else match.group(0)
+
+    return _URL.sub(wrap, text)
+
+
+def _is_http_url(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer as users read it: text with [n] markers, links not previewed."""
+    text = answer.answer.strip() or "I could not find an answer in the articles."
+    return hide_link_previews(text)
+
+
+def _citation_suffix(citation: Citation) -> str:
+    suffix = f"\n`{citation.doc_id}`"
+    if _is_http_url(citation.url):
+        suffix += f" · [article]({citation.url})"
+    return suffix
+
+
+def citations_embed(citations: Sequence[Citation]) -> discord.Embed | None:
+    """One embed listing every citation: title, excerpt (shortened to fit), doc id, link."""
+    if not citations:
+        return None
+    shown = list(citations[:MAX_FIELDS])
+    embed = discord.Embed(title="Sources", colour=discord.Colour.blurple())
+    hidden = len(citations) - len(shown)
+    if hidden:
+        embed.description = f"{hidden} more not shown: press **Sources** for all excerpts."
+    names = [truncate(_one_line(f"[{c.n}] {c.title or c.doc_id}"), FIELD_NAME) for c in shown]
+    suffixes = [truncate(_citation_suffix(c), FIELD_VALUE // 2) for c in shown]
+    fixed = len(embed.title or "") + len(embed.description or "")
+    fixed += sum(len(n) for n in names) + sum(len(s) for s in suffixes)
+    per_field = max(40, (_EMBED_BUDGET - fixed) // len(shown))
+    for citation, name, suffix in zip(shown, names, suffixes, strict=True):
+        room = min(FIELD_VALUE - len(suffix) - 2, per_field)
+        excerpt = truncate(_one_line(citation.excerpt), max(room, 1))
+        embed.add_field(name=name, value=f"> {excerpt}{suffix}"[:FIELD_VALUE], inline=False)
+    return embed
+
+
+def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> RenderedAnswer:
+    """Split the answer text over messages; citations as an embed (none for a refusal)."""
+    contents = tuple(split_text(answer_text(answer), limit)) or ("…",)
+    embed = None if answer.refused else citations_embed(answer.citations)
+    return RenderedAnswer(contents=contents, embed=embed)
+
+
+def partial_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A streamed answer so far, with a cursor, cut to fit one message."""
+    shown = hide_link_previews(text.strip())
+    return truncate(shown, limit - len(CURSOR)) + CURSOR
+
+
+def excerpt_embeds(citations: Sequence[Citation]) -> list[list[discord.Embed]]:
+    """Full excerpts (the Sources button): one embed each, grouped into messages.
+
+    Each group has at most 10 embeds and 6,000 characters in total, as Discord requires.
+    """
+    groups: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for c in citations:
+        embed = discord.Embed(
+            title=truncate(_one_line(f"[{c.n}] {c.title or c.doc_id}"), EMBED_TITLE),
+            description=truncate(c.excerpt.strip() or "(empty excerpt)", EMBED_DESCRIPTION),
+            url=c.url if _is_http_url(c.url) else None,
+            colour=discord.Colour.blurple(),
+        )
+        embed.set_footer(text=truncate(f"{c.doc_id} · characters {c.start}–{c.end}", FOOTER_TEXT))
+        length = len(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or size + length > EMBED_TOTAL):
+            groups.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += length
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _document_line(doc: DocumentLike) -> str:
+    details = [d for d in (doc.source, doc.published) if d]
+    line = f"• **{_one_line(doc.title or doc.doc_id)}**"
+    if details:
+        line += f" ({', '.join(details)})"
+    line += f" `{doc.doc_id}`"
+    if _is_http_url(doc.url):
+        line += f" <{doc.url}>"
+    return truncate(line, 400)
+
+
+def sources_pages(documents: Iterable[DocumentLike], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The indexed articles as messages of at most ``limit`` characters, one line each."""
+    docs = sorted(documents, key=lambda d: ((d.title or "").lower(), d.doc_id))
+    if not docs:
+        return ["The index holds no articles yet. An admin can run `/reindex`."]
+    noun = "article" if len(docs) == 1 else "articles"
+    text = f"**{len(docs)} indexed {noun}**\n" + "\n".join(_document_line(d) for d in docs)
+    return split_text(text, limit)
+
+
+def reindex_report(summary: Mapping[str, Any], limit: int = MESSAGE_LIMIT) -> str:
+    """A rebuild summary (BuildSummary.to_dict()) in one short message."""
+
+    def number(key: str) -> Any:
+        return summary.get(key, 0)
+
+    seconds = summary.get("seconds")
+    took = f" in {float(seconds):.1f} s" if isinstance(seconds, int | float) else ""
+    text = (
+        f"Index rebuilt{took}: {number('added')} added, {number('updated')} updated, "
+        f"{number('removed')} removed, {number('unchanged')} unchanged; "
+        f"{number('chunks_embedded')} chunks embedded."
+    )
+    warnings = [str(w) for w in summary.get("warnings") or []]
+    if warnings:
+        text += f"\n{len(warnings)} warning(s):\n" + "\n".join(
+            f"• {truncate(_one_line(w), 200)}" for w in warnings[:10]
+        )
+    return truncate(text, limit)
