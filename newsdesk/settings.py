@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="Any OpenAI-compatible endpoint.")
     openai_api_key: SecretStr = Field(SecretStr("not-needed"))
     llm_timeout_s: float = Field(30.0, gt=0, le=600)
+    llm_uncited: Literal["extractive", "refuse"] = Field(
+        "extractive",
+        description="What an LLM answer with no valid citation becomes: the extractive answer "
+        "or a refusal.",
+    )
+    prompts_dir: Path | None = Field(
+        None, description="Folder with answer.txt and condense.txt; unset = the shipped prompts/."
+    )
 
     # --- discord ----------------------------------------------------------------------
     discord_token: SecretStr | None = Field(None, description="Bot token (required by `newsdesk bot`).")
