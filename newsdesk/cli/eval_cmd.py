@@ -1,0 +1,346 @@
+"""`newsdesk eval`: score the answering core on a question set, report, compare and gate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, get_args
+
+import click
+
+from newsdesk.errors import ConfigError, NewsdeskError
+from newsdesk.settings import AnswererName, Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from answering.models import AnswerService
+    from evaluation.run import Ranker
+
+log = logging.getLogger(__name__)
+
+# option name -> metric it gates (minimums)
+_MINIMUMS: dict[str, str] = {
+    "min_accuracy": "accuracy",
+    "min_citation_validity": "citation_validity",
+    "min_refusal_recall": "refusal_recall",
+    "min_refusal_precision": "refusal_precision",
+    "min_hit_rate": "hit_at_k",
+    "min_recall": "recall_at_k",
+    "min_mrr": "mrr",
+    "min_answer_support": "answer_support",
+    "min_faithfulness": "faithfulness",
+}
+
+
+class GateFailed(NewsdeskError):
+    """The run scored below a --min-* threshold (or above --max-p95-ms)."""
+
+
+@dataclass
+class EvalTarget:
+    """What the eval scores, built from settings by ``build_target`` (faked in tests)."""
+
+    service: AnswerService
+    lookup: Callable[[str], str | None]  # doc id -> stored text, straight from the index
+    ranker: Ranker | None  # None: retrieval metrics from the citation order
+    answerer: str
+    model: str | None
+    embedding_model: str | None
+    chat_model: Callable[[], BaseChatModel] | None = None  # for --judge
+
+
+def _reader_lookup(reader: Any) -> Callable[[str], str | None]:
+    cache: dict[str, str | None] = {}
+
+    def lookup(doc_id: str) -> str | None:
+        if doc_id not in cache:
+            try:
+                cache[doc_id] = reader.document(doc_id).text
+            except (LookupError, NewsdeskError):
+                cache[doc_id] = None
+        return cache[doc_id]
+
+    return lookup
+
+
+def _retriever_ranker(service: Any, k: int) -> Ranker | None:
+    """Rank documents by what the core's retriever returns for the (rewritten) question.
+
+    Re-runs retrieval after answering (outside the timed call); the core's retrieval is
+    deterministic, so this is the ranking the answerer saw.
+    """
+    retriever = getattr(service, "retriever", None)
+    if retriever is None or not callable(getattr(retriever, "retrieve", None)):
+        return None
+
+    def ranker(question: Any, answer: Any) -> list[str]:
+        query = answer.standalone_question or question.question
+        ranked: list[str] = []
+        for item in retriever.retrieve(query, k):
+            doc_id = item.chunk.doc_id
+            if doc_id not in ranked:
+                ranked.append(doc_id)
+        return ranked
+
+    return ranker
+
+
+def build_chat_model(settings: Settings) -> BaseChatModel:
+    """The LangChain chat model of the configured LLM backend (the core's types)."""
+    if settings.answerer == "ollama":
+        from langchain_ollama import ChatOllama
+
+        return ChatOllama(
+            model=settings.llm_model,
+            base_url=settings.ollama_url,
+            temperature=0,
+            client_kwargs={"timeout": settings.llm_timeout_s},
+        )
+    if settings.answerer == "openai":
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=settings.llm_model,
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key,
+            temperature=0,
+            timeout=settings.llm_timeout_s,
+            max_retries=1,
+        )
+    raise ConfigError(
+        "--judge needs an LLM answerer: the extractive answerer has no model to judge with",
+        hint="use --answerer ollama or --answerer openai (or NEWSDESK_ANSWERER)",
+    )
+
+
+def build_target(settings: Settings, k: int) -> EvalTarget:
+    """Build the real answering core from settings, as the CLI and the bot do."""
+    from newsdesk.app import build_service
+
+    service = build_service(settings)
+    reader = getattr(service, "reader", None)
+    if reader is None:
+        from index.embeddings import load_embeddings
+        from index.reader import open_reader
+
+        reader = open_reader(settings, load_embeddings(settings))
+    llm = settings.answerer != "extractive"
+    return EvalTarget(
+        service=service,
+        lookup=_reader_lookup(reader),
+        ranker=_retriever_ranker(service, k),
+        answerer=str(getattr(service, "answerer_name", settings.answerer)),
+        model=settings.llm_model if llm else None,
+        embedding_model=settings.embedding_model,
+        chat_model=(lambda: build_chat_model(settings)) if llm else None,
+    )
+
+
+def _ratio(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise click.BadParameter("must be a share between 0 and 1, e.g. 0.8")
+    return value
+
+
+def _gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(list(_MINIMUMS)):
+        flag = "--" + option.replace("_", "-")
+        func = click.option(
+            flag,
+            option,
+            type=float,
+            default=None,
+            callback=_ratio,
+            metavar="X",
+            help=f"Exit non-zero if {_MINIMUMS[option]} < X (0-1).",
+        )(func)
+    return func
+
+
+@click.command(
+    "eval",
+    epilog="""\b
+Examples:
+  newsdesk eval                                   # shipped set, configured answerer
+  newsdesk eval --json results.json --report eval-report/
+  newsdesk eval --compare results.json            # deltas and right->wrong questions
+  newsdesk eval --min-accuracy 0.7 --min-citation-validity 1  # CI gate
+  newsdesk eval --questions my-set.jsonl --answerer ollama --judge
+
+\b
+Question files are JSONL, one object a line:
+  {"id": "q1", "question": "Who denied involvement?", "expected": ["Kata'ib Hezbollah"],
+   "sources": ["001_c873e584d55569f3"], "answerable": true,
+   "history": [{"question": "...", "answer": "..."}]}
+An answer is correct when it contains an expected phrase (case, punctuation and
+apostrophes ignored); unanswerable questions (answerable: false) should be refused.""",
+)
+@click.option(
+    "--questions",
+    "questions_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Question set (JSONL). Default: the shipped evaluation/questions.jsonl.",
+)
+@click.option(
+    "--answerer",
+    type=click.Choice(get_args(AnswererName)),
+    default=None,
+    help="Answerer to score (default: NEWSDESK_ANSWERER, i.e. extractive).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write per-question results and the summary as JSON.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write report.md, metrics.png and latency.png into this folder.",
+)
+@click.option(
+    "--compare",
+    "compare_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A previous --json file: show metric deltas and right->wrong questions.",
+)
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="Retrieved chunks (or cited documents) scored by hit@k/recall@k/MRR "
+    "(default: NEWSDESK_TOP_K).",
+)
+@click.option(
+    "--judge",
+    is_flag=True,
+    help="Also score faithfulness with the configured LLM (labelled with its model).",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N questions.")
+@click.option("--show-all", is_flag=True, help="List every question, not only the failures.")
+@_gate_options
+@click.option(
+    "--max-p95-ms",
+    type=float,
+    default=None,
+    metavar="MS",
+    help="Exit non-zero if the p95 latency exceeds MS.",
+)
+@click.pass_obj
+def eval_command(
+    settings: Settings,
+    questions_path: Path | None,
+    answerer: str | None,
+    json_out: Path | None,
+    report_dir: Path | None,
+    compare_path: Path | None,
+    k: int | None,
+    judge: bool,
+    limit: int | None,
+    show_all: bool,
+    max_p95_ms: float | None,
+    **minimums: float | None,
+) -> None:
+    """Score answers, retrieval, citations and refusals on a question set."""
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from evaluation.gate import check_gate, compare_runs
+    from evaluation.questions import load_questions
+    from evaluation.report import render_comparison, render_terminal, write_report
+    from evaluation.run import RunInfo, load_run, run_eval
+
+    # validate every input before the slow part
+    questions = load_questions(questions_path)
+    if limit is not None:
+        questions = replace(questions, questions=questions.questions[:limit])
+    old = load_run(compare_path) if compare_path is not None else None
+    if answerer is not None:
+        settings = settings.model_copy(update={"answerer": answerer})
+    k = k or settings.top_k
+    console = Console()
+    err_console = Console(stderr=True)
+    with err_console.status("Loading the index and the answerer..."):
+        target = build_target(settings, k)
+    the_judge = None
+    if judge:
+        if target.chat_model is None:
+            raise ConfigError(
+                "--judge needs an LLM answerer: the extractive answerer has no model to judge with",
+                hint="use --answerer ollama or --answerer openai (or NEWSDESK_ANSWERER)",
+            )
+        from evaluation.judge import FaithfulnessJudge
+
+        the_judge = FaithfulnessJudge(target.chat_model(), model=target.model or "unknown")
+    info = RunInfo(
+        set_name=questions.name,
+        set_sha256=questions.sha256,
+        set_path=str(questions.path),
+        answerer=target.answerer,
+        model=target.model,
+        embedding_model=target.embedding_model,
+        k=k,
+        ranking="retriever" if target.ranker is not None else "citations",
+    )
+    run = _run_with_progress(run_eval, target, questions, info, the_judge, err_console)
+    render_terminal(run, console, show_all=show_all)
+    comparison = compare_runs(old, run) if old is not None else None
+    if comparison is not None:
+        render_comparison(comparison, console)
+    if json_out is not None:
+        run.save(json_out)
+        console.print(f"Results: {json_out}")
+    if report_dir is not None:
+        console.print(f"Report: {write_report(run, report_dir, comparison)}")
+    gates = {_MINIMUMS[name]: v for name, v in minimums.items() if v is not None}
+    maximums = {"latency_p95_ms": max_p95_ms} if max_p95_ms is not None else {}
+    failures = check_gate(run.metrics, gates, maximums)
+    if failures:
+        raise GateFailed(
+            "Eval gate failed: " + "; ".join(f.message() for f in failures),
+            hint="see the questions that failed above; lower a threshold only on purpose",
+        )
+    if gates or maximums:
+        console.print(f"[green]Gate passed ({len(gates) + len(maximums)} thresholds).[/green]")
+
+
+def _run_with_progress(
+    run_eval: Callable[..., Any],
+    target: EvalTarget,
+    questions: Any,
+    info: Any,
+    judge: Any,
+    console: Any,
+) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]eval[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(questions.name, total=len(questions))
+
+        def advance(result: Any) -> None:
+            mark = "ok" if result.correct else "x"
+            progress.update(task, advance=1, description=f"{questions.name} ({result.id}: {mark})")
+
+        return run_eval(
+            target.service,
+            questions,
+            target.lookup,
+            info,
+            ranker=target.ranker,
+            judge=judge,
+            on_result=advance,
+        )
