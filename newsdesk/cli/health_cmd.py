@@ -1,7 +1,8 @@
 """`newsdesk health`: can this process serve answers right now?
 
 The container HEALTHCHECK runs it every 30 s, so it stays cheap: the standard library's
-HTTP client against the services' own health endpoints, no torch, no chromadb import.
+HTTP client for the servers' health endpoints, the index's own status read (chromadb client,
+no model load), no torch.
 Exit 0 when every check passes, 1 otherwise; each failure says what to do next.
 """
 
@@ -16,13 +17,13 @@ from typing import Any
 
 import click
 
+from newsdesk.errors import IndexMissing, NewsdeskError
 from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
 # Chroma 1.x serves only the v2 API (/api/v1/* answers 410 Gone).
 CHROMA_HEARTBEAT = "/api/v2/heartbeat"
-CHROMA_COLLECTIONS = "/api/v2/tenants/default_tenant/databases/default_database/collections"
 OLLAMA_TAGS = "/api/tags"  # what `ollama list` calls
 
 
@@ -55,40 +56,44 @@ def _get_json(url: str, timeout: float, headers: dict[str, str] | None = None) -
 
 
 def check_store(settings: Settings, timeout: float) -> Check:
-    if not settings.chroma_url:
-        path = settings.data_dir
-        if path.is_dir():
-            return Check("store", True, f"embedded Chroma store under {path}")
-        return Check(
-            "store",
-            False,
-            f"no local data directory at {path}",
-            "run `newsdesk index build` (or set NEWSDESK_CHROMA_URL to use a Chroma server)",
-        )
-    base = settings.chroma_url.rstrip("/")
+    """Server up (fast HTTP heartbeat), then the index's own status: built and not stale."""
+    if settings.chroma_url:
+        base = settings.chroma_url.rstrip("/")
+        try:
+            _get_json(base + CHROMA_HEARTBEAT, timeout)
+        except _HttpFailure as exc:
+            return Check(
+                "store",
+                False,
+                f"Chroma server unavailable: {exc}",
+                "start it (`docker compose up -d chroma`, or `chroma run --path DIR`) "
+                "and check NEWSDESK_CHROMA_URL",
+            )
+    from index.status import index_status  # chromadb client only; no model load
+
     try:
-        _get_json(base + CHROMA_HEARTBEAT, timeout)
-        listed = _get_json(base + CHROMA_COLLECTIONS, timeout)
-    except _HttpFailure as exc:
+        status = index_status(settings)
+    except NewsdeskError as exc:
+        hint = exc.hint
+        if settings.chroma_url and isinstance(exc, IndexMissing):
+            hint = (
+                "build it: `docker compose --profile indexer run --rm indexer`, "
+                "or `newsdesk index build` with this NEWSDESK_CHROMA_URL"
+            )
+        return Check("store", False, exc.message, hint)
+    if status.stale:
         return Check(
             "store",
             False,
-            f"Chroma server unavailable: {exc}",
-            "start it (`docker compose up -d chroma`, or `chroma run --path DIR`) "
-            "and check NEWSDESK_CHROMA_URL",
+            f"index at {status.location} was built with other settings: {'; '.join(status.stale)}",
+            "rebuild it: `newsdesk index build --force` (or the indexer service)",
         )
-    prefix = settings.collection
-    names = [c.get("name", "") for c in listed if isinstance(c, dict)]
-    ours = sorted(n for n in names if n == prefix or n.startswith(prefix))
-    if not ours:
-        return Check(
-            "store",
-            False,
-            f"Chroma server {base} is up but holds no '{prefix}' collection",
-            "build the index: `docker compose --profile indexer run --rm indexer` "
-            "(or `newsdesk index build` with NEWSDESK_CHROMA_URL set)",
-        )
-    return Check("store", True, f"Chroma server {base} is up; collections: {', '.join(ours)}")
+    return Check(
+        "store",
+        True,
+        f"index {status.generation} at {status.location}: "
+        f"{status.documents} documents, {status.chunks} chunks",
+    )
 
 
 def _model_present(wanted: str, available: list[str]) -> bool:
