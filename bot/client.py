@@ -113,7 +113,8 @@ class NewsdeskBot(discord.Client):
         )
         self.cooldown = UserCooldown(self.config.cooldown_rate, self.config.cooldown_per_s)
         self.memory = ConversationMemory(self.config.history_turns, self.config.memory_channels)
-        self.answer_view = AnswerView()
+        # Views need the running loop (made in setup_hook); one instance serves every answer.
+        self._answer_view: AnswerView | None = None
         self.tree = NewsdeskTree(self)
         self.reindex_lock = asyncio.Lock()
 
@@ -140,8 +141,15 @@ class NewsdeskBot(discord.Client):
         from bot.commands import register_commands
 
         register_commands(self.tree)
-        self.add_view(self.answer_view)  # persistent: survives restarts
+        self._answer_view = AnswerView()
+        self.add_view(self._answer_view)  # persistent: survives restarts
         await self.sync_commands()
+
+    @property
+    def answer_view(self) -> AnswerView:
+        if self._answer_view is None:
+            raise RuntimeError("the bot is not set up yet (setup_hook has not run)")
+        return self._answer_view
 
     async def sync_commands(self) -> None:
         try:

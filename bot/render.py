@@ -92,7 +92,10 @@ def _citation_suffix(citation: Citation) -> str:
 
 
 def citations_embed(citations: Sequence[Citation]) -> discord.Embed | None:
-    """One embed listing every citation: title, excerpt (shortened to fit), doc id, link."""
+    """One embed listing every citation: title, excerpt (shortened to fit), doc id, link.
+
+    The 6,000-character total is shared out evenly, so 25 long citations still fit.
+    """
     if not citations:
         return None
     shown = list(citations[:MAX_FIELDS])
@@ -100,15 +103,22 @@ def citations_embed(citations: Sequence[Citation]) -> discord.Embed | None:
     hidden = len(citations) - len(shown)
     if hidden:
         embed.description = f"{hidden} more not shown: press **Sources** for all excerpts."
-    names = [truncate(_one_line(f"[{c.n}] {c.title or c.doc_id}"), FIELD_NAME) for c in shown]
-    suffixes = [truncate(_citation_suffix(c), FIELD_VALUE // 2) for c in shown]
-    fixed = len(embed.title or "") + len(embed.description or "")
-    fixed += sum(len(n) for n in names) + sum(len(s) for s in suffixes)
-    per_field = max(40, (_EMBED_BUDGET - fixed) // len(shown))
-    for citation, name, suffix in zip(shown, names, suffixes, strict=True):
-        room = min(FIELD_VALUE - len(suffix) - 2, per_field)
-        excerpt = truncate(_one_line(citation.excerpt), max(room, 1))
+    per_field = (_EMBED_BUDGET - len(embed.title or "") - len(embed.description or "")) // len(
+        shown
+    )
+    per_field = min(per_field, FIELD_NAME + FIELD_VALUE)
+    for c in shown:
+        name = truncate(
+            _one_line(f"[{c.n}] {c.title or c.doc_id}"), min(FIELD_NAME, per_field // 3)
+        )
+        suffix = _citation_suffix(c)
+        if len(suffix) > per_field // 3:
+            suffix = truncate(f"\n`{c.doc_id}`", per_field // 3)
+        room = min(FIELD_VALUE, per_field - len(name)) - len(suffix) - 2
+        excerpt = truncate(_one_line(c.excerpt), max(room, 20))
         embed.add_field(name=name, value=f"> {excerpt}{suffix}"[:FIELD_VALUE], inline=False)
+    while len(embed) > EMBED_TOTAL and len(embed.fields) > 1:  # safety net, not expected
+        embed.remove_field(-1)
     return embed
 
 

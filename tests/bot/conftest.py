@@ -29,7 +29,9 @@ def fake_reindex() -> FakeReindex:
 @pytest.fixture
 def documents() -> list[FakeDocument]:
     return [
-        FakeDocument("doc-a", "Drone attack on PM", "https://news.example/drone", "2021-11-07", "Wire"),
+        FakeDocument(
+            "doc-a", "Drone attack on PM", "https://news.example/drone", "2021-11-07", "Wire"
+        ),
         FakeDocument("doc-b", "Kadhimi unharmed", None, None, "Daily"),
     ]
 

@@ -22,12 +22,23 @@ DOC_TEXT = (
 )
 
 
-def cite(n: int, phrase: str, *, doc_id: str = "doc-a", title: str = "Drone attack on PM",
-         url: str | None = "https://news.example/drone") -> Citation:
+def cite(
+    n: int,
+    phrase: str,
+    *,
+    doc_id: str = "doc-a",
+    title: str = "Drone attack on PM",
+    url: str | None = "https://news.example/drone",
+) -> Citation:
     start = DOC_TEXT.index(phrase)
     return Citation(
-        n=n, doc_id=doc_id, title=title, excerpt=DOC_TEXT[start : start + len(phrase)],
-        start=start, end=start + len(phrase), url=url,
+        n=n,
+        doc_id=doc_id,
+        title=title,
+        excerpt=DOC_TEXT[start : start + len(phrase)],
+        start=start,
+        end=start + len(phrase),
+        url=url,
     )
 
 
@@ -65,12 +76,19 @@ class FakeService:
             return Answer(question=question, answer="The articles do not say.", refused=True)
         if "long" in q:
             text = "\n\n".join(LONG_SENTENCE * 9 for _ in range(6))  # ~4,300 characters
-            return Answer(question=question, answer=text, refused=False,
-                          citations=(cite(1, "survived an attempted assassination by a drone"),))
+            return Answer(
+                question=question,
+                answer=text,
+                refused=False,
+                citations=(cite(1, "survived an attempted assassination by a drone"),),
+            )
         if "everyone" in q:
             return Answer(
                 question=question,
-                answer="A commenter wrote @everyone and <@&123> [1]. Details: https://example.org/more [2]",
+                answer=(
+                    "A commenter wrote @everyone and <@&123> [1]. "
+                    "Details: https://example.org/more [2]"
+                ),
                 refused=False,
                 citations=(
                     cite(1, "A reader wrote @everyone and <@&123> in the comments"),
@@ -84,10 +102,17 @@ class FakeService:
             refused=False,
             citations=(
                 cite(1, "Kataib Hezbollah denied involvement in the attack on the residence."),
-                cite(2, "survived an attempted assassination by a drone", doc_id="doc-b",
-                     title="Kadhimi unharmed", url=None),
+                cite(
+                    2,
+                    "survived an attempted assassination by a drone",
+                    doc_id="doc-b",
+                    title="Kadhimi unharmed",
+                    url=None,
+                ),
             ),
-            standalone_question=question if not history else f"{question} (about {history[-1].question})",
+            standalone_question=question
+            if not history
+            else f"{question} (about {history[-1].question})",
         )
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:

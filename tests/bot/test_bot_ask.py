@@ -8,7 +8,9 @@ from newsdesk.errors import QuestionInvalid
 from tests.bot.helpers import assert_no_mentions_anywhere, button_ids, world
 
 
-async def test_ask_defers_then_answers_with_citations_embed_and_buttons(simcord_env, fake_service) -> None:  # noqa: ANN001
+async def test_ask_defers_then_answers_with_citations_embed_and_buttons(
+    simcord_env, fake_service
+) -> None:  # noqa: ANN001
     _, channel, alice = world(simcord_env)
     result = await alice.slash(channel, "ask", question="Who denied involvement?")
     callbacks = [e.json for e in simcord_env.http_requests if e.path.endswith("/callback")]
@@ -20,7 +22,9 @@ async def test_ask_defers_then_answers_with_citations_embed_and_buttons(simcord_
     assert embed.title == "Sources"
     assert embed.fields[0].name == "[1] Drone attack on PM"
     assert "Kataib Hezbollah denied involvement in the attack" in embed.fields[0].value
-    assert "`doc-a`" in embed.fields[0].value and "https://news.example/drone" in embed.fields[0].value
+    assert (
+        "`doc-a`" in embed.fields[0].value and "https://news.example/drone" in embed.fields[0].value
+    )
     assert "`doc-b`" in embed.fields[1].value and "http" not in embed.fields[1].value
     assert button_ids(response) == ["newsdesk:sources", "newsdesk:vote:up", "newsdesk:vote:down"]
     assert [c.question for c in fake_service.calls] == ["Who denied involvement?"]
@@ -47,7 +51,11 @@ async def test_long_answer_is_split_on_boundaries(simcord_env) -> None:  # noqa:
     assert all(m.content.endswith("[1].") for m in messages)  # whole sentences only
     # the citations and buttons come once, on the last message
     assert [bool(m.embeds) for m in messages] == [False] * (len(messages) - 1) + [True]
-    assert button_ids(messages[-1]) == ["newsdesk:sources", "newsdesk:vote:up", "newsdesk:vote:down"]
+    assert button_ids(messages[-1]) == [
+        "newsdesk:sources",
+        "newsdesk:vote:up",
+        "newsdesk:vote:down",
+    ]
     assert all(button_ids(m) == [] for m in messages[:-1])
     assert assert_no_mentions_anywhere(simcord_env) >= 3
 
@@ -60,7 +68,9 @@ async def test_refusal_has_no_sources_embed(simcord_env) -> None:  # noqa: ANN00
 
 
 async def test_too_long_question_gets_ephemeral_error_and_core_is_not_called(
-    simcord_env, fake_service, bot_config  # noqa: ANN001
+    simcord_env,
+    fake_service,
+    bot_config,  # noqa: ANN001
 ) -> None:
     _, channel, alice = world(simcord_env)
     question = "why " * (bot_config.max_question_chars // 4 + 10)
