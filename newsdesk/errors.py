@@ -58,3 +58,7 @@ class ModelUnavailable(NewsdeskError):
 
 class NoAnswer(NewsdeskError):
     """Nothing could be answered (used where a refusal cannot be expressed as an Answer)."""
+
+
+class IndexBusy(NewsdeskError):
+    """Another build of the same index is running."""

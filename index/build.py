@@ -1,0 +1,357 @@
+"""Incremental, zero-downtime builds.
+
+A build loads and cleans the corpus, compares content hashes with the active generation and
+then either does nothing (no change: no new collection, no embedding) or writes a complete new
+generation: the documents, the unchanged documents' chunks copied with their embeddings, and
+only new or changed chunks embedded. The active pointer is switched (one upsert) only after
+the new generation's counts were checked; then generations older than the previous one are
+deleted. A build killed at any point leaves the pointer on the old, complete generation; the
+next build deletes the leftovers and starts over.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.chunking import chunk_document
+from index.embeddings import embedding_stamp, stamp_differences
+from index.loaders import load_corpus
+from index.locking import Lease, build_lock
+from index.models import Chunk, Document
+from index.status import IndexStatus, index_status
+from index.store import PLACEHOLDER_EMBEDDING, Pointer, Store, as_vectors, chroma_path
+from newsdesk.errors import CorpusError, IndexCorrupt
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from langchain_core.embeddings import Embeddings
+
+    from newsdesk.settings import Settings
+
+__all__ = ["BuildSummary", "IndexStatus", "Progress", "build_index", "index_status"]
+
+log = logging.getLogger(__name__)
+
+# progress(stage, done, total): stage is "embed" (chunks embedded) or "copy" (chunks copied).
+Progress = Callable[[str, int, int], None]
+COPY_PAGE = 1000
+
+
+@dataclass(slots=True)
+class BuildSummary:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    chunks_copied: int = 0
+    documents: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+    changed: bool = False  # False: nothing to do, the active generation was kept
+    forced: bool = False
+    location: str = ""
+    warnings: list[str] = field(default_factory=list)
+    added_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+    removed_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _doc_metadata(doc: Document) -> dict[str, str | int | float | bool]:
+    meta: dict[str, str | int | float | bool] = {
+        "title": doc.title,
+        "content_hash": doc.content_hash,
+    }
+    for key in ("url", "published", "source", "path"):
+        value = getattr(doc, key)
+        if value:
+            meta[key] = value
+    return meta
+
+
+def _open_store(settings: Settings, force: bool, warnings: list[str]) -> Store:
+    """Open (creating) the store; with --force a corrupt local data dir is moved aside."""
+    try:
+        return Store.open(settings, create=True)
+    except IndexCorrupt:
+        if not force or settings.chroma_url:
+            raise
+        path = chroma_path(settings)
+        aside = path.with_name(f"chroma.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+        shutil.move(str(path), str(aside))
+        message = f"The index at {path} could not be opened; moved it to {aside} and rebuilt"
+        log.warning("%s", message)
+        warnings.append(message)
+        return Store.open(settings, create=True)
+
+
+def build_index(
+    settings: Settings,
+    embeddings: Embeddings,
+    *,
+    corpus_dir: Path | str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Bring the index up to date with the corpus (see the module docstring)."""
+    started = time.perf_counter()
+    corpus = Path(corpus_dir) if corpus_dir is not None else Path(settings.corpus_dir)
+    loaded = load_corpus(corpus)
+    if not loaded.documents:
+        raise CorpusError(
+            f"No indexable articles in {corpus}"
+            + (f" ({len(loaded.skipped)} file(s) skipped)" if loaded.skipped else ""),
+            hint="add .txt, .md, .html or .jsonl articles; the existing index was left as it is",
+        )
+    stamp = embedding_stamp(settings, embeddings)
+    summary = BuildSummary(forced=force, warnings=list(loaded.warnings))
+    store = _open_store(settings, force, summary.warnings)
+    summary.location = store.location
+    with build_lock(store) as lease, store.errors("building", corrupt=False):
+        _build(
+            store, loaded.documents, stamp, embeddings, settings, force, progress, lease, summary
+        )
+    summary.seconds = round(time.perf_counter() - started, 3)
+    log.info(
+        "index build: %d added, %d updated, %d removed, %d unchanged; %d chunks embedded in %.2fs",
+        summary.added,
+        summary.updated,
+        summary.removed,
+        summary.unchanged,
+        summary.chunks_embedded,
+        summary.seconds,
+    )
+    return summary
+
+
+def _read_pointer(store: Store, force: bool) -> Pointer | None:
+    try:
+        return store.read_pointer()
+    except IndexCorrupt:
+        if not force:
+            raise
+        log.warning("unreadable active pointer ignored (--force)")
+        return None
+
+
+def _old_hashes(store: Store, pointer: Pointer) -> dict[str, str] | None:
+    """doc_id -> content hash of the active generation, or None if it cannot be read."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        got = store.docs(pointer.generation).get(include=["metadatas"])
+    except NotFoundError:
+        log.warning(
+            "active generation %s has no documents collection: rebuilding fully", pointer.generation
+        )
+        return None
+    metas = got.get("metadatas") or []
+    return {
+        i: str((m or {}).get("content_hash", "")) for i, m in zip(got["ids"], metas, strict=True)
+    }
+
+
+def _build(
+    store: Store,
+    docs: list[Document],
+    stamp: dict[str, Any],
+    embeddings: Embeddings,
+    settings: Settings,
+    force: bool,
+    progress: Progress | None,
+    lease: Lease,
+    summary: BuildSummary,
+) -> None:
+    active = _read_pointer(store, force)
+    keep = {g for g in (active.generation, active.previous) if g} if active else set()
+    leftovers = store.drop_all_generations_except(keep)
+    if leftovers:
+        log.info("removed leftovers of earlier builds: %s", ", ".join(leftovers))
+
+    old: dict[str, str] | None = None
+    reuse = False  # may embeddings of the active generation be copied?
+    if active is not None:
+        old = _old_hashes(store, active)
+        diffs = stamp_differences(active.stamp, stamp)
+        if diffs:
+            log.info("embedding stamp changed (%s): re-embedding everything", "; ".join(diffs))
+        reuse = old is not None and not diffs and not force
+    new = {d.doc_id: d for d in docs}
+    old_ids = set(old or {})
+    summary.added_ids = sorted(set(new) - old_ids)
+    summary.removed_ids = sorted(old_ids - set(new))
+    summary.updated_ids = sorted(
+        i for i in set(new) & old_ids if (old or {})[i] != new[i].content_hash
+    )
+    unchanged = {i for i in set(new) & old_ids if (old or {})[i] == new[i].content_hash}
+    summary.added, summary.updated = len(summary.added_ids), len(summary.updated_ids)
+    summary.removed, summary.unchanged = len(summary.removed_ids), len(unchanged)
+    summary.documents = len(new)
+    nothing_changed = not (summary.added_ids or summary.removed_ids or summary.updated_ids)
+    if active is not None and reuse and nothing_changed:
+        summary.generation, summary.chunks = active.generation, active.chunks
+        return  # nothing to do: the active generation stays
+
+    generation = store.next_generation()
+    log.info("building generation %s", generation)
+    chunks_col, docs_col = store.create_generation(generation, stamp)
+    _write_docs(docs_col, docs, store)
+    reusable: dict[str, Sequence[float]] = {}
+    if not reuse:
+        unchanged = set()  # --force or a new embedder: everything is chunked and embedded again
+    elif active is not None:
+        refresh = set(summary.updated_ids)
+        summary.chunks_copied = _copy_chunks(
+            store.chunks(active.generation),
+            chunks_col,
+            unchanged,
+            refresh,
+            reusable,
+            progress,
+            lease,
+        )
+    to_chunk = [d for d in docs if d.doc_id not in unchanged]
+    fresh = [
+        c for d in to_chunk for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)
+    ]
+    summary.chunks_embedded, reused = _embed_chunks(
+        chunks_col,
+        fresh,
+        embeddings,
+        reusable,
+        settings.embedding_batch_size,
+        progress,
+        lease,
+        int(stamp["dimension"]),
+    )
+    summary.chunks_copied += reused
+    expected = summary.chunks_copied + summary.chunks_embedded
+    counted_chunks, counted_docs = chunks_col.count(), docs_col.count()
+    if counted_chunks != expected or counted_docs != len(docs):
+        raise IndexCorrupt(
+            f"Generation {generation} is incomplete ({counted_chunks}/{expected} chunks, "
+            f"{counted_docs}/{len(docs)} documents); the previous index stays active",
+            hint="run `newsdesk index build` again",
+        )
+    store.write_pointer(
+        Pointer(
+            generation=generation,
+            stamp=stamp,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            documents=len(docs),
+            chunks=expected,
+            previous=active.generation if active else None,
+        )
+    )
+    summary.generation, summary.chunks, summary.changed = generation, expected, True
+    # Keep the previous generation for readers that have not refreshed yet.
+    store.drop_all_generations_except({generation} | ({active.generation} if active else set()))
+
+
+def _batches(size: int, total: int) -> range:
+    return range(0, total, size)
+
+
+def _write_docs(docs_col: Collection, docs: Sequence[Document], store: Store) -> None:
+    batch = min(1000, store.client.get_max_batch_size())
+    for i in _batches(batch, len(docs)):
+        part = docs[i : i + batch]
+        docs_col.upsert(
+            ids=[d.doc_id for d in part],
+            documents=[d.text for d in part],
+            metadatas=[_doc_metadata(d) for d in part],
+            embeddings=as_vectors(PLACEHOLDER_EMBEDDING for _ in part),
+        )
+
+
+def _copy_chunks(
+    old_col: Collection,
+    new_col: Collection,
+    unchanged: set[str],
+    refresh: set[str],
+    reusable: dict[str, Sequence[float]],
+    progress: Progress | None,
+    lease: Lease,
+) -> int:
+    """Copy unchanged documents' chunks (with embeddings); remember embeddings of changed ones."""
+    total = old_col.count()
+    copied = done = 0
+    for offset in _batches(COPY_PAGE, total):
+        page = old_col.get(
+            limit=COPY_PAGE, offset=offset, include=["embeddings", "documents", "metadatas"]
+        )
+        ids, embs = page["ids"], page["embeddings"]
+        metas, texts = page["metadatas"] or [], page["documents"] or []
+        keep = [k for k, m in enumerate(metas) if m and m.get("doc_id") in unchanged]
+        for k, m in enumerate(metas):
+            if m and m.get("doc_id") in refresh and embs is not None:
+                reusable[str(m.get("text_hash"))] = [float(x) for x in embs[k]]
+        if keep and embs is not None:
+            new_col.upsert(
+                ids=[ids[k] for k in keep],
+                embeddings=as_vectors(embs[k] for k in keep),
+                documents=[texts[k] for k in keep],
+                metadatas=[metas[k] for k in keep],
+            )
+            copied += len(keep)
+        done += len(ids)
+        lease.renew()
+        if progress:
+            progress("copy", done, total)
+    return copied
+
+
+def _embed_chunks(
+    col: Collection,
+    chunks: list[Chunk],
+    embeddings: Embeddings,
+    reusable: dict[str, Sequence[float]],
+    batch_size: int,
+    progress: Progress | None,
+    lease: Lease,
+    dimension: int,
+) -> tuple[int, int]:
+    """Store ``chunks``; embed only those whose text has no reusable embedding.
+
+    Returns (embedded, reused).
+    """
+    reuse = [c for c in chunks if str(c.metadata.get("text_hash")) in reusable]
+    todo = [c for c in chunks if str(c.metadata.get("text_hash")) not in reusable]
+    if reuse:
+        col.upsert(
+            ids=[c.chunk_id for c in reuse],
+            embeddings=as_vectors(reusable[str(c.metadata["text_hash"])] for c in reuse),
+            documents=[c.text for c in reuse],
+            metadatas=[dict(c.metadata) for c in reuse],
+        )
+    if progress:
+        progress("embed", 0, len(todo))
+    for i in _batches(batch_size, len(todo)):
+        part = todo[i : i + batch_size]
+        vectors = embeddings.embed_documents([c.text for c in part])
+        if any(len(v) != dimension for v in vectors):
+            raise IndexCorrupt(
+                f"The embedder returned vectors of varying size (expected {dimension})",
+                hint="check NEWSDESK_EMBEDDING_MODEL",
+            )
+        col.upsert(
+            ids=[c.chunk_id for c in part],
+            embeddings=as_vectors(vectors),
+            documents=[c.text for c in part],
+            metadatas=[dict(c.metadata) for c in part],
+        )
+        lease.renew()
+        if progress:
+            progress("embed", i + len(part), len(todo))
+    return len(todo), len(reuse)

@@ -1,0 +1,320 @@
+"""Load a corpus folder into cleaned ``Document`` objects.
+
+Formats: ``.txt``, ``.md``, ``.html``/``.htm`` (text extracted, scripts, styles and hidden
+elements dropped) and ``.jsonl`` (one article per line: ``id``, ``title``, ``text``, optional
+``url``, ``published``, ``source``). A bad file or line is skipped with a warning naming it; the
+rest is loaded. Document id = file stem (``.jsonl``: the ``id`` field); on duplicate ids the
+first (in sorted path order) wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.chunking import sentence_spans
+from index.cleaning import clean_line, clean_text
+from index.html_text import html_to_article
+from index.models import Document
+from newsdesk.errors import CorpusError
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+TITLE_MAX_CHARS = 100  # derived titles are shortened to this
+HEADLINE_MAX_CHARS = 160  # a first line this short (no final period) is taken as the headline
+
+_DATE_PREFIX_RE = re.compile(
+    r"^\s*(?:date|published|dated)\s*[:\-]?\s*(\d{4}-\d{2}-\d{2})\b\s*", re.I
+)
+_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+_MD_HEADING_RE = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+
+
+@dataclass(slots=True)
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # paths of files skipped entirely
+
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+def content_hash(doc: Document) -> str:
+    """Hash of everything stored for a document: decides whether it is rebuilt."""
+    payload = json.dumps(
+        [doc.doc_id, doc.title, doc.text, doc.url, doc.published, doc.source],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def make_document(
+    doc_id: str,
+    title: str,
+    text: str,
+    *,
+    url: str | None = None,
+    published: str | None = None,
+    source: str | None = None,
+    path: str | None = None,
+) -> Document:
+    """Build a Document whose ``content_hash`` is filled in (inputs must be clean already)."""
+    doc = Document(doc_id, title, text, url or None, published or None, source or None, path)
+    return Document(
+        doc.doc_id,
+        doc.title,
+        doc.text,
+        doc.url,
+        doc.published,
+        doc.source,
+        doc.path,
+        content_hash(doc),
+    )
+
+
+def derive_title(text: str, fallback: str) -> str:
+    """A title for plain text: a headline-like first line, a "Topic: ..." prefix, or the
+    first sentence shortened at a word boundary."""
+    first_line = text.split("\n", 1)[0].strip()
+    has_more = "\n" in text.strip()
+    if not first_line:
+        return fallback
+    # A headline: short, no sentence-final period, followed by more text.
+    if (
+        has_more
+        and len(first_line) <= HEADLINE_MAX_CHARS
+        and not first_line.endswith((".", ",", ";"))
+    ):
+        return first_line
+    # "Iraq PM assassination attempt: Iraq's Prime Minister ..." -> the topic before the colon.
+    head, sep, _ = first_line.partition(": ")
+    if sep and 2 <= len(head.split()) <= 12 and len(head) <= 80:
+        return head
+    spans = sentence_spans(first_line)
+    sentence = first_line[spans[0][0] : spans[0][1]] if spans else first_line
+    return shorten(sentence.rstrip("."), TITLE_MAX_CHARS)
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:—-") + "…"
+
+
+def _humanize(doc_id: str) -> str:
+    return doc_id.replace("_", " ").replace("-", " ").strip() or doc_id
+
+
+def _parse_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Simple ``key: value`` front matter between ``---`` lines (no YAML dependency)."""
+    match = _FRONT_MATTER_RE.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta, text[match.end() :]
+
+
+def _iso_date(value: str | None) -> str | None:
+    """Keep the date part of an ISO timestamp; anything else is kept as given."""
+    if not value:
+        return None
+    value = clean_line(str(value))
+    match = re.match(r"\d{4}-\d{2}-\d{2}", value)
+    return match.group(0) if match else (value or None)
+
+
+def _read_text(path: Path, result: LoadResult) -> str | None:
+    """Read a file as UTF-8 text, or warn and return None."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            result.warn(f"Skipped {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        result.warn(f"Skipped {path}: cannot read it ({exc.strerror or exc})")
+        return None
+    if b"\x00" in data:
+        result.warn(f"Skipped {path}: binary file (contains NUL bytes)")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        result.warn(f"Skipped {path}: not UTF-8 text (invalid byte at offset {exc.start})")
+        return None
+
+
+def _load_plain(path: Path, raw: str, markdown: bool) -> Document | None:
+    meta, body = _parse_front_matter(raw.replace("\r\n", "\n"))
+    text = clean_text(body)
+    published = _iso_date(meta.get("date") or meta.get("published"))
+    match = _DATE_PREFIX_RE.match(text)
+    if match:  # " date 2021-11-07 Headline: ..." export noise: keep the date, drop the noise
+        published = published or match.group(1)
+        text = text[match.end() :]
+    if not text:
+        return None
+    title = clean_line(meta.get("title", ""))
+    if markdown and not title:
+        heading = _MD_HEADING_RE.search(text)
+        if heading and heading.start() == 0:
+            title = clean_line(heading.group(1))
+    if not title:
+        title = derive_title(text, _humanize(path.stem))
+    return make_document(
+        path.stem,
+        title,
+        text,
+        url=meta.get("url"),
+        published=published,
+        source=meta.get("source"),
+        path=str(path),
+    )
+
+
+def _load_html(path: Path, raw: str) -> Document | None:
+    article = html_to_article(raw)
+    text = clean_text(article.text)
+    if not text:
+        return None
+    title = clean_line(article.title or "") or derive_title(text, _humanize(path.stem))
+    return make_document(
+        path.stem,
+        title,
+        text,
+        url=article.url,
+        published=_iso_date(article.published),
+        source=clean_line(article.source or "") or None,
+        path=str(path),
+    )
+
+
+def _str_field(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _load_jsonl(path: Path, raw: str, result: LoadResult) -> list[Document]:
+    docs: list[Document] = []
+    for lineno, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.warn(f"Skipped {where}: invalid JSON ({exc.msg})")
+            continue
+        if not isinstance(obj, dict):
+            result.warn(f"Skipped {where}: expected a JSON object")
+            continue
+        missing = [k for k in ("id", "title", "text") if not _str_field(obj, k)]
+        if missing:
+            result.warn(f"Skipped {where}: missing {', '.join(missing)}")
+            continue
+        doc_id = clean_line(_str_field(obj, "id") or "")
+        text = clean_text(_str_field(obj, "text") or "")
+        if not doc_id or not text:
+            result.warn(f"Skipped {where}: empty id or text after cleaning")
+            continue
+        title = clean_line(_str_field(obj, "title") or "") or derive_title(text, doc_id)
+        url = _str_field(obj, "url")
+        source = _str_field(obj, "source")
+        docs.append(
+            make_document(
+                doc_id,
+                title,
+                text,
+                url=clean_line(url) if url else None,
+                published=_iso_date(_str_field(obj, "published")),
+                source=clean_line(source) if source else None,
+                path=str(path),
+            )
+        )
+    return docs
+
+
+def load_file(path: Path, result: LoadResult) -> list[Document]:
+    """Load one file; problems become warnings in ``result``."""
+    raw = _read_text(path, result)
+    if raw is None:
+        result.skipped.append(str(path))
+        return []
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".jsonl":
+            docs = _load_jsonl(path, raw, result)
+        elif suffix in (".html", ".htm"):
+            doc = _load_html(path, raw)
+            docs = [doc] if doc else []
+        else:
+            doc = _load_plain(path, raw, markdown=suffix in (".md", ".markdown"))
+            docs = [doc] if doc else []
+    except Exception as exc:  # a parser bug on one odd file must not stop the build
+        log.debug("loader failed on %s", path, exc_info=True)
+        result.warn(f"Skipped {path}: could not parse it ({type(exc).__name__}: {exc})")
+        result.skipped.append(str(path))
+        return []
+    if not docs:
+        result.warn(f"Skipped {path}: no text after cleaning (empty file?)")
+        result.skipped.append(str(path))
+    return docs
+
+
+def iter_corpus_files(corpus_dir: Path) -> list[Path]:
+    """Indexable files under ``corpus_dir`` (recursively, sorted, hidden files ignored)."""
+    files = []
+    for path in sorted(corpus_dir.rglob("*")):
+        rel = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix.lower() in SUFFIXES and not path.is_dir():
+            files.append(path)
+    return files
+
+
+def load_corpus(corpus_dir: Path) -> LoadResult:
+    """Load every article under ``corpus_dir``. Raises CorpusError if the folder is missing."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.exists():
+        raise CorpusError(
+            f"Corpus folder not found: {corpus_dir}",
+            hint="pass --corpus DIR or set NEWSDESK_CORPUS_DIR to a folder of "
+            ".txt/.md/.html/.jsonl files",
+        )
+    if not corpus_dir.is_dir():
+        raise CorpusError(
+            f"Corpus path is not a folder: {corpus_dir}",
+            hint="pass --corpus DIR with a folder of .txt/.md/.html/.jsonl files",
+        )
+    result = LoadResult()
+    seen: dict[str, str] = {}
+    for path in iter_corpus_files(corpus_dir):
+        for doc in load_file(path, result):
+            if doc.doc_id in seen:
+                result.warn(
+                    f"Duplicate document id {doc.doc_id!r} in {path}: keeping the one from "
+                    f"{seen[doc.doc_id]}"
+                )
+                continue
+            seen[doc.doc_id] = str(path)
+            result.documents.append(doc)
+    return result

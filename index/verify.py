@@ -1,0 +1,109 @@
+"""`newsdesk index verify`: check the active generation without the embedding model.
+
+Checks: the pointer is readable and names existing collections; counts match the pointer;
+every chunk's text equals its document's text at its offsets; no chunk belongs to a missing
+document (orphans); chunk ids are ``doc_id:position``; every document has chunks;
+documents still match their content hashes; vectors have the stamped dimension.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from index.loaders import content_hash
+from index.reader import chunk_from_record, document_from_record, read_all
+from index.store import BUILD_HINT, Store
+from newsdesk.errors import IndexCorrupt, IndexMissing
+
+if TYPE_CHECKING:
+    from newsdesk.settings import Settings
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    generation: str
+    documents: int = 0
+    chunks: int = 0
+    problems: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)  # collections of crashed/old builds
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+
+def verify_index(settings: Settings) -> VerifyReport:
+    """Verify the active generation; IndexMissing if there is none."""
+    from chromadb.errors import NotFoundError
+
+    store = Store.open(settings, create=False)
+    with store.errors("verifying"):
+        pointer = store.read_pointer()
+        if pointer is None:
+            raise IndexMissing(f"No index at {store.location}", hint=BUILD_HINT)
+        report = VerifyReport(generation=pointer.generation)
+        report.leftovers = [
+            g for g in store.generations() if g not in (pointer.generation, pointer.previous)
+        ]
+        try:
+            docs_col, chunks_col = store.docs(pointer.generation), store.chunks(pointer.generation)
+        except NotFoundError:
+            report.problems.append(f"pointer names {pointer.generation}, which does not exist")
+            return report
+        ids, texts, metas = read_all(docs_col, ["documents", "metadatas"])
+        docs = {i: document_from_record(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)}
+        _check_docs(report, docs, pointer.documents)
+        _check_chunks(report, chunks_col, docs, pointer.chunks, pointer.stamp.get("dimension"))
+    del report.problems[MAX_PROBLEMS:]
+    return report
+
+
+def _check_docs(report: VerifyReport, docs: dict[str, Any], expected: int) -> None:
+    report.documents = len(docs)
+    if len(docs) != expected:
+        report.problems.append(f"{len(docs)} documents stored, pointer says {expected}")
+    for doc in docs.values():
+        if doc.content_hash != content_hash(doc):
+            report.problems.append(f"document {doc.doc_id}: content hash does not match its text")
+
+
+def _check_chunks(
+    report: VerifyReport, col: Any, docs: dict[str, Any], expected: int, dimension: Any
+) -> None:
+    seen_docs: set[str] = set()
+    total = col.count()
+    report.chunks = total
+    if total != expected:
+        report.problems.append(f"{total} chunks stored, pointer says {expected}")
+    for offset in range(0, total, 500):
+        page = col.get(limit=500, offset=offset, include=["documents", "metadatas", "embeddings"])
+        embs = page["embeddings"]
+        for k, chunk_id in enumerate(page["ids"]):
+            try:
+                chunk = chunk_from_record(chunk_id, page["documents"][k], page["metadatas"][k])
+            except IndexCorrupt as exc:
+                report.problems.append(exc.message)
+                continue
+            if embs is not None and dimension is not None and len(embs[k]) != int(dimension):
+                report.problems.append(f"chunk {chunk_id}: vector has {len(embs[k])} dimensions")
+            if chunk_id != f"{chunk.doc_id}:{chunk.position}":
+                report.problems.append(f"chunk {chunk_id}: id does not match doc_id:position")
+            doc = docs.get(chunk.doc_id)
+            if doc is None:
+                report.problems.append(f"chunk {chunk_id}: orphan (no document {chunk.doc_id!r})")
+                continue
+            seen_docs.add(chunk.doc_id)
+            if doc.text[chunk.start : chunk.end] != chunk.text:
+                report.problems.append(
+                    f"chunk {chunk_id}: text differs from {chunk.doc_id}[{chunk.start}:{chunk.end}]"
+                )
+    for doc_id in sorted(set(docs) - seen_docs):
+        report.problems.append(f"document {doc_id}: has no chunks")

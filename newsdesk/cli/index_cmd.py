@@ -1,0 +1,226 @@
+"""`newsdesk index build|status|verify`.
+
+Heavy imports (torch, sentence-transformers, chromadb) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from index.build import BuildSummary, Progress
+    from index.status import IndexStatus
+    from index.verify import VerifyReport
+    from newsdesk.settings import Settings
+
+
+def _settings(ctx: click.Context) -> Settings:
+    from newsdesk.settings import Settings
+
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Settings) else Settings.model_validate({})
+
+
+def _echo_json(data: dict[str, Any]) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  newsdesk index build                     # incremental: embeds only new/changed articles
+  newsdesk index build --corpus ~/articles --json
+  newsdesk index build --force             # re-embed everything (after changing the model)
+  newsdesk index status
+  newsdesk index verify
+  NEWSDESK_CHROMA_URL=http://127.0.0.1:8000 newsdesk index build   # a Chroma server"""
+)
+def index() -> None:
+    """Build, inspect and verify the article index."""
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr for the embedding stage (only on a terminal)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> _ProgressBar:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if stage not in self._tasks:
+            label = {"embed": "Embedding chunks", "copy": "Copying unchanged"}.get(stage, stage)
+            self._tasks[stage] = self._progress.add_task(label, total=total)
+        self._progress.update(self._tasks[stage], completed=done, total=total)
+
+
+def _print_summary(summary: BuildSummary) -> None:
+    for warning in summary.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    if not summary.changed:
+        click.echo(
+            f"Index is up to date: {summary.unchanged} documents unchanged, 0 chunks embedded "
+            f"({summary.seconds:.2f}s)."
+        )
+    else:
+        click.echo(
+            f"Indexed {summary.documents} documents: {summary.added} added, {summary.updated} "
+            f"updated, {summary.removed} removed, {summary.unchanged} unchanged."
+        )
+        click.echo(
+            f"{summary.chunks} chunks: {summary.chunks_embedded} embedded, "
+            f"{summary.chunks_copied} reused; {summary.seconds:.2f}s."
+        )
+        click.echo(f"Now serving {summary.generation} from {summary.location}.")
+
+
+@index.command()
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of .txt/.md/.html/.jsonl articles (default: NEWSDESK_CORPUS_DIR or ./corpus).",
+)
+@click.option("--force", is_flag=True, help="Re-embed everything (new embedder, corrupt index).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: bool) -> None:
+    """Build or update the index (incremental, zero downtime).
+
+    Only new or changed articles are embedded; removed articles are deleted. The new index
+    is switched in only when complete, so readers keep answering during the build and a
+    crashed build leaves the previous index serving.
+
+    \b
+    Examples:
+      newsdesk index build
+      newsdesk index build --corpus ./my-articles --force
+      newsdesk index build --json | jq .chunks_embedded
+    """
+    from index.build import build_index
+    from index.embeddings import load_embeddings
+
+    settings = _settings(ctx)
+    embeddings = load_embeddings(settings)
+    show_bar = not as_json and sys.stderr.isatty()
+    progress: Progress | None = None
+    if show_bar:
+        bar = _ProgressBar()
+        with bar:
+            progress = bar
+            summary = build_index(
+                settings, embeddings, corpus_dir=corpus_dir, force=force, progress=progress
+            )
+    else:
+        summary = build_index(settings, embeddings, corpus_dir=corpus_dir, force=force)
+    if as_json:
+        _echo_json(summary.to_dict())
+    else:
+        _print_summary(summary)
+
+
+def _print_status(status: IndexStatus) -> None:
+    rows = [
+        ("Documents", status.documents),
+        ("Chunks", status.chunks),
+        ("Model", f"{status.model} ({status.dimension} dimensions)"),
+        ("Chunking", f"{status.chunk_size} chars, {status.chunk_overlap} overlap"),
+        ("Generation", status.generation),
+        ("Last build", status.built_at),
+        ("Location", status.location),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        click.echo(f"{name.ljust(width)}  {value}")
+    for diff in status.stale:
+        click.secho(f"warning: settings differ from the index: {diff}", fg="yellow", err=True)
+    if status.stale:
+        click.echo(
+            "  -> run `newsdesk index build --force` to rebuild with the current settings", err=True
+        )
+
+
+@index.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show what is indexed: documents, chunks, model, last build, location.
+
+    \b
+    Examples:
+      newsdesk index status
+      newsdesk index status --json
+    """
+    from index.status import index_status
+
+    result = index_status(_settings(ctx))
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        _print_status(result)
+
+
+def _print_verify(report: VerifyReport) -> None:
+    if report.ok:
+        click.echo(
+            f"OK: {report.generation}: {report.documents} documents, {report.chunks} chunks; "
+            "every chunk matches its document at its offsets, no orphans."
+        )
+    else:
+        click.secho(f"FAILED: {report.generation}: {len(report.problems)} problem(s)", fg="red")
+        for problem in report.problems:
+            click.echo(f"  - {problem}")
+    if report.leftovers:
+        click.echo(
+            f"Leftover collections (removed by the next build): {', '.join(report.leftovers)}"
+        )
+
+
+@index.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def verify(ctx: click.Context, as_json: bool) -> None:
+    """Check the index: chunk texts match their documents, no orphans, pointer valid.
+
+    Exits non-zero if a problem is found.
+
+    \b
+    Examples:
+      newsdesk index verify
+      newsdesk index verify --json
+    """
+    from index.verify import verify_index
+
+    report = verify_index(_settings(ctx))
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        _print_verify(report)
+    if not report.ok:
+        if not as_json:
+            click.echo("  -> run `newsdesk index build --force` to rebuild the index", err=True)
+        ctx.exit(1)
