@@ -1,0 +1,1 @@
+"""newsdesk benchmarks: run with `python -m bench` (see bench/results.md)."""

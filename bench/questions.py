@@ -1,0 +1,58 @@
+"""Questions for latency runs: on the shipped corpus, and generated for the synthetic corpus."""
+
+from __future__ import annotations
+
+import random
+
+from bench.corpus import DEFAULT_SEED, generate_article
+
+# (question, follow-up or None). Follow-ups exercise the rewrite stage with a one-turn history.
+SHIPPED: list[tuple[str, str | None]] = [
+    ("Who denied involvement in the attack?", "What did their spokesman claim?"),
+    ("Who was targeted by the drone attack?", "Where is his residence?"),
+    ("How many security guards were injured?", None),
+    ("When did the assassination attempt happen?", None),
+    ("What did Ned Price say about the attack?", "Which department does he speak for?"),
+    ("Where were the drones launched from?", None),
+    ("What did Kata'ib Hezbollah say?", None),
+    ("Who is Saad Maan?", None),
+    ("What did Iran's Foreign Ministry spokesman say?", "Whom did he blame?"),
+    ("Why were protesters camped outside the Green Zone?", None),
+    ("When was the parliamentary election held?", "Who lost seats in it?"),
+    ("What did the Arab League say?", None),
+    ("What did al-Kadhimi write on Twitter?", None),
+    ("Which group has claimed responsibility for the attack?", None),
+    ("How did the Kurdish Regional Government react?", None),
+    ("What happened at the November 6 demonstration?", None),
+    ("When was al-Kadhimi named prime minister?", None),
+    ("What is the Fatah Alliance?", None),
+    ("Who won the football world cup in 2022?", None),  # not in the articles: refusal path
+    ("What is the price of bitcoin today?", None),  # not in the articles: refusal path
+]
+
+
+def shipped_questions() -> list[str]:
+    return [q for q, _ in SHIPPED]
+
+
+def shipped_followups() -> list[tuple[str, str]]:
+    return [(q, f) for q, f in SHIPPED if f is not None]
+
+
+def synthetic_questions(n_articles: int, count: int, seed: int = DEFAULT_SEED) -> list[str]:
+    """Questions naming people, organisations and places of random generated articles."""
+    rng = random.Random(f"questions:{seed}:{n_articles}")
+    out: list[str] = []
+    for _ in range(count):
+        art = generate_article(rng.randrange(n_articles), seed)
+        words = art.text.split()
+        # Entity-bearing phrases are capitalised runs; pick one the article really contains.
+        caps = [w.strip(",.\u201c\u201d") for w in words if w[:1].isupper() and len(w) > 4]
+        name = rng.choice(caps) if caps else art.title.split()[0]
+        template = rng.choice([
+            "What did {n} say about the {t}?", "Who denied involvement in the {t} in {n}?",
+            "How many people were affected in {n}?", "What happened to {n}?",
+            "When did {n} announce the {t}?",
+        ])
+        out.append(template.format(n=name, t=art.title.split()[-3]))
+    return out
