@@ -1,0 +1,129 @@
+"""Deploy fixtures: services started the way the containers run them, on 127.0.0.1.
+
+- ``chroma_server``: a real ``chroma run --path TMP --host 127.0.0.1 --port FREE`` (the same
+  Rust server as the chromadb/chroma image, from the chromadb package), stopped with SIGTERM.
+- ``run_newsdesk()``: runs a ``newsdesk`` command line in a subprocess with a given environment,
+  like ``docker compose run`` does with the service's ``command:`` and ``environment:``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+VENV_BIN = Path(sys.executable).parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    url: str
+    port: int
+    path: Path
+    log: Path
+
+
+def _wait_for_heartbeat(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text()[-2000:]
+            raise RuntimeError(f"chroma run exited with {process.returncode}: {tail}")
+        try:
+            with urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"chroma run did not answer within 60 s: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    chroma = VENV_BIN / "chroma"
+    assert chroma.exists(), "the chroma CLI comes with the chromadb package"
+    root = tmp_path_factory.mktemp("chroma-server")
+    data, log = root / "data", root / "chroma.log"
+    port = free_port()
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_heartbeat(url, process, log)
+        yield ChromaServer(url=url, port=port, path=data, log=log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def newsdesk_env(settings: Mapping[str, str]) -> dict[str, str]:
+    """The process environment of a container: no developer NEWSDESK_* leaks in, offline."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env.update(
+        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
+    env.update(settings)
+    return env
+
+
+def run_newsdesk(
+    argv: list[str], settings: Mapping[str, str], cwd: Path, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run a compose-style `command:` list (``["newsdesk", ...]``) with the venv's newsdesk."""
+    assert argv[0] == "newsdesk", argv
+    return subprocess.run(
+        [str(VENV_BIN / "newsdesk"), *argv[1:]],
+        env=newsdesk_env(settings),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def read_only_copy(source: Path, target: Path) -> Path:
+    """A copy of the corpus made read-only, like the indexer's `./corpus:/corpus:ro` mount."""
+    shutil.copytree(source, target)
+    for path in sorted(target.rglob("*"), reverse=True):
+        path.chmod(0o444 if path.is_file() else 0o555)
+    target.chmod(0o555)
+    return target
+
+
+def make_writable(root: Path) -> None:
+    root.chmod(0o755)
+    for path in root.rglob("*"):
+        path.chmod(0o644 if path.is_file() else 0o755)

@@ -1,0 +1,198 @@
+"""Each compose service started here the way its container runs it, against a real Chroma server.
+
+- chroma: the compose healthcheck's exact bash probe against a real `chroma run` server.
+- indexer: the compose `command:` with the compose `environment:` (Chroma URL swapped for the
+  test server, the corpus a read-only temp copy like the `:ro` mount), as a subprocess.
+- bot: the image HEALTHCHECK (`newsdesk health`) before and after the index exists, and
+  `newsdesk ask --json` through the server giving a cited answer with verbatim excerpts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.conftest import (
+    ChromaServer,
+    free_port,
+    make_writable,
+    read_only_copy,
+    run_newsdesk,
+)
+from tests.deploy.deployfiles import PROJECT_ROOT, interpolate, load_compose, service_environment
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+SHIPPED_CORPUS = PROJECT_ROOT / "corpus"
+QUESTION = "Who denied involvement in the attack?"
+
+
+# --- chroma -----------------------------------------------------------------------------------
+
+
+def _chroma_probe(port: int, path: str = "/api/v2/heartbeat") -> list[str]:
+    """The chroma service's healthcheck command as Docker would exec it, aimed at `port`."""
+    test = load_compose()["services"]["chroma"]["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    argv = [interpolate(part) for part in test[1:]]  # compose turns `$$` into `$`
+    script = argv[-1]
+    assert "/dev/tcp/127.0.0.1/8000" in script and "/api/v2/heartbeat" in script
+    script = script.replace("/dev/tcp/127.0.0.1/8000", f"/dev/tcp/127.0.0.1/{port}")
+    argv[-1] = script.replace("/api/v2/heartbeat", path)
+    return argv
+
+
+def _exit_code(argv: list[str]) -> int:
+    return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode
+
+
+def test_chroma_healthcheck_passes_on_a_real_server(chroma_server: ChromaServer) -> None:
+    assert _exit_code(_chroma_probe(chroma_server.port)) == 0
+
+
+def test_chroma_healthcheck_fails_on_a_wrong_path_or_a_dead_port(
+    chroma_server: ChromaServer,
+) -> None:
+    # Chroma 1.x answers the old v1 heartbeat with 410 Gone: the probe must call that a failure
+    assert _exit_code(_chroma_probe(chroma_server.port, "/api/v1/heartbeat")) != 0
+    assert _exit_code(_chroma_probe(chroma_server.port, "/no/such/endpoint")) != 0
+    assert _exit_code(_chroma_probe(free_port())) != 0
+
+
+def test_heartbeat_path_of_newsdesk_health_answers_200(chroma_server: ChromaServer) -> None:
+    from newsdesk.cli.health_cmd import CHROMA_HEARTBEAT
+
+    with urllib.request.urlopen(chroma_server.url + CHROMA_HEARTBEAT, timeout=10) as response:
+        assert response.status == 200
+        assert "heartbeat" in " ".join(json.loads(response.read()))
+
+
+# --- indexer ----------------------------------------------------------------------------------
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass
+class Indexed:
+    settings: dict[str, str]  # the bot's environment, aimed at the test server
+    build: subprocess.CompletedProcess[str]
+    corpus_before: dict[str, str]
+    corpus_after: dict[str, str]
+    workdir: Path
+
+
+@pytest.fixture(scope="module")
+def indexed(chroma_server: ChromaServer, tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    """The compose `indexer` service's command, run once against the test Chroma server."""
+    root = tmp_path_factory.mktemp("deploy-stack")
+    mount = read_only_copy(SHIPPED_CORPUS, root / "corpus")
+    before = _digest(mount)
+    indexer = load_compose()["services"]["indexer"]
+    env = service_environment(indexer)
+    assert env["NEWSDESK_CORPUS_DIR"] == "/corpus"
+    overrides = {
+        "NEWSDESK_CHROMA_URL": chroma_server.url,  # http://chroma:8000 inside compose
+        "NEWSDESK_OLLAMA_URL": f"http://127.0.0.1:{free_port()}",  # nothing: not needed to index
+        "NEWSDESK_DATA_DIR": str(root / "indexer-data"),  # the newsdesk-data volume
+        "NEWSDESK_COLLECTION": "deploytest",
+    }
+    try:
+        build = run_newsdesk(
+            indexer["command"], {**env, **overrides, "NEWSDESK_CORPUS_DIR": str(mount)}, cwd=root
+        )
+        after = _digest(mount)
+    finally:
+        make_writable(mount)
+    bot_env = service_environment(load_compose()["services"]["bot"])
+    bot_env.pop("NEWSDESK_DISCORD_TOKEN_FILE")
+    bot_env.update(overrides, NEWSDESK_DATA_DIR=str(root / "bot-data"))
+    return Indexed(bot_env, build, before, after, root)
+
+
+def test_indexer_command_builds_the_index_on_the_server(indexed: Indexed) -> None:
+    assert indexed.build.returncode == 0, indexed.build.stderr[-3000:]
+    assert indexed.corpus_after == indexed.corpus_before  # the read-only mount is untouched
+
+
+def test_index_status_through_the_server(indexed: Indexed) -> None:
+    status = run_newsdesk(
+        ["newsdesk", "index", "status", "--json"], indexed.settings, cwd=indexed.workdir
+    )
+    assert status.returncode == 0, status.stderr[-3000:]
+    data = json.loads(status.stdout)
+    assert data["documents"] == len(list(SHIPPED_CORPUS.glob("*.txt")))
+    assert data["chunks"] >= data["documents"]
+    assert data["location"] == indexed.settings["NEWSDESK_CHROMA_URL"]
+
+
+# --- bot: healthcheck and answers ---------------------------------------------------------------
+
+
+def test_health_is_red_before_the_index_and_says_how_to_build_it(
+    chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    settings = {
+        "NEWSDESK_CHROMA_URL": chroma_server.url,
+        "NEWSDESK_COLLECTION": "never-built",
+        "NEWSDESK_ANSWERER": "extractive",
+    }
+    result = run_newsdesk(["newsdesk", "health", "--json"], settings, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    store = next(c for c in report["checks"] if c["name"] == "store")
+    assert not store["ok"]
+    assert "indexer" in store["hint"]
+
+
+def test_health_is_green_once_indexed(indexed: Indexed) -> None:
+    settings = {**indexed.settings, "NEWSDESK_ANSWERER": "extractive"}
+    result = run_newsdesk(["newsdesk", "health"], settings, cwd=indexed.workdir, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "5 documents" in result.stdout
+
+
+def test_health_is_red_when_chroma_is_down(tmp_path: Path) -> None:
+    settings = {"NEWSDESK_CHROMA_URL": f"http://127.0.0.1:{free_port()}"}
+    result = run_newsdesk(["newsdesk", "health"], settings, cwd=tmp_path, timeout=120)
+    assert result.returncode == 1
+    assert "Chroma server unavailable" in result.stdout
+    assert "NEWSDESK_CHROMA_URL" in result.stdout
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_cited_answer(payload: dict[str, object]) -> None:
+    assert payload["refused"] is False, payload
+    citations = payload["citations"]
+    assert isinstance(citations, list) and citations, payload
+    corpus_text = {
+        p.stem: _normalised(p.read_text(encoding="utf-8")) for p in SHIPPED_CORPUS.iterdir()
+    }
+    for citation in citations:
+        assert citation["doc_id"] in corpus_text, citation
+        assert citation["excerpt"].strip()
+        assert _normalised(citation["excerpt"]) in corpus_text[citation["doc_id"]], citation
+        assert f"[{citation['n']}]" in str(payload["answer"])
+
+
+def test_ask_answers_with_verbatim_citations_through_the_server(indexed: Indexed) -> None:
+    settings = {**indexed.settings, "NEWSDESK_ANSWERER": "extractive"}
+    result = run_newsdesk(["newsdesk", "ask", "--json", QUESTION], settings, cwd=indexed.workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    payload = json.loads(result.stdout)
+    assert payload["answerer"] == "extractive"
+    _check_cited_answer(payload)
