@@ -179,6 +179,15 @@ def test_indexer_is_a_profiled_one_shot_over_a_read_only_corpus(services: dict[s
     assert moved == "/srv/news:/corpus:ro"
 
 
+def test_bot_sees_the_same_corpus_as_the_indexer(services: dict[str, Any]) -> None:
+    """/reindex in Discord rebuilds from what the indexer service indexes."""
+    bot, indexer = services["bot"], services["indexer"]
+    corpus = service_environment(indexer)["NEWSDESK_CORPUS_DIR"]
+    assert service_environment(bot)["NEWSDESK_CORPUS_DIR"] == corpus
+    mounts = {v for v in indexer["volumes"] if interpolate(v).split(":")[1] == corpus}
+    assert mounts and mounts <= set(bot["volumes"])
+
+
 def test_long_running_services_restart(services: dict[str, Any]) -> None:
     for name in ("chroma", "ollama", "bot"):
         assert services[name]["restart"] in ("unless-stopped", "always"), name
