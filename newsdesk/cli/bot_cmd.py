@@ -1,0 +1,101 @@
+"""`newsdesk bot`: run the Discord bot on the answering core (or export its feedback)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+log = logging.getLogger(__name__)
+
+
+def build_deps(settings: Any, *, allow_reindex: bool = True) -> Any:
+    """Compose the bot's dependencies from the real core and index (heavy: loads the model)."""
+    from bot.client import BotDeps
+    from bot.feedback import FeedbackStore
+    from newsdesk.app import build_service
+
+    service = build_service(settings)
+    reader: Any = service.reader  # an index.reader.IndexReader (documents(), location)
+    embeddings_lock = threading.Lock()
+    cached: dict[str, Any] = {}
+
+    def reindex() -> Any:
+        from index.build import build_index
+        from index.embeddings import load_embeddings
+
+        with embeddings_lock:
+            if "embeddings" not in cached:
+                cached["embeddings"] = load_embeddings(settings)
+        summary = build_index(settings, cached["embeddings"])
+        refresh = getattr(reader, "refresh", None)
+        if callable(refresh) and refresh():
+            log.info("now serving index generation %s", reader.generation)
+        return summary
+
+    def describe_index() -> str:
+        location = getattr(reader, "location", "?")
+        generation = getattr(reader, "generation", "?")
+        documents = len(reader.documents())
+        answerer = getattr(service, "answerer_name", settings.answerer)
+        return (
+            f"index {location} generation {generation} ({documents} articles, {answerer} answerer)"
+        )
+
+    return BotDeps(
+        service=service,
+        feedback=FeedbackStore.in_data_dir(settings.data_dir),
+        list_sources=reader.documents,
+        reindex=reindex if allow_reindex else None,
+        describe_index=describe_index,
+    )
+
+
+@click.command(
+    "bot",
+    epilog="""\b
+Examples:
+  NEWSDESK_DISCORD_TOKEN=... newsdesk bot
+  newsdesk bot --guild-id 123456789012345678    # commands appear at once in that server
+  newsdesk bot --no-reindex                     # hide rebuilds from Discord
+  newsdesk bot --export-feedback feedback.jsonl # write 👍/👎 feedback as eval JSONL, then exit
+
+\b
+Against a Discord-compatible server instead of discord.com:
+  NEWSDESK_DISCORD_API_BASE=http://127.0.0.1:8080/api/v10 \\
+  NEWSDESK_DISCORD_GATEWAY_URL=ws://127.0.0.1:8080/gateway newsdesk bot""",
+)
+@click.option("--guild-id", type=int, default=None, help="Sync slash commands to one server only.")
+@click.option("--no-reindex", is_flag=True, help="Do not allow /reindex from Discord.")
+@click.option(
+    "--export-feedback",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write collected feedback as JSONL and exit (no token needed).",
+)
+@click.pass_obj
+def bot(
+    settings: Any, guild_id: int | None, no_reindex: bool, export_feedback: Path | None
+) -> None:
+    """Run the Discord bot: /ask, mentions and threads, /sources, /reindex, feedback buttons.
+
+    Needs NEWSDESK_DISCORD_TOKEN and a built index (`newsdesk index build`).
+    """
+    if export_feedback is not None:
+        from bot.feedback import FeedbackStore, export_jsonl
+
+        count = export_jsonl(FeedbackStore.in_data_dir(settings.data_dir), export_feedback)
+        click.echo(f"Wrote {count} rated answer(s) to {export_feedback}")
+        return
+
+    from bot.runner import require_token, run
+
+    if guild_id is not None:
+        settings = settings.model_copy(update={"discord_guild_id": guild_id})
+    require_token(settings)  # fail fast, before loading the model
+    click.echo("Loading the index and the embedding model…", err=True)
+    deps = build_deps(settings, allow_reindex=not no_reindex)
+    run(settings, deps)

@@ -1,0 +1,443 @@
+"""A small Discord-API-compatible server (REST + gateway) on 127.0.0.1, for end-to-end tests.
+
+It speaks just enough of Discord's v10 API for a discord.py bot over real HTTP and a real
+WebSocket: HELLO / IDENTIFY -> READY + GUILD_CREATE, heartbeats, command sync, messages,
+edits, threads, interaction callbacks and webhook follow-ups. Like Discord, it works out
+``mention_everyone`` / ``mentions`` from the content and the sender's ``allowed_mentions``,
+so a test can see whether the bot would have pinged anyone.
+
+``GET /oauth2/applications/@me`` answers 404 unless ``serve_application`` is set: the bot
+must not depend on optional endpoints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+BOT_TOKEN = "twin-bot-token"
+ALL_PERMISSIONS = str((1 << 50) - 1)
+_NOW = "2026-01-01T00:00:00.000000+00:00"
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py only parses a body whose Content-Type is exactly application/json.
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), content_type="application/json"
+    )
+
+
+@dataclass
+class Twin:
+    serve_application: bool = False
+    guild_id: str = "100"
+    channel_id: str = "200"
+    bot_user: dict[str, Any] = field(
+        default_factory=lambda: {
+            "id": "900",
+            "username": "newsdesk",
+            "discriminator": "0",
+            "avatar": None,
+            "global_name": None,
+            "bot": True,
+        }
+    )
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    interactions: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> state
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1000)
+        self._seq = itertools.count(1)
+        self._sockets: list[web.WebSocketResponse] = []
+        self.identified = asyncio.Event()
+        self.channels[self.channel_id] = {
+            "id": self.channel_id,
+            "type": 0,
+            "name": "news",
+            "guild_id": self.guild_id,
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        }
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- server lifecycle -----------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._log_request])
+        api = "/api/v10"
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_get(f"{api}/users/@me", lambda r: _json(self.bot_user))
+        app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
+        app.router.add_put(f"{api}/applications/{{app}}/commands", self._put_commands)
+        app.router.add_put(f"{api}/applications/{{app}}/guilds/{{g}}/commands", self._put_commands)
+        app.router.add_post(f"{api}/channels/{{cid}}/messages", self._post_message)
+        app.router.add_patch(f"{api}/channels/{{cid}}/messages/{{mid}}", self._patch_message)
+        app.router.add_post(f"{api}/channels/{{cid}}/messages/{{mid}}/threads", self._thread)
+        app.router.add_post(f"{api}/channels/{{cid}}/typing", lambda r: web.Response(status=204))
+        app.router.add_post(f"{api}/interactions/{{iid}}/{{token}}/callback", self._callback)
+        app.router.add_patch(
+            f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._edit_original
+        )
+        app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @web.middleware
+    async def _log_request(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body = await request.json() if request.can_read_body else None
+        request["body"] = body
+        self.requests.append((request.method, request.path, body))
+        if (
+            request.path.startswith("/api/")
+            and request.headers.get("Authorization") != f"Bot {BOT_TOKEN}"
+        ):
+            if not request.path.startswith(("/api/v10/interactions/", "/api/v10/webhooks/")):
+                return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return await handler(request)
+
+    # --- gateway ----------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            if data["op"] == 1:
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif data["op"] == 2:
+                if data["d"]["token"] != BOT_TOKEN:
+                    await ws.close(code=4004, message=b"Authentication failed")
+                    break
+                await self._dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": self.bot_user,
+                        "session_id": "s1",
+                        "resume_gateway_url": self.gateway_url,
+                        "guilds": [{"id": self.guild_id, "unavailable": True}],
+                        "application": {"id": self.bot_user["id"], "flags": 0},
+                    },
+                )
+                await self._dispatch("GUILD_CREATE", self._guild())
+                self.identified.set()
+        return ws
+
+    async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
+        payload = {"op": 0, "t": event, "s": next(self._seq), "d": data}
+        for ws in list(self._sockets):
+            if not ws.closed:
+                await ws.send_json(payload)
+
+    def _guild(self) -> dict[str, Any]:
+        return {
+            "id": self.guild_id,
+            "name": "Twin Guild",
+            "owner_id": "1",
+            "unavailable": False,
+            "member_count": 2,
+            "large": False,
+            "joined_at": _NOW,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "threads": [],
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "premium_tier": 0,
+            "roles": [
+                {
+                    "id": self.guild_id,
+                    "name": "@everyone",
+                    "permissions": ALL_PERMISSIONS,
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": [c for c in self.channels.values() if c["type"] == 0],
+            "members": [
+                {
+                    "user": self.bot_user,
+                    "roles": [],
+                    "joined_at": _NOW,
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                }
+            ],
+        }
+
+    # --- users acting ---------------------------------------------------------------------
+    def user(self, user_id: str, name: str) -> dict[str, Any]:
+        return {
+            "id": user_id,
+            "username": name,
+            "discriminator": "0",
+            "avatar": None,
+            "global_name": name,
+        }
+
+    async def user_message(
+        self, author: dict[str, Any], content: str, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        message = self._message(channel_id or self.channel_id, author, content, None)
+        message["member"] = {"roles": [], "joined_at": _NOW, "deaf": False, "mute": False}
+        await self._dispatch("MESSAGE_CREATE", message)
+        return message
+
+    async def slash(self, author: dict[str, Any], name: str, **options: str) -> str:
+        """Dispatch an INTERACTION_CREATE for a chat-input command; returns its token."""
+        iid = str(next(self._ids))
+        token = f"itoken{iid}"
+        command = next((c for c in self.commands if c["name"] == name), {"id": "1", "name": name})
+        self.interactions[token] = {"id": iid, "original": None, "followups": [], "callback": None}
+        await self._dispatch(
+            "INTERACTION_CREATE",
+            {
+                "id": iid,
+                "application_id": self.bot_user["id"],
+                "type": 2,
+                "token": token,
+                "version": 1,
+                "guild_id": self.guild_id,
+                "channel_id": self.channel_id,
+                "channel": self.channels[self.channel_id],
+                "locale": "en-US",
+                "guild_locale": "en-US",
+                "app_permissions": ALL_PERMISSIONS,
+                "entitlements": [],
+                "context": 0,
+                "authorizing_integration_owners": {"0": self.guild_id},
+                "attachment_size_limit": 8 * 1024 * 1024,
+                "member": {
+                    "user": author,
+                    "roles": [],
+                    "joined_at": _NOW,
+                    "deaf": False,
+                    "mute": False,
+                    "permissions": "0",
+                    "flags": 0,
+                },
+                "data": {
+                    "id": command["id"],
+                    "name": name,
+                    "type": 1,
+                    "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+                },
+            },
+        )
+        return token
+
+    async def wait_for(self, predicate: Any, timeout: float = 20.0) -> dict[str, Any]:
+        """The first stored message matching ``predicate`` (polls; bounded in time)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for message in list(self.messages.values()):
+                if predicate(message):
+                    return message
+            await asyncio.sleep(0.05)
+        raise AssertionError(
+            f"no matching message within {timeout}s; requests: {self.requests[-15:]}"
+        )
+
+    # --- REST -------------------------------------------------------------------------------
+    async def _application(self, request: web.Request) -> web.Response:
+        if not self.serve_application:
+            return _json({"message": "404: Not Found", "code": 0}, status=404)
+        return _json(
+            {
+                "id": self.bot_user["id"],
+                "name": "newsdesk",
+                "description": "",
+                "icon": None,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "k",
+                "flags": 0,
+                "owner": self.user("1", "owner"),
+            }
+        )
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        self.commands = [
+            {
+                **c,
+                "id": str(next(self._ids)),
+                "application_id": self.bot_user["id"],
+                "version": "1",
+                "default_member_permissions": c.get("default_member_permissions"),
+            }
+            for c in request["body"]
+        ]
+        return _json(self.commands)
+
+    def _message(
+        self, channel_id: str, author: dict[str, Any], content: str, body: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        body = body or {}
+        parse = (body.get("allowed_mentions") or {"parse": ["users", "roles", "everyone"]}).get(
+            "parse", []
+        )
+        user_ids = re.findall(r"<@!?(\d+)>", content)
+        message = {
+            "id": str(next(self._ids)),
+            "channel_id": channel_id,
+            "guild_id": self.guild_id,
+            "author": author,
+            "content": content,
+            "timestamp": _NOW,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": "everyone" in parse and "@everyone" in content,
+            "mentions": [
+                self.bot_user if u == self.bot_user["id"] else self.user(u, f"user{u}")
+                for u in user_ids
+            ]
+            if "users" in parse
+            else [],
+            "mention_roles": re.findall(r"<@&(\d+)>", content) if "roles" in parse else [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "components": body.get("components") or [],
+            "flags": body.get("flags") or 0,
+            "allowed_mentions": body.get("allowed_mentions"),
+        }
+        if "message_reference" in body:
+            message["message_reference"] = body["message_reference"]
+        self.messages[message["id"]] = message
+        return message
+
+    def _bot_message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(channel_id, self.bot_user, body.get("content") or "", body)
+        message["edits"] = []
+        return message
+
+    def _apply_edit(self, message: dict[str, Any], body: dict[str, Any]) -> None:
+        message["edits"].append(body)
+        for key in ("content", "embeds", "components", "allowed_mentions"):
+            if key in body:
+                message[key] = body[key]
+        parse = (body.get("allowed_mentions") or {"parse": ["everyone"]}).get("parse", [])
+        message["mention_everyone"] = "everyone" in parse and "@everyone" in message["content"]
+        message["edited_timestamp"] = _NOW
+
+    async def _post_message(self, request: web.Request) -> web.Response:
+        message = self._bot_message(request.match_info["cid"], request["body"])
+        return _json(message)
+
+    async def _patch_message(self, request: web.Request) -> web.Response:
+        message = self.messages.get(request.match_info["mid"])
+        if message is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        self._apply_edit(message, request["body"])
+        return _json(message)
+
+    async def _thread(self, request: web.Request) -> web.Response:
+        parent = request.match_info["cid"]
+        thread = {
+            "id": request.match_info["mid"],
+            "type": 11,
+            "guild_id": self.guild_id,
+            "parent_id": parent,
+            "owner_id": self.bot_user["id"],
+            "name": request["body"]["name"],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": _NOW,
+                "locked": False,
+            },
+        }
+        self.channels[thread["id"]] = thread
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return _json(thread, status=201)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        state = self.interactions[request.match_info["token"]]
+        body = request["body"]
+        state["callback"] = body
+        message = None
+        if body["type"] == 4:
+            message = self._bot_message(self.channel_id, body.get("data") or {})
+            state["original"] = message["id"]
+        elif body["type"] == 5:
+            data = body.get("data") or {}
+            message = self._bot_message(
+                self.channel_id, {"content": "", "flags": data.get("flags", 0) | 128}
+            )
+            state["original"] = message["id"]
+        if request.query.get("with_response") in ("1", "true"):
+            return _json(
+                {
+                    "interaction": {
+                        "id": state["id"],
+                        "type": 2,
+                        "response_message_id": state["original"],
+                        "response_message_loading": body["type"] == 5,
+                        "response_message_ephemeral": bool(
+                            (body.get("data") or {}).get("flags", 0) & 64
+                        ),
+                    },
+                    "resource": {"type": body["type"], "message": message} if message else None,
+                }
+            )
+        return web.Response(status=204)
+
+    async def _edit_original(self, request: web.Request) -> web.Response:
+        state = self.interactions.get(request.match_info["token"])
+        if state is None or state["original"] is None:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
+        message = self.messages[state["original"]]
+        self._apply_edit(message, request["body"])
+        return _json(message)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        state = self.interactions.get(request.match_info["token"])
+        if state is None:
+            return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
+        message = self._bot_message(self.channel_id, request["body"])
+        state["followups"].append(message["id"])
+        return _json(message)
