@@ -188,6 +188,13 @@ def test_bot_sees_the_same_corpus_as_the_indexer(services: dict[str, Any]) -> No
     assert mounts and mounts <= set(bot["volumes"])
 
 
+def test_every_service_rotates_its_logs(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        logging = service.get("logging", {})
+        assert logging.get("driver") == "json-file", name
+        assert logging["options"]["max-size"], name
+
+
 def test_long_running_services_restart(services: dict[str, Any]) -> None:
     for name in ("chroma", "ollama", "bot"):
         assert services[name]["restart"] in ("unless-stopped", "always"), name
