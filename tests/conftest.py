@@ -38,3 +38,97 @@ def settings(isolated_env: Path):  # noqa: ANN201 - Settings imported lazily
 @pytest.fixture(scope="session")
 def shipped_corpus() -> Path:
     return SHIPPED_CORPUS
+
+
+# --- shared index fixtures (owned by the index area; lazy imports keep collection fast) ---------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_chroma(url: str, proc: object, timeout: float = 60.0) -> None:
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    assert isinstance(proc, subprocess.Popen)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"chroma run exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"chroma run did not become healthy at {url} within {timeout:.0f}s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on 127.0.0.1 (free port, temp data dir); yields its URL.
+
+    Shared by the whole session: tests must use their own collection names
+    (e.g. ``Settings(collection=...)``) so they do not see each other's data.
+    """
+    import subprocess
+    import sys
+
+    data = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    log_path = data / "server.log"
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [
+                str(chroma),
+                "run",
+                "--path",
+                str(data / "db"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_chroma(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def embeddings():  # noqa: ANN201 - langchain Embeddings imported lazily
+    """The real bundled all-MiniLM-L6-v2 (offline), loaded once per session."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from index.embeddings import load_embeddings
+    from newsdesk.settings import Settings
+
+    return load_embeddings(Settings.model_validate({"embedding_model": "all-MiniLM-L6-v2"}))
+
+
+@pytest.fixture
+def fake_embeddings():  # noqa: ANN201
+    """Fast deterministic embeddings implementing the real LangChain interface."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=64)

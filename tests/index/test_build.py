@@ -1,0 +1,173 @@
+"""Incremental, idempotent builds: nothing re-embedded without change, only changed articles
+re-embedded, removed articles deleted, --force re-embeds everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index, index_status
+from index.chunking import chunk_document
+from index.loaders import load_corpus
+from index.locking import build_lock
+from index.reader import open_reader
+from index.store import Store
+from index.verify import verify_index
+from newsdesk.errors import CorpusError, IndexBusy
+from tests.index.fakes import CountingEmbeddings
+
+ARTICLE = "002_bf7ea3b3e611832c"
+
+
+def expected_chunks(corpus: Path, settings) -> dict[str, list[str]]:  # noqa: ANN001
+    return {
+        d.doc_id: [c.text for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)]
+        for d in load_corpus(corpus).documents
+    }
+
+
+def test_first_build_embeds_every_chunk_and_serves_it(index_settings, corpus: Path) -> None:
+    emb = CountingEmbeddings()
+    summary = build_index(index_settings, emb)
+    chunks = expected_chunks(corpus, index_settings)
+    total = sum(len(v) for v in chunks.values())
+    assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (5, 0, 0, 0)
+    assert summary.chunks_embedded == total == len(emb.embedded) == summary.chunks
+    assert summary.changed and summary.generation
+    status = index_status(index_settings)
+    assert (status.documents, status.chunks) == (5, total)
+    assert status.model == "CountingEmbeddings:64" and status.dimension == 64
+    reader = open_reader(index_settings, emb)
+    assert [d.doc_id for d in reader.documents()] == sorted(chunks)
+    assert len(reader.chunks()) == total
+    assert verify_index(index_settings).ok
+
+
+def test_second_build_embeds_nothing_and_keeps_the_generation(index_settings) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    emb.embedded.clear()
+    second = build_index(index_settings, emb)
+    assert emb.embedded == [] and second.chunks_embedded == 0
+    assert not second.changed and second.unchanged == 5
+    assert second.generation == first.generation
+    assert Store.open(index_settings, create=False).generations() == [first.generation]
+
+
+def test_touching_one_article_re_embeds_only_its_new_chunks(index_settings, corpus: Path) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    path = corpus / f"{ARTICLE}.txt"
+    path.write_text(path.read_text("utf-8") + "\nA new closing sentence was added.\n", "utf-8")
+    emb.embedded.clear()
+    second = build_index(index_settings, emb)
+    new_chunks = expected_chunks(corpus, index_settings)
+    assert (second.added, second.updated, second.removed, second.unchanged) == (0, 1, 0, 4)
+    assert second.updated_ids == [ARTICLE]
+    assert 1 <= second.chunks_embedded == len(emb.embedded) <= len(new_chunks[ARTICLE])
+    assert set(emb.embedded) <= set(new_chunks[ARTICLE])  # nothing of other articles
+    assert any("A new closing sentence" in t for t in emb.embedded)
+    assert second.chunks_copied + second.chunks_embedded == second.chunks
+    assert second.generation != first.generation
+    reader = open_reader(index_settings, emb)
+    assert "A new closing sentence was added." in reader.document(ARTICLE).text
+    assert verify_index(index_settings).ok
+
+
+def test_removed_article_is_deleted_and_added_article_indexed(index_settings, corpus: Path) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    (corpus / f"{ARTICLE}.txt").unlink()
+    (corpus / "new_story.md").write_text("# Fresh report\n\nA fresh report arrived today.", "utf-8")
+    emb.embedded.clear()
+    summary = build_index(index_settings, emb)
+    assert (summary.added, summary.removed, summary.unchanged) == (1, 1, 4)
+    assert summary.removed_ids == [ARTICLE] and summary.added_ids == ["new_story"]
+    assert emb.embedded == ["# Fresh report\n\nA fresh report arrived today."]
+    reader = open_reader(index_settings, emb)
+    assert ARTICLE not in {c.doc_id for c in reader.chunks()}
+    with pytest.raises(KeyError):
+        reader.document(ARTICLE)
+    hits = reader.vector_search("drone attack residence", k=100)
+    assert hits and ARTICLE not in {h.chunk.doc_id for h in hits}
+    assert reader.document("new_story").title == "Fresh report"
+    assert verify_index(index_settings).ok
+
+
+def test_force_re_embeds_everything(index_settings) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    emb.embedded.clear()
+    forced = build_index(index_settings, emb, force=True)
+    assert forced.forced and forced.changed
+    assert forced.chunks_embedded == len(emb.embedded) == first.chunks
+    assert forced.unchanged == 5 and forced.chunks_copied == 0
+    assert forced.generation != first.generation
+
+
+def test_old_generations_are_garbage_collected_keeping_the_previous(index_settings) -> None:
+    emb = CountingEmbeddings()
+    g1 = build_index(index_settings, emb).generation
+    g2 = build_index(index_settings, emb, force=True).generation
+    g3 = build_index(index_settings, emb, force=True).generation
+    store = Store.open(index_settings, create=False)
+    assert store.generations() == [g2, g3]
+    assert g1 not in store.collection_names() and f"{g1}__docs" not in store.collection_names()
+    pointer = store.read_pointer()
+    assert pointer is not None and (pointer.generation, pointer.previous) == (g3, g2)
+
+
+def test_chunking_change_rebuilds_everything(index_settings) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    smaller = index_settings.model_copy(update={"chunk_size": 300, "chunk_overlap": 50})
+    emb.embedded.clear()
+    summary = build_index(smaller, emb)
+    assert summary.changed and summary.chunks_embedded == summary.chunks == len(emb.embedded)
+    assert index_status(smaller).chunk_size == 300
+    assert all(len(c.text) <= 300 for c in open_reader(smaller, emb).chunks())
+
+
+def test_empty_corpus_is_an_error_and_keeps_the_index(index_settings, tmp_path: Path) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(CorpusError) as info:
+        build_index(index_settings, emb, corpus_dir=empty)
+    assert (
+        "No indexable articles" in info.value.message and "1 file(s) skipped" in info.value.message
+    )
+    with pytest.raises(CorpusError, match="not found"):
+        build_index(index_settings, emb, corpus_dir=tmp_path / "missing")
+    assert index_status(index_settings).generation == first.generation
+    assert index_status(index_settings).documents == 5
+
+
+def test_bad_file_in_corpus_is_skipped_and_reported(index_settings, corpus: Path) -> None:
+    (corpus / "broken.txt").write_bytes("Caf\xe9".encode("latin-1"))
+    summary = build_index(index_settings, CountingEmbeddings())
+    assert summary.documents == 5
+    assert any("broken.txt" in w and "not UTF-8" in w for w in summary.warnings)
+
+
+def test_a_second_concurrent_build_is_refused(index_settings) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    store = Store.open(index_settings, create=True)
+    with build_lock(store), pytest.raises(IndexBusy) as info:
+        build_index(index_settings, emb)
+    assert "Another build" in info.value.message
+    assert build_index(index_settings, emb).unchanged == 5  # lock released
+
+
+def test_progress_reports_embedding(index_settings) -> None:
+    events: list[tuple[str, int, int]] = []
+    summary = build_index(
+        index_settings, CountingEmbeddings(), progress=lambda *e: events.append(e)
+    )
+    embeds = [e for e in events if e[0] == "embed"]
+    assert embeds[0] == ("embed", 0, summary.chunks)
+    assert embeds[-1] == ("embed", summary.chunks, summary.chunks)
