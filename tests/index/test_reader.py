@@ -1,0 +1,147 @@
+"""IndexReader: errors with hints, the embedding stamp, refresh, thread safety."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from index.build import build_index
+from index.reader import open_reader
+from newsdesk.errors import EmbedderMismatch, IndexCorrupt, IndexMissing, StoreUnavailable
+from tests.index.fakes import CountingEmbeddings
+
+
+def test_no_index_is_index_missing_and_creates_nothing(index_settings) -> None:
+    with pytest.raises(IndexMissing) as info:
+        open_reader(index_settings, CountingEmbeddings())
+    assert str(Path(index_settings.data_dir) / "chroma") in info.value.message
+    assert info.value.hint == "run `newsdesk index build`"
+    assert not (Path(index_settings.data_dir) / "chroma").exists()
+
+
+def test_other_embedder_is_refused_with_rebuild_hint(index_settings) -> None:
+    build_index(index_settings, CountingEmbeddings(size=64))
+    with pytest.raises(EmbedderMismatch) as info:
+        open_reader(index_settings, CountingEmbeddings(size=32))
+    assert "dimension" in info.value.message and "64" in info.value.message
+    assert info.value.hint == "run `newsdesk index build --force`"
+    other_chunking = index_settings.model_copy(update={"chunk_size": 800})
+    with pytest.raises(EmbedderMismatch, match="chunk_size"):
+        open_reader(other_chunking, CountingEmbeddings(size=64))
+
+
+def test_real_model_is_refused_on_a_fake_built_index(index_settings, embeddings) -> None:
+    build_index(index_settings, CountingEmbeddings(size=384))
+    with pytest.raises(EmbedderMismatch, match="all-MiniLM-L6-v2"):
+        open_reader(index_settings, embeddings)
+
+
+def test_corrupt_data_dir_is_index_corrupt(index_settings) -> None:
+    path = Path(index_settings.data_dir) / "chroma"
+    path.mkdir(parents=True)
+    (path / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexCorrupt) as info:
+        open_reader(index_settings, CountingEmbeddings())
+    assert "--force" in (info.value.hint or "")
+
+
+def test_force_build_moves_a_corrupt_data_dir_aside(index_settings) -> None:
+    path = Path(index_settings.data_dir) / "chroma"
+    path.mkdir(parents=True)
+    (path / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexCorrupt):
+        build_index(index_settings, CountingEmbeddings())
+    summary = build_index(index_settings, CountingEmbeddings(), force=True)
+    assert summary.documents == 5 and any("moved it to" in w for w in summary.warnings)
+    aside = [p for p in Path(index_settings.data_dir).iterdir() if p.name.startswith("chroma.")]
+    assert aside and (aside[0] / "chroma.sqlite3").exists()  # nothing thrown away
+    assert len(open_reader(index_settings, CountingEmbeddings()).documents()) == 5
+
+
+def test_unreachable_server_names_the_url(index_settings) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    remote = index_settings.model_copy(update={"chroma_url": url})
+    with pytest.raises(StoreUnavailable) as info:
+        open_reader(remote, CountingEmbeddings())
+    assert url in info.value.message
+    assert "NEWSDESK_CHROMA_URL" in (info.value.hint or "")
+
+
+def test_vector_search_scores_and_offsets(index_settings) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+    target = reader.chunks()[7]
+    hits = reader.vector_search(target.text, k=3)  # fake vectors: identical text = identical vector
+    assert len(hits) == 3
+    assert hits[0].chunk.chunk_id == target.chunk_id
+    assert hits[0].score == pytest.approx(1.0, abs=1e-4)
+    assert hits[0].score >= hits[1].score >= hits[2].score
+    for hit in hits:
+        doc = reader.document(hit.chunk.doc_id)
+        assert doc.text[hit.chunk.start : hit.chunk.end] == hit.chunk.text
+    assert len(reader.vector_search("anything", k=10_000)) == len(reader.chunks())
+    assert reader.vector_search("anything", k=0) == []
+
+
+def test_refresh_follows_a_rebuild_and_survives_garbage_collection(
+    index_settings, corpus: Path
+) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+    old = reader.generation
+    assert reader.refresh() is False
+    path = corpus / "001_c873e584d55569f3.txt"
+    path.write_text(path.read_text("utf-8") + "\nAppended fact one.", "utf-8")
+    build_index(index_settings, emb)
+    # Not refreshed yet: still serving the old generation, which is kept as "previous".
+    assert reader.generation == old and reader.vector_search("drone", k=2)
+    path.write_text(path.read_text("utf-8") + "\nAppended fact two.", "utf-8")
+    newest = build_index(index_settings, emb).generation
+    # The reader's generation is now deleted: a search notices, refreshes and retries.
+    assert reader.vector_search("drone", k=2)
+    assert reader.generation == newest
+    assert "Appended fact two." in reader.document("001_c873e584d55569f3").text
+    assert reader.refresh() is False
+
+
+def test_concurrent_reads_during_a_rebuild(index_settings, corpus: Path) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+    errors: list[BaseException] = []
+    results: list[int] = []
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            while not stop.is_set():
+                results.append(len(reader.vector_search("security forces", k=4)))
+                assert reader.chunks() and reader.documents()
+                reader.refresh()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(3):
+            (corpus / f"extra_{i}.txt").write_text(f"Extra {i}\n\nExtra report {i}.", "utf-8")
+            build_index(index_settings, emb)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert errors == []
+    assert results and all(n == 4 for n in results)
+    reader.refresh()
+    assert len(reader.documents()) == 8
