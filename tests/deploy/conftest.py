@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -23,8 +24,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.deployfiles import load_compose, service_environment
+
 VENV_BIN = Path(sys.executable).parent
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_CORPUS = PROJECT_ROOT / "corpus"
 
 
 def free_port() -> int:
@@ -127,3 +131,50 @@ def make_writable(root: Path) -> None:
     root.chmod(0o755)
     for path in root.rglob("*"):
         path.chmod(0o644 if path.is_file() else 0o755)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@dataclass
+class Indexed:
+    settings: dict[str, str]  # the bot's environment, aimed at the test server
+    build: subprocess.CompletedProcess[str]
+    corpus_before: dict[str, str]
+    corpus_after: dict[str, str]
+    workdir: Path
+
+
+@pytest.fixture(scope="session")
+def indexed(chroma_server: ChromaServer, tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+    """The compose `indexer` service's command, run once against the test Chroma server."""
+    root = tmp_path_factory.mktemp("deploy-stack")
+    mount = read_only_copy(SHIPPED_CORPUS, root / "corpus")
+    before = _digest(mount)
+    indexer = load_compose()["services"]["indexer"]
+    env = service_environment(indexer)
+    assert env["NEWSDESK_CORPUS_DIR"] == "/corpus"
+    overrides = {
+        "NEWSDESK_CHROMA_URL": chroma_server.url,  # http://chroma:8000 inside compose
+        "NEWSDESK_OLLAMA_URL": f"http://127.0.0.1:{free_port()}",  # nothing: not needed to index
+        "NEWSDESK_DATA_DIR": str(root / "indexer-data"),  # the newsdesk-data volume
+        "NEWSDESK_COLLECTION": "deploytest",
+    }
+    try:
+        build = run_newsdesk(
+            indexer["command"], {**env, **overrides, "NEWSDESK_CORPUS_DIR": str(mount)}, cwd=root
+        )
+        after = _digest(mount)
+    finally:
+        make_writable(mount)
+    bot_env = service_environment(load_compose()["services"]["bot"])
+    bot_env.pop("NEWSDESK_DISCORD_TOKEN_FILE")
+    bot_env.update(
+        overrides, NEWSDESK_DATA_DIR=str(root / "bot-data"), NEWSDESK_CORPUS_DIR=str(mount)
+    )
+    return Indexed(bot_env, build, before, after, root)

@@ -9,27 +9,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import (
-    ChromaServer,
-    free_port,
-    make_writable,
-    read_only_copy,
-    run_newsdesk,
-)
-from tests.deploy.deployfiles import PROJECT_ROOT, interpolate, load_compose, service_environment
+from tests.deploy.conftest import SHIPPED_CORPUS, ChromaServer, Indexed, free_port, run_newsdesk
+from tests.deploy.deployfiles import interpolate, load_compose
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
-SHIPPED_CORPUS = PROJECT_ROOT / "corpus"
 QUESTION = "Who denied involvement in the attack?"
 
 
@@ -74,51 +65,6 @@ def test_heartbeat_path_of_newsdesk_health_answers_200(chroma_server: ChromaServ
 
 
 # --- indexer ----------------------------------------------------------------------------------
-
-
-def _digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-@dataclass
-class Indexed:
-    settings: dict[str, str]  # the bot's environment, aimed at the test server
-    build: subprocess.CompletedProcess[str]
-    corpus_before: dict[str, str]
-    corpus_after: dict[str, str]
-    workdir: Path
-
-
-@pytest.fixture(scope="module")
-def indexed(chroma_server: ChromaServer, tmp_path_factory: pytest.TempPathFactory) -> Indexed:
-    """The compose `indexer` service's command, run once against the test Chroma server."""
-    root = tmp_path_factory.mktemp("deploy-stack")
-    mount = read_only_copy(SHIPPED_CORPUS, root / "corpus")
-    before = _digest(mount)
-    indexer = load_compose()["services"]["indexer"]
-    env = service_environment(indexer)
-    assert env["NEWSDESK_CORPUS_DIR"] == "/corpus"
-    overrides = {
-        "NEWSDESK_CHROMA_URL": chroma_server.url,  # http://chroma:8000 inside compose
-        "NEWSDESK_OLLAMA_URL": f"http://127.0.0.1:{free_port()}",  # nothing: not needed to index
-        "NEWSDESK_DATA_DIR": str(root / "indexer-data"),  # the newsdesk-data volume
-        "NEWSDESK_COLLECTION": "deploytest",
-    }
-    try:
-        build = run_newsdesk(
-            indexer["command"], {**env, **overrides, "NEWSDESK_CORPUS_DIR": str(mount)}, cwd=root
-        )
-        after = _digest(mount)
-    finally:
-        make_writable(mount)
-    bot_env = service_environment(load_compose()["services"]["bot"])
-    bot_env.pop("NEWSDESK_DISCORD_TOKEN_FILE")
-    bot_env.update(overrides, NEWSDESK_DATA_DIR=str(root / "bot-data"))
-    return Indexed(bot_env, build, before, after, root)
 
 
 def test_indexer_command_builds_the_index_on_the_server(indexed: Indexed) -> None:
