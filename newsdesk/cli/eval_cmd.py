@@ -266,6 +266,8 @@ def eval_command(
         settings = settings.model_copy(update={"answerer": answerer})
     k = k or settings.top_k
     console = Console()
+    if not console.is_terminal:  # piped or in CI: wide enough that answers stay readable
+        console = Console(width=160)
     err_console = Console(stderr=True)
     with err_console.status("Loading the index and the answerer..."):
         target = build_target(settings, k)

@@ -1,0 +1,122 @@
+"""The eval on the shipped set with the default (extractive) answerer, the real embedding
+model and a real index in a temp data dir: fails when quality regresses.
+
+Thresholds sit a little under the values measured (see docs/eval.md); citation validity
+must stay at 100%. Raise them when the core gets better, lower them only on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsdesk.cli import main
+from tests.conftest import SHIPPED_CORPUS
+from tests.eval.conftest import write_jsonl
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+# metric -> minimum, for the shipped set with the extractive answerer
+THRESHOLDS: dict[str, float] = {
+    "accuracy": 0.78,
+    "citation_validity": 1.0,
+    "refusal_recall": 0.5,
+    "refusal_precision": 0.6,
+    "hit_rate": 0.95,
+    "recall": 0.93,
+    "mrr": 0.88,
+    "answer_support": 0.8,
+}
+
+
+def _eval(args: list[str]) -> int:
+    try:
+        main(["eval", *args])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real index of the shipped corpus for this module (built once: ~20-60 s)."""
+    from index.build import build_index
+    from index.embeddings import load_embeddings
+    from newsdesk.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("eval-index")
+    settings = Settings(
+        _env_file=None, data_dir=data_dir, corpus_dir=SHIPPED_CORPUS, chroma_url=None
+    )  # type: ignore[call-arg]
+    summary = build_index(settings, load_embeddings(settings))
+    assert summary.added == 5
+    return data_dir
+
+
+@pytest.fixture
+def built_index(monkeypatch: pytest.MonkeyPatch, index_dir: Path) -> Path:
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(index_dir))
+    monkeypatch.setenv("NEWSDESK_CORPUS_DIR", str(SHIPPED_CORPUS))
+    return index_dir
+
+
+def test_shipped_set_meets_the_gate(
+    built_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+    gate = [f"--min-{name.replace('_', '-')}={value}" for name, value in THRESHOLDS.items()]
+    code = _eval(["--json", str(out), "--report", str(tmp_path / "report"), *gate])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out
+    data = json.loads(out.read_text("utf-8"))
+    summary = data["summary"]
+    assert summary["answerer"] == "extractive" and summary["set"]["name"] == "questions.jsonl"
+    assert summary["ranking"] == "retriever"
+    metrics = summary["metrics"]
+    assert metrics["citation_validity"] == 1.0
+    assert metrics["errors"] == 0
+    assert all(not r["invalid_citations"] for r in data["results"])
+    assert (tmp_path / "report" / "metrics.png").stat().st_size > 10_000
+
+
+def test_a_question_file_it_has_never_seen(
+    built_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """General code: new ids, new wording, a follow-up, an unanswerable question."""
+    rows = [
+        {
+            "id": "n1",
+            "question": "Which spokesman of the Interior Ministry gave the injury count?",
+            "expected": ["Saad Maan"],
+            "sources": ["001_c873e584d55569f3"],
+            "answerable": True,
+        },
+        {
+            "id": "n2",
+            "question": "And on which channel?",
+            "expected": ["Al-Iraqiya"],
+            "sources": ["001_c873e584d55569f3"],
+            "answerable": True,
+            "history": [{"question": "Who gave the injury count?", "answer": "Saad Maan."}],
+        },
+        {
+            "id": "n3",
+            "question": "What colour was the drone?",
+            "expected": [],
+            "sources": [],
+            "answerable": False,
+            "comment": "unknown fields are fine",
+        },
+    ]
+    path = write_jsonl(tmp_path / "never-seen.jsonl", rows)
+    out = tmp_path / "r.json"
+    code = _eval(["--questions", str(path), "--json", str(out), "--min-citation-validity", "1"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out
+    data = json.loads(out.read_text("utf-8"))
+    assert data["summary"]["set"]["name"] == "never-seen.jsonl"
+    assert [r["id"] for r in data["results"]] == ["n1", "n2", "n3"]
+    assert data["results"][1]["history_turns"] == 1
+    assert data["results"][0]["latency_ms"] > 0
