@@ -174,6 +174,8 @@ def _build(
     summary: BuildSummary,
 ) -> None:
     active = _read_pointer(store, force)
+    # Named before leftovers are dropped, so a name is never reused (numbers only grow).
+    generation = store.next_generation()
     keep = {g for g in (active.generation, active.previous) if g} if active else set()
     leftovers = store.drop_all_generations_except(keep)
     if leftovers:
@@ -203,7 +205,6 @@ def _build(
         summary.generation, summary.chunks = active.generation, active.chunks
         return  # nothing to do: the active generation stays
 
-    generation = store.next_generation()
     log.info("building generation %s", generation)
     chunks_col, docs_col = store.create_generation(generation, stamp)
     _write_docs(docs_col, docs, store)
