@@ -25,9 +25,10 @@ from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
 from index.models import Chunk, Document
+from index.reader import read_all
 from index.status import IndexStatus, index_status
 from index.store import PLACEHOLDER_EMBEDDING, Pointer, Store, as_vectors, chroma_path
-from newsdesk.errors import CorpusError, IndexCorrupt
+from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -106,6 +107,12 @@ def build_index(
 ) -> BuildSummary:
     """Bring the index up to date with the corpus (see the module docstring)."""
     started = time.perf_counter()
+    if settings.chunk_overlap >= settings.chunk_size:
+        raise ConfigError(
+            f"chunk_overlap ({settings.chunk_overlap}) must be smaller than chunk_size "
+            f"({settings.chunk_size})",
+            hint="lower NEWSDESK_CHUNK_OVERLAP or raise NEWSDESK_CHUNK_SIZE",
+        )
     corpus = Path(corpus_dir) if corpus_dir is not None else Path(settings.corpus_dir)
     loaded = load_corpus(corpus)
     if not loaded.documents:
@@ -150,16 +157,12 @@ def _old_hashes(store: Store, pointer: Pointer) -> dict[str, str] | None:
     from chromadb.errors import NotFoundError
 
     try:
-        got = store.docs(pointer.generation).get(include=["metadatas"])
+        store.chunks(pointer.generation)
+        ids, _, metas = read_all(store.docs(pointer.generation), ["metadatas"])
     except NotFoundError:
-        log.warning(
-            "active generation %s has no documents collection: rebuilding fully", pointer.generation
-        )
+        log.warning("active generation %s is incomplete: rebuilding fully", pointer.generation)
         return None
-    metas = got.get("metadatas") or []
-    return {
-        i: str((m or {}).get("content_hash", "")) for i, m in zip(got["ids"], metas, strict=True)
-    }
+    return {i: str((m or {}).get("content_hash", "")) for i, m in zip(ids, metas, strict=True)}
 
 
 def _build(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,13 +52,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for_chroma(url: str, proc: object, timeout: float = 60.0) -> None:
-    import subprocess
+def _wait_for_chroma(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     import time
     import urllib.error
     import urllib.request
 
-    assert isinstance(proc, subprocess.Popen)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -72,22 +71,18 @@ def _wait_for_chroma(url: str, proc: object, timeout: float = 60.0) -> None:
     raise RuntimeError(f"chroma run did not become healthy at {url} within {timeout:.0f}s")
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` server on 127.0.0.1 (free port, temp data dir); yields its URL.
+def start_chroma_server(data: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start `chroma run` on 127.0.0.1 with a free port, storing in ``data``; wait until healthy.
 
-    Shared by the whole session: tests must use their own collection names
-    (e.g. ``Settings(collection=...)``) so they do not see each other's data.
+    For tests that need a server of their own (e.g. to stop it); most use ``chroma_server``.
     """
-    import subprocess
     import sys
 
-    data = tmp_path_factory.mktemp("chroma-server")
+    data.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     chroma = Path(sys.executable).with_name("chroma")
-    log_path = data / "server.log"
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with open(log_path, "wb") as log_file:
+    with open(data / "server.log", "ab") as log_file:
         proc = subprocess.Popen(
             [
                 str(chroma),
@@ -106,14 +101,33 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_chroma(url, proc)
+    except BaseException:
+        stop_chroma_server(proc)
+        raise
+    return url, proc
+
+
+def stop_chroma_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on 127.0.0.1 (free port, temp data dir); yields its URL.
+
+    Shared by the whole session: tests must use their own collection names
+    (e.g. ``Settings(collection=...)``) so they do not see each other's data.
+    """
+    url, proc = start_chroma_server(tmp_path_factory.mktemp("chroma-server"))
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop_chroma_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -171,3 +171,21 @@ def test_progress_reports_embedding(index_settings) -> None:
     embeds = [e for e in events if e[0] == "embed"]
     assert embeds[0] == ("embed", 0, summary.chunks)
     assert embeds[-1] == ("embed", summary.chunks, summary.chunks)
+
+
+def test_incomplete_active_generation_is_rebuilt_fully(index_settings) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    Store.open(index_settings, create=False).client.delete_collection(first.generation)
+    emb.embedded.clear()
+    summary = build_index(index_settings, emb)
+    assert summary.changed and summary.chunks_embedded == first.chunks == len(emb.embedded)
+    assert verify_index(index_settings).ok
+
+
+def test_overlap_not_smaller_than_chunk_size_is_a_config_error(index_settings) -> None:
+    from newsdesk.errors import ConfigError
+
+    bad = index_settings.model_copy(update={"chunk_size": 200, "chunk_overlap": 200})
+    with pytest.raises(ConfigError, match="chunk_overlap"):
+        build_index(bad, CountingEmbeddings())

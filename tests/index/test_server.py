@@ -72,3 +72,25 @@ def test_reader_and_lease_against_a_chroma_server(chroma_server: str, index_sett
     with build_lock(store), pytest.raises(IndexBusy):
         build_index(settings, emb)
     assert build_index(settings, emb).unchanged == 5  # lease released
+
+
+def test_server_going_away_is_store_unavailable(index_settings, tmp_path: Path) -> None:
+    from newsdesk.errors import StoreUnavailable
+    from tests.conftest import start_chroma_server, stop_chroma_server
+
+    url, proc = start_chroma_server(tmp_path / "own-server")
+    try:
+        settings = index_settings.model_copy(update={"chroma_url": url})
+        emb = CountingEmbeddings()
+        build_index(settings, emb)
+        reader = open_reader(settings, emb)
+        assert reader.vector_search("drone", k=2)
+    finally:
+        stop_chroma_server(proc)
+    with pytest.raises(StoreUnavailable) as info:
+        reader.vector_search("drone", k=2)
+    assert url in info.value.message
+    with pytest.raises(StoreUnavailable):
+        build_index(settings, emb)
+    with pytest.raises(StoreUnavailable):
+        index_status(settings)
