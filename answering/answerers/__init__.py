@@ -1,0 +1,1 @@
+"""Answerers: extractive (offline default), ollama and openai (LLM servers)."""

@@ -1,0 +1,47 @@
+"""What every answerer takes and returns; the service verifies and wraps the result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from answering.models import AnswerDelta, Citation
+from answering.retrieval import Retrieved
+
+REFUSAL_PREFIX = "The articles don't say"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An answer before verification: text with [n] markers and the citations they point at."""
+
+    answer: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)  # "select", "compose"
+    answerer: str = "extractive"
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, retrieved: Sequence[Retrieved]) -> Draft: ...
+
+    def stream(
+        self, question: str, retrieved: Sequence[Retrieved]
+    ) -> Iterator[AnswerDelta | Draft]:
+        """Text deltas as they are produced, then exactly one Draft."""
+        ...
+
+
+_WH = ("who", "whom", "whose", "what", "when", "where", "why", "how", "which")
+
+
+def refusal_text(question: str) -> str:
+    """ "The articles don't say who won the 2022 World Cup." — restates the question."""
+    q = " ".join(question.split()).rstrip(" ?.!")
+    first = q.split(" ", 1)[0].lower() if q else ""
+    if first in _WH:
+        return f"{REFUSAL_PREFIX} {q[0].lower()}{q[1:]}."
+    return f"{REFUSAL_PREFIX} anything that answers \u201c{q}?\u201d"

@@ -1,0 +1,174 @@
+"""Hybrid retrieval: Chroma vector search + BM25 keywords, fused by RRF, spread across articles.
+
+Embeddings miss rare names ("Kata'ib Hezbollah", "Saad Maan"); BM25 finds them. The BM25 index is
+built lazily from ``reader.chunks()`` once per index generation and swapped atomically, so a
+rebuild by another process is picked up without blocking concurrent questions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from answering.bm25 import BM25Index
+from answering.fusion import diversify, reciprocal_rank_fusion
+from answering.text import SYNONYM_WEIGHT, synonyms, tokenize
+from index.models import Chunk, Document, ScoredChunk
+
+log = logging.getLogger(__name__)
+
+
+class Reader(Protocol):
+    """The part of ``index.reader.IndexReader`` the answering core uses."""
+
+    @property
+    def generation(self) -> str: ...
+
+    def document(self, doc_id: str) -> Document: ...
+
+    def chunks(self) -> list[Chunk]: ...
+
+    def vector_search(self, query: str, k: int) -> list[ScoredChunk]: ...
+
+    def refresh(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieved:
+    """A chunk handed to an answerer, with where it came from (for debugging and the eval)."""
+
+    chunk: Chunk
+    score: float  # fused RRF score
+    vector_rank: int | None  # 1-based, None if the vector search did not return it
+    keyword_rank: int | None
+
+
+class KeywordIndex:
+    """BM25 over all chunks of one index generation."""
+
+    def __init__(self, generation: str, chunks: Sequence[Chunk]) -> None:
+        self.generation = generation
+        self.chunks = list(chunks)
+        self.bm25 = BM25Index(c.text for c in self.chunks)
+
+    def search(self, query: str, k: int) -> list[ScoredChunk]:
+        """BM25 with the query widened by a few synonyms at half weight ("denied" ~ "rejected")."""
+        terms: dict[str, float] = {}
+        for term in tokenize(query):
+            terms[term] = terms.get(term, 0.0) + 1.0
+        for term in list(terms):
+            for extra in synonyms().get(term, ()):
+                terms.setdefault(extra, SYNONYM_WEIGHT)
+        return [ScoredChunk(self.chunks[i], s) for i, s in self.bm25.search_terms(terms, k)]
+
+
+class HybridRetriever:
+    """Fuses vector and keyword rankings; thread-safe."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        *,
+        candidates: int = 30,
+        per_document: int = 2,
+        vector_weight: float = 1.0,
+        keyword_weight: float = 1.0,
+        rrf_k: int = 60,
+        guaranteed: int = 2,
+    ) -> None:
+        self.reader = reader
+        self.candidates = candidates
+        self.per_document = per_document
+        self.vector_weight = vector_weight
+        self.keyword_weight = keyword_weight
+        self.rrf_k = rrf_k
+        self.guaranteed = guaranteed
+        self._keywords: KeywordIndex | None = None
+        self._lock = threading.Lock()
+
+    def keyword_index(self) -> KeywordIndex:
+        """The BM25 index of the reader's current generation (built on first use)."""
+        current = self._keywords
+        generation = self.reader.generation
+        if current is not None and current.generation == generation:
+            return current
+        with self._lock:
+            current = self._keywords
+            if current is None or current.generation != generation:
+                chunks = self.reader.chunks()
+                log.debug(
+                    "building keyword index over %d chunks (generation %s)", len(chunks), generation
+                )
+                current = KeywordIndex(generation, chunks)
+                self._keywords = current
+        return current
+
+    def retrieve(self, query: str, k: int) -> list[Retrieved]:
+        n = max(self.candidates, 3 * k)
+        vector = self.reader.vector_search(query, n)
+        keyword = self.keyword_index().search(query, n)
+        by_id: dict[str, Chunk] = {}
+        for scored in (*vector, *keyword):
+            by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        v_ids = [s.chunk.chunk_id for s in vector]
+        k_ids = [s.chunk.chunk_id for s in keyword]
+        fused = reciprocal_rank_fusion(
+            [v_ids, k_ids], weights=[self.vector_weight, self.keyword_weight], k=self.rrf_k
+        )
+        scores = dict(fused)
+        # The best few of each retriever always make it: a name only BM25 finds (rank 1 there,
+        # rank 25 in vector space) must not be fused away by chunks both rank as mediocre.
+        g = min(self.guaranteed, k // 2)
+        chosen = diversify(
+            [cid for cid, _ in fused],
+            lambda cid: by_id[cid].doc_id,
+            limit=k,
+            per_group=self.per_document,
+            pinned=[*v_ids[:g], *k_ids[:g]],
+        )
+        v_rank = {cid: i for i, cid in enumerate(v_ids, start=1)}
+        k_rank = {cid: i for i, cid in enumerate(k_ids, start=1)}
+        chosen.sort(key=lambda cid: -scores[cid])
+        return [
+            Retrieved(by_id[cid], scores[cid], v_rank.get(cid), k_rank.get(cid)) for cid in chosen
+        ]
+
+
+class ChunkRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain retriever (a Runnable: ``invoke``, ``batch``, LCEL).
+
+    Each LangChain document carries ``chunk_id``, ``doc_id``, ``start``, ``end`` and ``score``
+    in its metadata so callers can still cite exact offsets.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: Any
+    k: int = 6
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        hybrid: HybridRetriever = self.hybrid
+        return [
+            LCDocument(
+                page_content=r.chunk.text,
+                id=r.chunk.chunk_id,
+                metadata={
+                    "chunk_id": r.chunk.chunk_id,
+                    "doc_id": r.chunk.doc_id,
+                    "start": r.chunk.start,
+                    "end": r.chunk.end,
+                    "score": r.score,
+                },
+            )
+            for r in hybrid.retrieve(query, self.k)
+        ]

@@ -1,0 +1,178 @@
+"""The one entry point: validate, rewrite follow-ups, retrieve, answer, verify citations.
+
+The CLI, the Discord bot, the eval script and the tests all call ``AnsweringService.answer``.
+Safe to call from many threads at once: shared state (keyword index, sentence cache) is
+immutable or lock-guarded, and each call keeps its own intermediate results.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+
+from answering.answerers.base import Answerer, Draft, refusal_text
+from answering.citations import renumber_citations, verify
+from answering.models import Answer, AnswerDelta, Turn
+from answering.retrieval import HybridRetriever, Reader
+from answering.rewrite import rewrite_follow_up
+from newsdesk.errors import QuestionInvalid
+
+log = logging.getLogger(__name__)
+
+Condenser = Callable[[str, Sequence[Turn]], str]
+MAX_HISTORY_TURNS = 6
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """Strip control/invisible characters and surrounding space; reject empty or too long."""
+    if not isinstance(question, str):
+        raise QuestionInvalid("The question must be text.")
+    text = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in unicodedata.normalize("NFC", question)
+        if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Co", "Cs")
+    )
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionInvalid(
+            "The question is empty.",
+            hint='ask something, e.g. "Who denied involvement in the attack?"',
+        )
+    if len(text) > max_chars:
+        raise QuestionInvalid(
+            f"The question is too long ({len(text)} characters; the limit is {max_chars}).",
+            hint="shorten it to one question about the articles",
+        )
+    return text
+
+
+class AnsweringService:
+    """Implements ``answering.models.AnswerService``."""
+
+    def __init__(
+        self,
+        reader: Reader,
+        retriever: HybridRetriever,
+        answerer: Answerer,
+        *,
+        top_k: int = 6,
+        max_question_chars: int = 1000,
+        condenser: Condenser = rewrite_follow_up,
+        refresh_interval_s: float = 1.0,
+    ) -> None:
+        self.reader = reader
+        self.retriever = retriever
+        self.answerer = answerer
+        self.top_k = top_k
+        self.max_question_chars = max_question_chars
+        self.condenser = condenser
+        self.refresh_interval_s = refresh_interval_s
+        self._last_refresh = 0.0
+        self._refresh_lock = threading.Lock()
+
+    @property
+    def answerer_name(self) -> str:
+        return self.answerer.name
+
+    # --- public API --------------------------------------------------------------------
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        final: Answer | None = None
+        for event in self._run(question, history, streaming=False):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def stream(self, question: str, history: Sequence[Turn] = ()) -> Iterator[AnswerDelta | Answer]:
+        """Deltas as the answerer produces them, then the verified Answer.
+
+        The final Answer is authoritative: sentences or markers that failed verification are
+        gone from it even if they were streamed, so a UI should replace the streamed text.
+        """
+        yield from self._run(question, history, streaming=True)
+
+    # --- pipeline ------------------------------------------------------------------------
+    def _run(
+        self, question: str, history: Sequence[Turn], *, streaming: bool
+    ) -> Iterator[AnswerDelta | Answer]:
+        t_start = time.perf_counter()
+        text = clean_question(question, self.max_question_chars)
+        self._maybe_refresh()
+        turns = _clean_history(history)
+
+        t0 = time.perf_counter()
+        standalone = self.condenser(text, turns) if turns else text
+        standalone = " ".join(standalone.split()) or text
+        t1 = time.perf_counter()
+        retrieved = self.retriever.retrieve(standalone, self.top_k)
+        t2 = time.perf_counter()
+
+        draft: Draft | None = None
+        if streaming:
+            for event in self.answerer.stream(standalone, retrieved):
+                if isinstance(event, Draft):
+                    draft = event
+                else:
+                    yield event
+        else:
+            draft = self.answerer.answer(standalone, retrieved)
+        assert draft is not None
+
+        answer_text, refused, citations = self._verified(draft, standalone, retrieved)
+        timings = {
+            "rewrite": (t1 - t0) * 1000,
+            "retrieve": (t2 - t1) * 1000,
+            "select": draft.timings_ms.get("select", 0.0),
+            "compose": draft.timings_ms.get("compose", 0.0),
+        }
+        timings["total"] = (time.perf_counter() - t_start) * 1000
+        log.debug(
+            "answered %r (%s, refused=%s, %d citations) in %.0f ms",
+            standalone,
+            draft.answerer,
+            refused,
+            len(citations),
+            timings["total"],
+        )
+        yield Answer(
+            question=text,
+            answer=answer_text,
+            refused=refused,
+            citations=citations,
+            timings_ms=timings,
+            standalone_question=standalone,
+            answerer=draft.answerer,
+        )
+
+    def _verified(
+        self, draft: Draft, standalone: str, retrieved: Sequence
+    ) -> tuple[str, bool, tuple]:
+        good, bad = verify(draft.citations, self.reader.document, [r.chunk for r in retrieved])
+        text, citations = renumber_citations(draft.answer, good)
+        if not draft.refused and (bad or not citations):
+            if not citations:
+                log.warning("answer lost all its citations in verification; refusing")
+                return refusal_text(standalone), True, ()
+        return text, draft.refused, citations
+
+    def _maybe_refresh(self) -> None:
+        """Pick up an index rebuilt by another process, at most once per interval."""
+        now = time.monotonic()
+        if now - self._last_refresh < self.refresh_interval_s:
+            return
+        if not self._refresh_lock.acquire(blocking=False):
+            return  # another thread is refreshing
+        try:
+            self._last_refresh = now
+            if self.reader.refresh():
+                log.info("index changed: now serving generation %s", self.reader.generation)
+        finally:
+            self._refresh_lock.release()
+
+
+def _clean_history(history: Sequence[Turn]) -> list[Turn]:
+    turns = [t for t in history if isinstance(t, Turn) and (t.question or "").strip()]
+    return turns[-MAX_HISTORY_TURNS:]
