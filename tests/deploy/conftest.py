@@ -1,7 +1,7 @@
 """Deploy fixtures: services started the way the containers run them, on 127.0.0.1.
 
-- ``chroma_server``: a real ``chroma run --path TMP --host 127.0.0.1 --port FREE`` (the same
-  Rust server as the chromadb/chroma image, from the chromadb package), stopped with SIGTERM.
+- ``chroma_server`` (root conftest): a real ``chroma run --path TMP --host 127.0.0.1 --port FREE``,
+  the same Rust server as the chromadb/chroma image, from the chromadb package; yields its URL.
 - ``run_newsdesk()``: runs a ``newsdesk`` command line in a subprocess with a given environment,
   like ``docker compose run`` does with the service's ``command:`` and ``environment:``.
 """
@@ -11,14 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,58 +31,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class ChromaServer:
-    url: str
-    port: int
-    path: Path
-    log: Path
-
-
-def _wait_for_heartbeat(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text()[-2000:]
-            raise RuntimeError(f"chroma run exited with {process.returncode}: {tail}")
-        try:
-            with urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise RuntimeError(f"chroma run did not answer within 60 s: {log.read_text()[-2000:]}")
-
-
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    chroma = VENV_BIN / "chroma"
-    assert chroma.exists(), "the chroma CLI comes with the chromadb package"
-    root = tmp_path_factory.mktemp("chroma-server")
-    data, log = root / "data", root / "chroma.log"
-    port = free_port()
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=root,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_heartbeat(url, process, log)
-        yield ChromaServer(url=url, port=port, path=data, log=log)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def newsdesk_env(settings: Mapping[str, str]) -> dict[str, str]:
@@ -151,7 +95,7 @@ class Indexed:
 
 
 @pytest.fixture(scope="session")
-def indexed(chroma_server: ChromaServer, tmp_path_factory: pytest.TempPathFactory) -> Indexed:
+def indexed(chroma_server: str, tmp_path_factory: pytest.TempPathFactory) -> Indexed:
     """The compose `indexer` service's command, run once against the test Chroma server."""
     root = tmp_path_factory.mktemp("deploy-stack")
     mount = read_only_copy(SHIPPED_CORPUS, root / "corpus")
@@ -160,7 +104,7 @@ def indexed(chroma_server: ChromaServer, tmp_path_factory: pytest.TempPathFactor
     env = service_environment(indexer)
     assert env["NEWSDESK_CORPUS_DIR"] == "/corpus"
     overrides = {
-        "NEWSDESK_CHROMA_URL": chroma_server.url,  # http://chroma:8000 inside compose
+        "NEWSDESK_CHROMA_URL": chroma_server,  # http://chroma:8000 inside compose
         "NEWSDESK_OLLAMA_URL": f"http://127.0.0.1:{free_port()}",  # nothing: not needed to index
         "NEWSDESK_DATA_DIR": str(root / "indexer-data"),  # the newsdesk-data volume
         "NEWSDESK_COLLECTION": "deploytest",

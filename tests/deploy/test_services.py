@@ -13,10 +13,11 @@ import json
 import subprocess
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.deploy.conftest import SHIPPED_CORPUS, ChromaServer, Indexed, free_port, run_newsdesk
+from tests.deploy.conftest import SHIPPED_CORPUS, Indexed, free_port, run_newsdesk
 from tests.deploy.deployfiles import interpolate, load_compose
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -39,27 +40,33 @@ def _chroma_probe(port: int, path: str = "/api/v2/heartbeat") -> list[str]:
     return argv
 
 
+def _port(url: str) -> int:
+    port = urlsplit(url).port
+    assert port is not None
+    return port
+
+
 def _exit_code(argv: list[str]) -> int:
     return subprocess.run(argv, capture_output=True, timeout=30, check=False).returncode
 
 
-def test_chroma_healthcheck_passes_on_a_real_server(chroma_server: ChromaServer) -> None:
-    assert _exit_code(_chroma_probe(chroma_server.port)) == 0
+def test_chroma_healthcheck_passes_on_a_real_server(chroma_server: str) -> None:
+    assert _exit_code(_chroma_probe(_port(chroma_server))) == 0
 
 
 def test_chroma_healthcheck_fails_on_a_wrong_path_or_a_dead_port(
-    chroma_server: ChromaServer,
+    chroma_server: str,
 ) -> None:
     # Chroma 1.x answers the old v1 heartbeat with 410 Gone: the probe must call that a failure
-    assert _exit_code(_chroma_probe(chroma_server.port, "/api/v1/heartbeat")) != 0
-    assert _exit_code(_chroma_probe(chroma_server.port, "/no/such/endpoint")) != 0
+    assert _exit_code(_chroma_probe(_port(chroma_server), "/api/v1/heartbeat")) != 0
+    assert _exit_code(_chroma_probe(_port(chroma_server), "/no/such/endpoint")) != 0
     assert _exit_code(_chroma_probe(free_port())) != 0
 
 
-def test_heartbeat_path_of_newsdesk_health_answers_200(chroma_server: ChromaServer) -> None:
+def test_heartbeat_path_of_newsdesk_health_answers_200(chroma_server: str) -> None:
     from newsdesk.cli.health_cmd import CHROMA_HEARTBEAT
 
-    with urllib.request.urlopen(chroma_server.url + CHROMA_HEARTBEAT, timeout=10) as response:
+    with urllib.request.urlopen(chroma_server + CHROMA_HEARTBEAT, timeout=10) as response:
         assert response.status == 200
         assert "heartbeat" in " ".join(json.loads(response.read()))
 
@@ -87,10 +94,10 @@ def test_index_status_through_the_server(indexed: Indexed) -> None:
 
 
 def test_health_is_red_before_the_index_and_says_how_to_build_it(
-    chroma_server: ChromaServer, tmp_path: Path
+    chroma_server: str, tmp_path: Path
 ) -> None:
     settings = {
-        "NEWSDESK_CHROMA_URL": chroma_server.url,
+        "NEWSDESK_CHROMA_URL": chroma_server,
         "NEWSDESK_COLLECTION": "never-built",
         "NEWSDESK_ANSWERER": "extractive",
     }
