@@ -89,6 +89,15 @@ class NewsdeskTree(app_commands.CommandTree[Any]):
             log.warning("could not tell a user about a command error", exc_info=True)
 
 
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _scope(guild: discord.Object | None) -> str:
+    return f"guild {guild.id}" if guild is not None else "global"
+
+
 def default_intents() -> discord.Intents:
     """Guilds + messages + message content (to read the question in a mention)."""
     intents = discord.Intents.default()
@@ -152,17 +161,42 @@ class NewsdeskBot(discord.Client):
         return self._answer_view
 
     async def sync_commands(self) -> None:
+        guild = discord.Object(id=self.config.guild_id) if self.config.guild_id else None
         try:
-            if self.config.guild_id is not None:
-                guild = discord.Object(id=self.config.guild_id)
+            if guild is not None:
                 self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-                log.info("synced %d slash commands to guild %s", len(synced), guild.id)
-            else:
-                synced = await self.tree.sync()
-                log.info("synced %d global slash commands", len(synced))
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d slash commands (%s)", len(synced), _scope(guild))
+            return
         except discord.HTTPException as exc:
-            log.error("could not sync slash commands (%s); mentions still work", exc)
+            log.warning(
+                "slash command sync failed (%s); retrying in the documented shape", _short(exc)
+            )
+        try:
+            await self._sync_spec_payload(guild)
+        except discord.HTTPException as exc:
+            log.error("could not sync slash commands (%s); mentions still work", _short(exc))
+
+    async def _sync_spec_payload(self, guild: discord.Object | None) -> None:
+        """Sync with ``default_member_permissions`` as a string, as Discord documents it.
+
+        discord.py sends an integer, which Discord accepts but stricter compatible servers
+        may not.
+        """
+        if self.application_id is None:
+            raise discord.ClientException("no application id to sync commands for")
+        payload = []
+        for command in self.tree.get_commands(guild=guild):
+            data = command.to_dict(self.tree)
+            permissions = data.get("default_member_permissions")
+            if permissions is not None:
+                data["default_member_permissions"] = str(permissions)
+            payload.append(data)
+        if guild is not None:
+            await self.http.bulk_upsert_guild_commands(self.application_id, guild.id, payload)
+        else:
+            await self.http.bulk_upsert_global_commands(self.application_id, payload)
+        log.info("synced %d slash commands (%s)", len(payload), _scope(guild))
 
     async def on_ready(self) -> None:
         index = "unknown index"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
+from bot import compat
 from bot.delivery import InteractionReply
 from bot.errors import UserFacingError
 from bot.render import reindex_report, sources_pages
@@ -37,7 +38,7 @@ def _bot(interaction: discord.Interaction[Any]) -> NewsdeskBot:
 async def ask(interaction: discord.Interaction[Any], question: str) -> None:
     bot = _bot(interaction)
     question = bot.check_question(interaction.user.id, question)
-    await interaction.response.defer(thinking=True)
+    await compat.defer(interaction, thinking=True)
     channel = interaction.channel
     await bot.answer_to(
         InteractionReply(interaction, bot.answer_view),
@@ -52,7 +53,7 @@ async def ask(interaction: discord.Interaction[Any], question: str) -> None:
 @app_commands.command(name="sources", description="List the articles newsdesk answers from.")
 async def sources(interaction: discord.Interaction[Any]) -> None:
     bot = _bot(interaction)
-    await interaction.response.defer(thinking=True, ephemeral=True)
+    await compat.defer(interaction, thinking=True, ephemeral=True)
     documents = await bot.core.run_blocking(bot.deps.list_sources)
     pages = sources_pages(documents)
     await interaction.edit_original_response(content=pages[0], allowed_mentions=NO_MENTIONS)
@@ -74,7 +75,7 @@ async def reindex(interaction: discord.Interaction[Any]) -> None:
     if lock.locked():
         raise UserFacingError("A rebuild is already running; its summary will be posted when done.")
     async with lock:
-        await interaction.response.defer(thinking=True, ephemeral=True)
+        await compat.defer(interaction, thinking=True, ephemeral=True)
         log.info("reindex requested by %s (%s)", interaction.user, interaction.user.id)
         summary = await bot.core.run_blocking(bot.deps.reindex)
         report = reindex_report(summary.to_dict())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from answering.models import Citation
+from bot import compat
 from bot.errors import UserFacingError, user_message
 from bot.render import excerpt_embeds
 
@@ -51,8 +52,8 @@ async def send_ephemeral(
             content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
         )
     else:
-        await interaction.response.send_message(
-            content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
+        await compat.send_message(
+            interaction, content, ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
         )
 
 
@@ -75,8 +76,8 @@ class AnswerView(discord.ui.View):
             await send_ephemeral(interaction, "This answer cites no excerpts.")
             return
         groups = excerpt_embeds(citations)
-        await interaction.response.send_message(
-            embeds=groups[0], ephemeral=True, allowed_mentions=NO_MENTIONS
+        await compat.send_message(
+            interaction, embeds=groups[0], ephemeral=True, allowed_mentions=NO_MENTIONS
         )
         for group in groups[1:]:
             await interaction.followup.send(

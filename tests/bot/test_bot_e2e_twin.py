@@ -29,9 +29,11 @@ def restore_endpoints() -> Any:
     discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
 
 
-@pytest.fixture
-async def twin(restore_endpoints: Any) -> AsyncIterator[Twin]:
-    server = Twin()
+@pytest.fixture(params=["strict", "lenient"])
+async def twin(request: pytest.FixtureRequest, restore_endpoints: Any) -> AsyncIterator[Twin]:
+    """strict: like Discord; lenient: app endpoint served, callbacks answered 204 (no body)."""
+    lenient = request.param == "lenient"
+    server = Twin(serve_application=lenient, terse_callbacks=lenient)
     await server.start()
     yield server
     await server.stop()

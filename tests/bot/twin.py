@@ -36,6 +36,7 @@ def _json(data: Any, status: int = 200) -> web.Response:
 @dataclass
 class Twin:
     serve_application: bool = False
+    terse_callbacks: bool = False  # answer interaction callbacks 204 with no body
     guild_id: str = "100"
     channel_id: str = "200"
     bot_user: dict[str, Any] = field(
@@ -409,7 +410,7 @@ class Twin:
                 self.channel_id, {"content": "", "flags": data.get("flags", 0) | 128}
             )
             state["original"] = message["id"]
-        if request.query.get("with_response") in ("1", "true"):
+        if request.query.get("with_response") in ("1", "true") and not self.terse_callbacks:
             return _json(
                 {
                     "interaction": {
