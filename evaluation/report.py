@@ -71,7 +71,8 @@ def failures(run: EvalRun) -> list[QuestionResult]:
 
 
 def render_terminal(run: EvalRun, console: Console, *, show_all: bool = False) -> None:
-    table = Table(title=_title(run), title_justify="left")
+    console.print(f"[bold]{_title(run)}[/bold]", soft_wrap=True)
+    table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
     for name in _shown(run):
