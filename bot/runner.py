@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import Any
 
 import discord
@@ -63,6 +64,7 @@ def build_bot(settings: Any, deps: BotDeps, **options: Any) -> NewsdeskBot:
 
 async def serve(bot: NewsdeskBot, token: str) -> None:
     """Run until stopped; translate start-up failures into clear ConfigErrors."""
+    _close_on_sigterm(bot)
     try:
         async with bot:
             await bot.start(token, reconnect=True)
@@ -78,6 +80,15 @@ async def serve(bot: NewsdeskBot, token: str) -> None:
             hint="enable 'Message Content Intent' under Bot -> Privileged Gateway Intents in "
             "the Developer Portal (needed to read questions in mentions)",
         ) from exc
+
+
+def _close_on_sigterm(bot: NewsdeskBot) -> None:
+    """`docker stop` sends SIGTERM: log out cleanly instead of dying mid-request."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / Windows
+        log.debug("SIGTERM handler not installed")
 
 
 def run(settings: Any, deps: BotDeps) -> None:
