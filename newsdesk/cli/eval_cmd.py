@@ -89,31 +89,15 @@ def _retriever_ranker(service: Any, k: int) -> Ranker | None:
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
-    """The LangChain chat model of the configured LLM backend (the core's types)."""
-    if settings.answerer == "ollama":
-        from langchain_ollama import ChatOllama
-
-        return ChatOllama(
-            model=settings.llm_model,
-            base_url=settings.ollama_url,
-            temperature=0,
-            client_kwargs={"timeout": settings.llm_timeout_s},
+    """The configured LLM as the core builds it (same LangChain chat model types)."""
+    if settings.answerer == "extractive":
+        raise ConfigError(
+            "--judge needs an LLM answerer: the extractive answerer has no model to judge with",
+            hint="use --answerer ollama or --answerer openai (or NEWSDESK_ANSWERER)",
         )
-    if settings.answerer == "openai":
-        from langchain_openai import ChatOpenAI
+    from answering.factory import chat_model
 
-        return ChatOpenAI(
-            model=settings.llm_model,
-            base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key,
-            temperature=0,
-            timeout=settings.llm_timeout_s,
-            max_retries=1,
-        )
-    raise ConfigError(
-        "--judge needs an LLM answerer: the extractive answerer has no model to judge with",
-        hint="use --answerer ollama or --answerer openai (or NEWSDESK_ANSWERER)",
-    )
+    return chat_model(settings, settings.answerer)[0]
 
 
 def build_target(settings: Settings, k: int) -> EvalTarget:
