@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from answering.answerers.base import REFUSAL_PREFIX
 from answering.citations import MARKER
 from answering.models import Turn
 from answering.text import STOPWORDS, normalize, tokenize
@@ -78,9 +79,9 @@ def _context_entities(question: str, history: Sequence[Turn]) -> list[str]:
     asked = {e.lower() for e in entities(question)}
     out: list[str] = []
     for turn in reversed(history[-3:]):
+        if normalize(turn.answer).startswith(REFUSAL_PREFIX):
+            continue  # a refused turn says nothing about what "they" refers to
         for text in (turn.answer, turn.question):
-            if text.lower().startswith("the articles don't say"):
-                continue
             for e in entities(text):
                 if e.lower() not in asked and e.lower() not in {x.lower() for x in out}:
                     out.append(e)
