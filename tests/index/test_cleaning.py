@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.chunking import chunk_document
@@ -71,6 +71,7 @@ def test_cleaning_is_idempotent_on_the_corpus(shipped_corpus) -> None:  # noqa: 
         assert clean_text(once) == once
 
 
+@settings(deadline=None, max_examples=200)  # the CI machine is shared: no per-example deadline
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
 def test_offsets_of_chunks_are_exact_on_cleaned_arbitrary_text(raw: str) -> None:
     text = clean_text(raw)
