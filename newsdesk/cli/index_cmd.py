@@ -125,8 +125,14 @@ def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: boo
     from index.embeddings import load_embeddings
 
     settings = _settings(ctx)
-    embeddings = load_embeddings(settings)
     show_bar = not as_json and sys.stderr.isatty()
+    if show_bar:
+        from rich.console import Console
+
+        with Console(stderr=True).status("Loading the embedding model…"):
+            embeddings = load_embeddings(settings)
+    else:
+        embeddings = load_embeddings(settings)
     progress: Progress | None = None
     if show_bar:
         bar = _ProgressBar()
