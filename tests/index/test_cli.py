@@ -98,3 +98,21 @@ def test_help_has_examples() -> None:
     for args in (["index", "--help"], ["index", "build", "--help"], ["index", "verify", "--help"]):
         code, out, _ = run(*args)
         assert code == 0 and "Examples:" in out
+
+
+def test_console_script_error_exit(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("newsdesk")
+    proc = subprocess.run(
+        [str(exe), "index", "status"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NEWSDESK_DATA_DIR": str(tmp_path / "none")},
+    )
+    assert proc.returncode == 1
+    assert "Error: No index at" in proc.stderr and "newsdesk index build" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -78,3 +78,30 @@ def test_killed_rebuild_leaves_the_old_index_serving(
     report = verify_index(index_settings)
     assert report.ok and report.leftovers == []
     assert reader.refresh() is True and reader.generation == again.generation
+
+
+def test_a_build_by_another_process_is_picked_up_by_refresh(
+    index_settings, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+    assert len(reader.chunks()) == first.chunks
+    (corpus / "late_news.txt").write_text("Late news\n\nA late report came in.", "utf-8")
+    monkeypatch.setenv("NEWSDESK_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
+    marker = tmp_path / "done"
+    subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("crash_build.py")), str(marker), "0"],
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        check=True,
+        timeout=300,
+    )
+    assert marker.read_text("utf-8") == "finished"
+    assert reader.refresh() is True
+    assert len(reader.documents()) == 6
+    everything = reader.vector_search("late report", k=1000)
+    assert len(everything) == len(reader.chunks()) == first.chunks + 1
+    late = reader.vector_search("Late news\n\nA late report came in.", k=1)[0]
+    assert late.chunk.doc_id == "late_news" and late.score == pytest.approx(1.0, abs=1e-4)

@@ -94,3 +94,38 @@ def test_server_going_away_is_store_unavailable(index_settings, tmp_path: Path) 
         build_index(settings, emb)
     with pytest.raises(StoreUnavailable):
         index_status(settings)
+
+
+def test_lease_of_a_dead_builder_is_taken_over(chroma_server: str, index_settings) -> None:
+    import json as _json
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from index.locking import LEASE_ID
+    from index.store import PLACEHOLDER_EMBEDDING, as_vectors
+
+    settings = index_settings.model_copy(
+        update={"chroma_url": chroma_server, "collection": "lease-server-test"}
+    )
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    meta = Store.open(settings, create=True).meta(create=True)
+    assert meta is not None
+    meta.upsert(
+        ids=[LEASE_ID],
+        embeddings=as_vectors([PLACEHOLDER_EMBEDDING]),
+        documents=[
+            _json.dumps(
+                {
+                    "owner": "crashed",
+                    "host": socket.gethostname(),
+                    "pid": dead.pid,
+                    "expires": time.time() + 600,
+                }
+            )
+        ],
+    )
+    assert build_index(settings, CountingEmbeddings()).documents == 5
+    assert meta.get(ids=[LEASE_ID])["ids"] == []  # released after the build
