@@ -40,6 +40,7 @@ async def test_everyone_in_question_and_answer_pings_no_one(simcord_env) -> None
     # links in the answer text are wrapped so Discord shows no preview
     assert "<https://example.org/more>" in message.content
     assert assert_no_mentions_anywhere(simcord_env) >= 1
+    assert simcord_env.bot.allowed_mentions.to_dict() == {"parse": []}  # client default too
 
 
 async def test_long_answer_is_split_on_boundaries(simcord_env) -> None:  # noqa: ANN001
