@@ -10,6 +10,8 @@ no ASCII folding, so quotes stay verbatim.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import unicodedata
 
@@ -36,38 +38,40 @@ _INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
     (0xE0100, 0xE01EF),  # variation selectors supplement
 )
 
-_INVISIBLE_CLASS = "".join(
-    f"\\U{lo:08x}-\\U{hi:08x}" if lo != hi else f"\\U{lo:08x}" for lo, hi in _INVISIBLE_RANGES
-)
-_INVISIBLE_RE = re.compile(f"[{_INVISIBLE_CLASS}]")
 _LINE_BREAKS_RE = re.compile(r"\r\n|[\r\u2028\u2029\x0b\x0c\x85]")
-_H_SPACE_RE = re.compile(r"[^\S\n]+")  # any whitespace except newline
+# Whitespace other than space and newline (controls such as \x1c are removed before this).
+_EXOTIC_SPACE_RE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_SPACES_RE = re.compile(r"  +")  # matching single spaces too would be ~5x slower
 _TRAILING_SPACE_RE = re.compile(r" *\n *")
 _MANY_NEWLINES_RE = re.compile(r"\n{3,}")
 
 
-def _drop_controls(text: str) -> str:
-    """Remove remaining control / format / private-use / surrogate code points.
+@functools.cache
+def _controls_re() -> re.Pattern[str]:
+    """Every hidden character: the invisible ranges above plus every control / format /
+    surrogate / private-use code point except newline and tab.
 
-    Newline and tab survive (tab becomes a space later).
+    Built once from the Unicode database (a regex class of ranges is ~50x faster than a
+    per-character loop on large corpora).
     """
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\t":
-            out.append(ch)
+    ranges: list[tuple[int, int]] = []
+    # Planes 2-13 hold no such characters and planes 15-16 are private use: scanning only
+    # planes 0, 1 and 14 keeps this ~0.1 s.
+    for cp in itertools.chain(range(0x20000), range(0xE0000, 0xF0000)):
+        if cp in (0x09, 0x0A) or unicodedata.category(chr(cp)) not in ("Cc", "Cf", "Cs", "Co"):
             continue
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs", "Co"):
-            continue
-        out.append(ch)
-    return "".join(out)
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    ranges = sorted(ranges + list(_INVISIBLE_RANGES) + [(0xF0000, 0xFFFFD), (0x100000, 0x10FFFD)])
+    body = "".join(f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
+    return re.compile(f"[{body}]")
 
 
 def strip_hidden(text: str) -> str:
     """Remove invisible and control characters but keep the text's layout."""
-    text = _LINE_BREAKS_RE.sub("\n", text)
-    text = _INVISIBLE_RE.sub("", text)
-    return _drop_controls(text)
+    return _controls_re().sub("", _LINE_BREAKS_RE.sub("\n", text))
 
 
 def clean_text(raw: str) -> str:
@@ -79,7 +83,7 @@ def clean_text(raw: str) -> str:
     text = unicodedata.normalize("NFC", raw)
     text = strip_hidden(text)
     text = unicodedata.normalize("NFC", text)  # removal can bring composable pairs together
-    text = _H_SPACE_RE.sub(" ", text)
+    text = _SPACES_RE.sub(" ", _EXOTIC_SPACE_RE.sub(" ", text))
     text = _TRAILING_SPACE_RE.sub("\n", text)
     text = _MANY_NEWLINES_RE.sub("\n\n", text)
     return text.strip()

@@ -117,6 +117,24 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and "Could not connect" in str(exc)
 
 
+def _forget_client(path: Path) -> None:
+    """Drop Chroma's per-process cached system for ``path`` after a failed open.
+
+    Chroma keeps one system per persist directory for the life of the process; a failed
+    open leaves a broken one behind, so the `--force` rebuild (which moves the corrupt
+    folder aside and opens a fresh one at the same path) would fail with
+    ``'RustBindingsAPI' object has no attribute 'bindings'``.
+    """
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with SharedSystemClient._refcount_lock:
+            SharedSystemClient._identifier_to_system.pop(str(path), None)
+            SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    except (ImportError, AttributeError):  # a Chroma without this cache: nothing to forget
+        log.debug("could not reset Chroma's client cache for %s", path, exc_info=True)
+
+
 def validate_base(name: str) -> str:
     if not _NAME_RE.match(name) or "__" in name:
         raise ConfigError(
@@ -165,6 +183,7 @@ class Store:
             client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
             client.heartbeat()
         except Exception as exc:
+            _forget_client(path)
             raise IndexCorrupt(
                 f"The index at {path} cannot be opened ({type(exc).__name__}: {exc})",
                 hint=FORCE_HINT,

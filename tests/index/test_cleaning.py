@@ -83,3 +83,16 @@ def test_offsets_of_chunks_are_exact_on_cleaned_arbitrary_text(raw: str) -> None
         assert chunk.text.strip() == chunk.text
     assert clean_text(text) == text
     assert not any(ch in text for ch in HIDDEN)
+
+
+def test_every_control_format_and_private_use_code_point_is_removed() -> None:
+    import sys
+
+    kept = [
+        cp
+        for cp in range(sys.maxunicode + 1)
+        if cp not in (0x09, 0x0A)
+        and unicodedata.category(chr(cp)) in ("Cc", "Cf", "Cs", "Co")
+        and clean_text(f"a{chr(cp)}b") != "ab"
+    ]
+    assert kept == []
