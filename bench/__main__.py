@@ -38,11 +38,18 @@ SUITE = ("indexing", "latency", "memory", "coldstart", "embeddings")
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m bench", description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+    )
     p.add_argument("--work-dir", type=Path, default=REPO / "bench" / ".work")
-    p.add_argument("--results", type=Path, default=REPO / "bench" / "results.md",
-                   help="markdown to write (raw JSON goes next to it)")
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=REPO / "bench" / "results.md",
+        help="markdown to write (raw JSON goes next to it)",
+    )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus generator seed")
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="cmd")
@@ -56,10 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True)
 
     s = sub.add_parser("indexing", help="build_index throughput vs raw encode; no-change rebuild")
-    s.add_argument("--size", action="append", choices=sorted(SIZES),
-                   help="repeatable; default 1k")
-    s.add_argument("--profile", action="store_true",
-                   help="always cProfile one build (done anyway when below target)")
+    s.add_argument("--size", action="append", choices=sorted(SIZES), help="repeatable; default 1k")
+    s.add_argument(
+        "--profile",
+        action="store_true",
+        help="always cProfile one build (done anyway when below target)",
+    )
 
     s = sub.add_parser("latency", help="per-stage answer latency on the shipped corpus (warm)")
     s.add_argument("--repeats", type=int, default=5, help="passes over the question set")
@@ -111,13 +120,21 @@ def _run_suite(ctx: RunContext, skip: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     offline_env()
-    ctx = RunContext(work_dir=args.work_dir.resolve(), results_json=args.results.with_suffix(".json"),
-                     results_md=args.results, seed=args.seed, command=command_line(argv))
+    ctx = RunContext(
+        work_dir=args.work_dir.resolve(),
+        results_json=args.results.with_suffix(".json"),
+        results_md=args.results,
+        seed=args.seed,
+        command=command_line(argv),
+    )
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     cmd = args.cmd or "all"
 
@@ -151,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     elif cmd == "scale":
         from bench import scale
 
-        scale.run(ctx, n_chunks=args.chunks, pool=args.pool, repeats=args.repeats,
-                  rebuild=args.rebuild)
+        scale.run(
+            ctx, n_chunks=args.chunks, pool=args.pool, repeats=args.repeats, rebuild=args.rebuild
+        )
     elif cmd == "report":
         from bench.results import load_results, render_markdown
 

@@ -17,8 +17,14 @@ def chunk_articles(articles: Iterable[Article], settings: Any) -> list[str]:
     out: list[str] = []
     for art in articles:
         text = clean_text(art.text)
-        doc = Document(doc_id=art.id, title=art.title, text=text, url=art.url,
-                       published=art.published, source=art.source)
+        doc = Document(
+            doc_id=art.id,
+            title=art.title,
+            text=text,
+            url=art.url,
+            published=art.published,
+            source=art.source,
+        )
         out.extend(c.text for c in chunk_document(doc, settings.chunk_size, settings.chunk_overlap))
     return out
 

@@ -31,12 +31,21 @@ class RunContext:
         """Settings for one isolated bench index under the work dir."""
         from newsdesk.settings import Settings
 
-        return Settings(data_dir=self.work_dir / f"data-{name}",
-                        corpus_dir=corpus_dir or SHIPPED_CORPUS, **overrides)
+        values: dict[str, Any] = {
+            "data_dir": self.work_dir / f"data-{name}",
+            "corpus_dir": corpus_dir or SHIPPED_CORPUS,
+            **overrides,
+        }
+        return Settings(**values)
 
     def section(self, name: str, title: str) -> Section:
-        return Section(name=name, title=title, when=machine.utc_now(), load_avg=machine.load_avg(),
-                       command=self.command)
+        return Section(
+            name=name,
+            title=title,
+            when=machine.utc_now(),
+            load_avg=machine.load_avg(),
+            command=self.command,
+        )
 
     def save(self, section: Section) -> None:
         # Record the load at the end too: a jump during the run explains an outlier.

@@ -35,8 +35,14 @@ class Article:
     topic: str
 
     def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "title": self.title, "text": self.text, "url": self.url,
-                "published": self.published, "source": self.source}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "url": self.url,
+            "published": self.published,
+            "source": self.source,
+        }
 
 
 def _cap(text: str) -> str:
@@ -101,13 +107,25 @@ class _Writer:
 
     def _clause(self) -> str:
         verb = self.rng.choice(self.words["verbs"])
-        subj = self.rng.choice([self._np(), self.rng.choice(self.orgs), "officials",
-                                "the government", f"residents of {self.rng.choice(self.places)}"])
-        tail = self.rng.choice([
-            f" {self._date()}", f" in {self.rng.choice(self.places)}",
-            f" after {self._np()}", f" despite {self._np()}", "",
-            f" for the {self.rng.choice(['first', 'second', 'third'])} time this year",
-        ])
+        subj = self.rng.choice(
+            [
+                self._np(),
+                self.rng.choice(self.orgs),
+                "officials",
+                "the government",
+                f"residents of {self.rng.choice(self.places)}",
+            ]
+        )
+        tail = self.rng.choice(
+            [
+                f" {self._date()}",
+                f" in {self.rng.choice(self.places)}",
+                f" after {self._np()}",
+                f" despite {self._np()}",
+                "",
+                f" for the {self.rng.choice(['first', 'second', 'third'])} time this year",
+            ]
+        )
         return f"{subj} {verb} {self._np()}{tail}"
 
     def sentence(self) -> str:
@@ -119,26 +137,43 @@ class _Writer:
         if kind == 0:
             return f"{person}, the {role} of {org}, said {self._date()} that {self._clause()}."
         if kind == 1:
-            return f"\u201c{_cap(self._clause())},\u201d {person} told {self.rng.choice(vocab.OUTLETS)}."
+            outlet = self.rng.choice(vocab.OUTLETS)
+            return f"\u201c{_cap(self._clause())},\u201d {person} told {outlet}."
         if kind == 2:
-            return (f"{org} denied any involvement in {self._np()} in {place}, "
-                    f"which left {self._number()} people {self.rng.choice(['injured', 'displaced', 'without power'])}.")
+            return (
+                f"{org} denied any involvement in {self._np()} in {place}, "
+                f"which left {self._number()} people "
+                f"{self.rng.choice(['injured', 'displaced', 'without power'])}."
+            )
         if kind == 3:
-            return (f"According to {org}, {self._number()} {self.rng.choice(self.words['nouns'])}s "
-                    f"were {self.rng.choice(self.words['verbs'])} in {place} between "
-                    f"{self._date()} and {self._date()}.")
+            return (
+                f"According to {org}, {self._number()} {self.rng.choice(self.words['nouns'])}s "
+                f"were {self.rng.choice(self.words['verbs'])} in {place} between "
+                f"{self._date()} and {self._date()}."
+            )
         if kind == 4:
             return f"{_cap(self._clause())}, {person} added."
         if kind == 5:
-            q = self.rng.choice(["We will not accept", "Nobody expected", "We are committed to",
-                                 "There is no evidence of", "We have asked for"])
+            q = self.rng.choice(
+                [
+                    "We will not accept",
+                    "Nobody expected",
+                    "We are committed to",
+                    "There is no evidence of",
+                    "We have asked for",
+                ]
+            )
             return f"\u201c{q} {self._np()},\u201d said {person}, {role} at {org}."
         if kind == 6:
-            return (f"The figure of {self._number()} was {self.rng.choice(['up', 'down'])} from "
-                    f"{self._number()} a year earlier, the {role} said.")
+            return (
+                f"The figure of {self._number()} was {self.rng.choice(['up', 'down'])} from "
+                f"{self._number()} a year earlier, the {role} said."
+            )
         if kind == 7:
-            extra = " ".join(self.rng.choice(vocab.COMMON) if self.rng.random() < 0.6
-                             else self._rare() for _ in range(self.rng.randint(4, 9)))
+            extra = " ".join(
+                self.rng.choice(vocab.COMMON) if self.rng.random() < 0.6 else self._rare()
+                for _ in range(self.rng.randint(4, 9))
+            )
             return f"{_cap(self._clause())}, {extra}."
         return f"In {place}, {self._clause()}, while {self._clause()}."
 
@@ -151,8 +186,10 @@ class _Writer:
             length += len(para) + 2
         text = "\n\n".join(paragraphs)
         subject = self.rng.choice(self.orgs)
-        title = (f"{subject} {self.rng.choice(self.words['verbs'])} "
-                 f"{self.rng.choice(self.words['nouns'])} in {self.places[0]}")
+        title = (
+            f"{subject} {self.rng.choice(self.words['verbs'])} "
+            f"{self.rng.choice(self.words['nouns'])} in {self.places[0]}"
+        )
         doc_id = f"syn-{index:06d}"
         return Article(
             id=doc_id,
@@ -189,7 +226,8 @@ def articles_for_chunks(target_chunks: int, chunks_per_article: float) -> int:
 def write_corpus(out_dir: Path, count: int, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write ``count`` articles as ``part-NNN.jsonl`` files; returns the files written.
 
-    Existing ``part-*.jsonl`` files in ``out_dir`` are replaced so the folder holds exactly this corpus.
+    Existing ``part-*.jsonl`` files in ``out_dir`` are replaced: the folder holds exactly this
+    corpus.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in out_dir.glob("part-*.jsonl"):

@@ -75,11 +75,18 @@ def run(ctx: RunContext, n_chunks: int = 512, repeats: int = 2, k: int = 10) -> 
         return model.encode(xs, batch_size=batch, normalize_embeddings=True)
 
     backends: dict[str, Any] = {"torch": torch_encode}
-    for name, path in (("onnx-fp32", fp32), ("onnx-int8", int8),
-                       ("onnx-int8-per-channel", int8_pc)):
+    for name, path in (
+        ("onnx-fp32", fp32),
+        ("onnx-int8", int8),
+        ("onnx-int8-per-channel", int8_pc),
+    ):
         if available.get(name):
-            emb = OnnxEmbedder(path, model.tokenizer, model.max_seq_length,
-                               threads=torch.get_num_threads())
+            emb = OnnxEmbedder(
+                path,
+                model.tokenizer,
+                int(model.max_seq_length or 256),
+                threads=torch.get_num_threads(),
+            )
             backends[name] = lambda xs, e=emb: e.encode(xs, batch_size=batch)
 
     for fn in backends.values():
@@ -87,8 +94,11 @@ def run(ctx: RunContext, n_chunks: int = 512, repeats: int = 2, k: int = 10) -> 
     rates = _round_robin(backends, texts, repeats)
     results: dict[str, dict[str, Any]] = {}
     for name, fn in backends.items():
-        results[name] = {"rate": rates[name], "vecs": np.asarray(fn(texts)),
-                         "q": np.asarray(fn(queries))}
+        results[name] = {
+            "rate": rates[name],
+            "vecs": np.asarray(fn(texts)),
+            "q": np.asarray(fn(queries)),
+        }
         log.info("%s: %.1f chunks/s", name, rates[name])
     torch_rate = rates["torch"]
 
@@ -98,30 +108,54 @@ def run(ctx: RunContext, n_chunks: int = 512, repeats: int = 2, k: int = 10) -> 
     for name, r in results.items():
         cos = np.sum(r["vecs"] * ref["vecs"], axis=1)
         top = _topk(r["q"], r["vecs"], k)
-        rows.append([name, r["rate"], r["rate"] / torch_rate, float(np.mean(cos)),
-                     float(np.min(cos)), _overlap(top, ref_top),
-                     float(np.mean(top[:, 0] == ref_top[:, 0]))])
-        sec.data[name] = {"chunks_per_s": r["rate"], "speedup": r["rate"] / torch_rate,
-                          "cos_mean": float(np.mean(cos)), "cos_min": float(np.min(cos)),
-                          f"top{k}_overlap": _overlap(top, ref_top),
-                          "top1_agreement": float(np.mean(top[:, 0] == ref_top[:, 0]))}
-    sec.table(f"{len(texts)} chunks (as the index cuts them), batch {batch}, "
-              f"{torch.get_num_threads()} threads, {len(queries)} queries; best of {repeats}, "
-              "backends timed in turn",
-              ["backend", "chunks/s", "vs torch", "cos mean", "cos min",
-               f"top-{k} overlap", "top-1 same"], rows)
+        rows.append(
+            [
+                name,
+                r["rate"],
+                r["rate"] / torch_rate,
+                float(np.mean(cos)),
+                float(np.min(cos)),
+                _overlap(top, ref_top),
+                float(np.mean(top[:, 0] == ref_top[:, 0])),
+            ]
+        )
+        sec.data[name] = {
+            "chunks_per_s": r["rate"],
+            "speedup": r["rate"] / torch_rate,
+            "cos_mean": float(np.mean(cos)),
+            "cos_min": float(np.min(cos)),
+            f"top{k}_overlap": _overlap(top, ref_top),
+            "top1_agreement": float(np.mean(top[:, 0] == ref_top[:, 0])),
+        }
+    sec.table(
+        f"{len(texts)} chunks (as the index cuts them), batch {batch}, "
+        f"{torch.get_num_threads()} threads, {len(queries)} queries; best of {repeats}, "
+        "backends timed in turn",
+        [
+            "backend",
+            "chunks/s",
+            "vs torch",
+            "cos mean",
+            "cos min",
+            f"top-{k} overlap",
+            "top-1 same",
+        ],
+        rows,
+    )
     sec.metric("ONNX export (offline, from bundled weights)", f"{export_s:.1f} s")
     for p in (fp32, int8):
         if p.exists():
             sec.metric(f"model file {p.name}", f"{p.stat().st_size / 2**20:.1f} MiB")
     sec.notes.append(_verdict(sec.data))
     sec.notes.append(
-        "sentence-transformers' built-in `backend=\"onnx\"` needs `optimum-onnx`, whose only releases "
-        "pin transformers < 4.58 while sentence-transformers 6.2 needs transformers >= 5, so it cannot "
-        "be installed next to our stack. The ONNX rows use `bench/onnx_embed.py`: the bundled torch "
-        "weights exported offline with `torch.onnx.export` (mean pooling and normalisation inside the "
+        'sentence-transformers\' built-in `backend="onnx"` needs `optimum-onnx`, whose only '
+        "releases pin transformers < 4.58 while sentence-transformers 6.2 needs transformers "
+        ">= 5, so it cannot be installed next to our stack. The ONNX rows use "
+        "`bench/onnx_embed.py`: the bundled torch weights exported offline with "
+        "`torch.onnx.export` (mean pooling and normalisation inside the "
         "graph) and run by onnxruntime, which chromadb already installs. Export and quantisation "
-        "need `onnx`/`onnxscript` (the optional `[onnx]` extra); running needs nothing new.")
+        "need `onnx`/`onnxscript` (the optional `[onnx]` extra); running needs nothing new."
+    )
     ctx.save(sec)
     return sec.data
 
@@ -134,12 +168,22 @@ def _verdict(data: dict[str, Any]) -> str:
             continue
         keeps = d["top10_overlap"] >= 0.95 and d["cos_min"] >= 0.99
         faster = d["speedup"] >= 1.1
-        verdict = ("adopt" if keeps and faster else
-                   "do not adopt: retrieval changes" if not keeps else "do not adopt: not faster")
-        parts.append(f"{name}: {d['speedup']:.2f}x torch, top-10 overlap {d['top10_overlap']:.2f}, "
-                     f"cos min {d['cos_min']:.3f} -> {verdict}")
-    return ("Verdict (adopt only if >= 1.1x faster with top-10 overlap >= 0.95 and cos >= 0.99): "
-            + "; ".join(parts) + ".")
+        verdict = (
+            "adopt"
+            if keeps and faster
+            else "do not adopt: retrieval changes"
+            if not keeps
+            else "do not adopt: not faster"
+        )
+        parts.append(
+            f"{name}: {d['speedup']:.2f}x torch, top-10 overlap {d['top10_overlap']:.2f}, "
+            f"cos min {d['cos_min']:.3f} -> {verdict}"
+        )
+    return (
+        "Verdict (adopt only if >= 1.1x faster with top-10 overlap >= 0.95 and cos >= 0.99): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def export_path(ctx: RunContext) -> Path:

@@ -43,9 +43,13 @@ PROFILE_STAGES = {
 }
 
 
-def write_sized_corpus(ctx: RunContext, out: Path, size: str | None,
-                       articles: int | None = None,
-                       target_chunks: int | None = None) -> tuple[int, list[Path]]:
+def write_sized_corpus(
+    ctx: RunContext,
+    out: Path,
+    size: str | None,
+    articles: int | None = None,
+    target_chunks: int | None = None,
+) -> tuple[int, list[Path]]:
     """Write the corpus for ``size`` (or ``target_chunks``) chunks, or exactly ``articles``.
 
     Reused when the folder already holds the same articles from the same seed.
@@ -70,18 +74,19 @@ def _exact_chunks(settings: Any, corpus: Path) -> list[str]:
     from index.loaders import load_corpus
 
     docs = load_corpus(corpus).documents
-    return [c.text for d in docs
-            for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)]
+    return [
+        c.text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)
+    ]
 
 
 def _encode_rate(model: Any, texts: list[str], batch: int, per_call: int | None = None) -> float:
-    """chunks/s of SentenceTransformer.encode; ``per_call`` mimics the build's one call per batch."""
+    """chunks/s of SentenceTransformer.encode; ``per_call`` mimics the build's call pattern."""
     t0 = time.perf_counter()
     if per_call is None:
         model.encode(texts, batch_size=batch, normalize_embeddings=True)
     else:
         for i in range(0, len(texts), per_call):
-            model.encode(texts[i:i + per_call], batch_size=batch, normalize_embeddings=True)
+            model.encode(texts[i : i + per_call], batch_size=batch, normalize_embeddings=True)
     return len(texts) / (time.perf_counter() - t0)
 
 
@@ -135,39 +140,80 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
         raws = [r for r in (raw_before, raw_after) if r is not None]
         raw = statistics.mean(raws)
         ratio = build_rate / raw
+        log.info(
+            "%s: build %.1f chunks/s, raw %s chunks/s, per-batch raw %.1f, ratio %.1f%%",
+            size,
+            build_rate,
+            [f"{r:.1f}" for r in raws],
+            raw_batched,
+            100 * ratio,
+        )
         noops = [build_index(settings, embeddings, corpus_dir=corpus).seconds for _ in range(3)]
         noop = statistics.median(noops)
-        data = {"articles": n_articles, "chunks": summary.chunks_embedded, "build_s": summary.seconds,
-                "build_chunks_per_s": build_rate, "raw_chunks_per_s": raws,
-                "raw_per_batch_call_chunks_per_s": raw_batched, "ratio": ratio,
-                "noop_s": noops, "noop_fraction": noop / summary.seconds}
+        data = {
+            "articles": n_articles,
+            "chunks": summary.chunks_embedded,
+            "build_s": summary.seconds,
+            "build_chunks_per_s": build_rate,
+            "raw_chunks_per_s": raws,
+            "raw_per_batch_call_chunks_per_s": raw_batched,
+            "ratio": ratio,
+            "noop_s": noops,
+            "noop_fraction": noop / summary.seconds,
+        }
         sec.data[size] = data
-        sec.metric(f"{size}: pipeline / raw encode", f"{ratio:.1%}", f">= {RATIO_TARGET:.0%}",
-                   ratio >= RATIO_TARGET)
-        sec.metric(f"{size}: no-change rebuild / full build", f"{noop / summary.seconds:.2%}",
-                   f"<= {NOOP_TARGET:.0%}", noop / summary.seconds <= NOOP_TARGET)
-        sec.table(f"{size} chunks target: {n_articles} synthetic articles, "
-                  f"{summary.chunks_embedded} chunks, batch {batch}",
-                  ["measure", "value"],
-                  [["full build (build_index, fresh store)", f"{summary.seconds:.1f} s"],
-                   ["pipeline throughput", f"{build_rate:.1f} chunks/s"],
-                   ["raw encode, one call (before / after build)",
-                    " / ".join(f"{r:.1f}" for r in ([raw_before] if raw_before else []) + [raw_after])
-                    + " chunks/s"],
-                   [f"raw encode, one call per {batch} chunks (the build's call pattern)",
-                    f"{raw_batched:.1f} chunks/s"],
-                   ["no-change rebuild (3 runs)", ", ".join(f"{s:.2f} s" for s in noops)]])
+        sec.metric(
+            f"{size}: pipeline / raw encode",
+            f"{ratio:.1%}",
+            f">= {RATIO_TARGET:.0%}",
+            ratio >= RATIO_TARGET,
+        )
+        sec.metric(
+            f"{size}: no-change rebuild / full build",
+            f"{noop / summary.seconds:.2%}",
+            f"<= {NOOP_TARGET:.0%}",
+            noop / summary.seconds <= NOOP_TARGET,
+        )
+        sec.table(
+            f"{size} chunks target: {n_articles} synthetic articles, "
+            f"{summary.chunks_embedded} chunks, batch {batch}",
+            ["measure", "value"],
+            [
+                ["full build (build_index, fresh store)", f"{summary.seconds:.1f} s"],
+                ["pipeline throughput", f"{build_rate:.1f} chunks/s"],
+                [
+                    "raw encode, one call (before / after build)",
+                    " / ".join(
+                        f"{r:.1f}" for r in ([raw_before] if raw_before else []) + [raw_after]
+                    )
+                    + " chunks/s",
+                ],
+                [
+                    f"raw encode, one call per {batch} chunks (the build's call pattern)",
+                    f"{raw_batched:.1f} chunks/s",
+                ],
+                ["no-change rebuild (3 runs)", ", ".join(f"{s:.2f} s" for s in noops)],
+            ],
+        )
         if profile or ratio < RATIO_TARGET or noop / summary.seconds > NOOP_TARGET:
             rows, top = _profile_build(settings, embeddings, corpus)
-            sec.table(f"{size}: where a forced build spends its time (cProfile, inflates Python "
-                      "overhead)", ["stage", "cumulative s", "% of build"], rows)
-            sec.notes.append(f"Top functions by own time ({size}, cProfile):\n\n```\n"
-                             + _trim_pstats(top) + "\n```")
+            sec.table(
+                f"{size}: where a forced build spends its time (cProfile, inflates Python "
+                "overhead)",
+                ["stage", "cumulative s", "% of build"],
+                rows,
+            )
+            sec.notes.append(
+                f"Top functions by own time ({size}, cProfile):\n\n```\n"
+                + _trim_pstats(top)
+                + "\n```"
+            )
     sec.notes.append(
         "Raw encode = `SentenceTransformer.encode` (the same model object the build uses) over "
         "exactly the chunks the build embeds, timed in the same process before/after the build; "
         "the ratio divides the pipeline's chunks/s by their mean. The corpus is synthetic "
-        "(`bench/corpus.py`, seeded), written as .jsonl and read by the index's own loader.")
+        "(`bench/corpus.py`, seeded), written as .jsonl and read by the index's own loader."
+    )
     ctx.save(sec)
     return sec.data
 
@@ -175,4 +221,4 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
 def _trim_pstats(text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip()]
     start = next((i for i, ln in enumerate(lines) if "ncalls" in ln), 0)
-    return "\n".join(ln[:150] for ln in lines[start:start + 13])
+    return "\n".join(ln[:150] for ln in lines[start : start + 13])

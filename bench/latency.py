@@ -20,11 +20,27 @@ STAGES = ("rewrite", "retrieve", "select", "compose", "total", "wall_ms")
 P50_TARGET, P95_TARGET = 150.0, 300.0
 
 
-def run_worker(data_dir: Path, corpus_dir: Path, *, plan: dict[str, Any] | None = None,
-               repeats: int = 3, build_only: bool = False, timeout: float = 3600) -> dict[str, Any]:
+def run_worker(
+    data_dir: Path,
+    corpus_dir: Path,
+    *,
+    plan: dict[str, Any] | None = None,
+    repeats: int = 3,
+    build_only: bool = False,
+    timeout: float = 3600,
+) -> dict[str, Any]:
     """Run bench.worker in a fresh interpreter and return its JSON result."""
-    cmd = [sys.executable, "-m", "bench.worker", "--data-dir", str(data_dir),
-           "--corpus-dir", str(corpus_dir), "--repeats", str(repeats)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.worker",
+        "--data-dir",
+        str(data_dir),
+        "--corpus-dir",
+        str(corpus_dir),
+        "--repeats",
+        str(repeats),
+    ]
     if build_only:
         cmd.append("--build-only")
     if plan is not None:
@@ -32,11 +48,16 @@ def run_worker(data_dir: Path, corpus_dir: Path, *, plan: dict[str, Any] | None 
         plan_path.parent.mkdir(parents=True, exist_ok=True)
         plan_path.write_text(json.dumps(plan), encoding="utf-8")
         cmd += ["--questions", str(plan_path)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     env = {k: v for k, v in env.items() if not k.startswith("NEWSDESK_")}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                          cwd=REPO, check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO, check=False
+    )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("BENCH-RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
@@ -45,8 +66,7 @@ def run_worker(data_dir: Path, corpus_dir: Path, *, plan: dict[str, Any] | None 
 
 
 def shipped_plan() -> dict[str, Any]:
-    return {"questions": shipped_questions(),
-            "followups": [list(p) for p in shipped_followups()]}
+    return {"questions": shipped_questions(), "followups": [list(p) for p in shipped_followups()]}
 
 
 def ensure_shipped_index(ctx: RunContext) -> Path:
@@ -60,33 +80,53 @@ def stage_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
     rows = []
     for stage in STAGES:
         for kind in ("all", "followup") if stage == "rewrite" else ("all",):
-            vals = [float(r[stage]) for r in records
-                    if stage in r and (kind == "all" or r["kind"] == kind)]
+            vals = [
+                float(r[stage])
+                for r in records
+                if stage in r and (kind == "all" or r["kind"] == kind)
+            ]
             if not vals:
                 continue
             label = stage if kind == "all" else "rewrite (follow-ups only)"
             label = "total, client wall clock" if stage == "wall_ms" else label
-            rows.append([label, len(vals), percentile(vals, 50), percentile(vals, 95),
-                         max(vals), sum(vals) / len(vals)])
+            rows.append(
+                [
+                    label,
+                    len(vals),
+                    percentile(vals, 50),
+                    percentile(vals, 95),
+                    max(vals),
+                    sum(vals) / len(vals),
+                ]
+            )
     return rows
 
 
-def add_latency(sec: Section, result: dict[str, Any], p95_target: float,
-                p50_target: float | None, label: str) -> None:
+def add_latency(
+    sec: Section, result: dict[str, Any], p95_target: float, p50_target: float | None, label: str
+) -> None:
     records = result["records"]
     totals = [float(r["total"]) for r in records]
     p50, p95 = percentile(totals, 50), percentile(totals, 95)
     if p50_target is not None:
-        sec.metric(f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms",
-                   p50 <= p50_target)
+        sec.metric(
+            f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms", p50 <= p50_target
+        )
     sec.metric(f"{label}: total p95", f"{p95:.0f} ms", f"<= {p95_target:.0f} ms", p95 <= p95_target)
-    sec.table(f"{label}: per-stage latency in ms ({len(records)} answers, warm process, "
-              "default extractive answerer)",
-              ["stage", "n", "p50", "p95", "max", "mean"], stage_rows(records))
-    sec.data[label] = {"p50_ms": p50, "p95_ms": p95, "n": len(records),
-                       "first_answer_ms": result["first_answer_ms"],
-                       "build_service_s": result["build_service_s"],
-                       "refused": sum(1 for r in records if r["refused"])}
+    sec.table(
+        f"{label}: per-stage latency in ms ({len(records)} answers, warm process, "
+        "default extractive answerer)",
+        ["stage", "n", "p50", "p95", "max", "mean"],
+        stage_rows(records),
+    )
+    sec.data[label] = {
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "n": len(records),
+        "first_answer_ms": result["first_answer_ms"],
+        "build_service_s": result["build_service_s"],
+        "refused": sum(1 for r in records if r["refused"]),
+    }
 
 
 def run_shipped(ctx: RunContext, repeats: int = 5) -> dict[str, Any]:
@@ -94,25 +134,29 @@ def run_shipped(ctx: RunContext, repeats: int = 5) -> dict[str, Any]:
     sec = ctx.section("latency", "Answer latency on the shipped corpus (5 articles)")
     result = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats)
     add_latency(sec, result, P95_TARGET, P50_TARGET, "shipped corpus")
-    sec.metric("first answer after build_service (cold caches)",
-               f"{result['first_answer_ms']:.0f} ms")
+    sec.metric(
+        "first answer after build_service (cold caches)", f"{result['first_answer_ms']:.0f} ms"
+    )
     sec.metric("build_service (model load + open index)", f"{result['build_service_s']:.1f} s")
     sec.notes.append(
         f"{len(shipped_questions())} questions (2 the articles cannot answer) and "
         f"{len(shipped_followups())} follow-ups with a one-turn history, {repeats} passes, in a "
         "fresh `python -m bench.worker` process after 3 warm-up answers. Stage times are the "
         "service's own `Answer.timings_ms`; `total` includes question cleaning and citation "
-        "checks; the wall clock row is measured around `answer()` by the caller.")
+        "checks; the wall clock row is measured around `answer()` by the caller."
+    )
     ctx.save(sec)
     return sec.data
 
 
 def memory_rows(result: dict[str, Any]) -> list[list[Any]]:
     built, end = result["memory_after_build_mib"], result["memory_end_mib"]
-    return [["RSS after build_service", built.get("VmRSS", float("nan"))],
-            ["RSS after the answers", end.get("VmRSS", float("nan"))],
-            ["peak RSS (VmHWM)", end.get("VmHWM", float("nan"))],
-            ["ru_maxrss", end.get("ru_maxrss", float("nan"))]]
+    return [
+        ["RSS after build_service", built.get("VmRSS", float("nan"))],
+        ["RSS after the answers", end.get("VmRSS", float("nan"))],
+        ["peak RSS (VmHWM)", end.get("VmHWM", float("nan"))],
+        ["ru_maxrss", end.get("ru_maxrss", float("nan"))],
+    ]
 
 
 def run_memory(ctx: RunContext) -> dict[str, Any]:
@@ -123,11 +167,13 @@ def run_memory(ctx: RunContext) -> dict[str, Any]:
     peak = result["memory_end_mib"].get("VmHWM", float("nan"))
     sec.metric("shipped corpus: peak RSS", f"{peak:.0f} MiB")
     sec.data["shipped"] = result["memory_end_mib"] | {
-        "after_build": result["memory_after_build_mib"]}
+        "after_build": result["memory_after_build_mib"]
+    }
     sec.notes.append(
         "Measured in a fresh `python -m bench.worker` process that does what the bot process "
         "does: `build_service(settings)` then answers (all shipped questions and follow-ups). "
         "The bot adds discord.py (~20-30 MiB) on top. The 100k-chunk figure is in the scale "
-        "section (`python -m bench scale`).")
+        "section (`python -m bench scale`)."
+    )
     ctx.save(sec)
     return sec.data

@@ -10,8 +10,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("torch", "sentence-transformers", "transformers", "chromadb", "onnxruntime", "onnx",
-            "langchain-core", "rank-bm25", "numpy")
+PACKAGES = (
+    "torch",
+    "sentence-transformers",
+    "transformers",
+    "chromadb",
+    "onnxruntime",
+    "onnx",
+    "langchain-core",
+    "rank-bm25",
+    "numpy",
+)
 
 
 def load_avg() -> list[float]:
@@ -54,8 +63,14 @@ def versions() -> dict[str, str]:
 
 def git_commit(cwd: Path) -> str:
     try:
-        res = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd, capture_output=True,
-                             text=True, timeout=10, check=False)
+        res = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         return res.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -49,10 +49,14 @@ def synthetic_questions(n_articles: int, count: int, seed: int = DEFAULT_SEED) -
         # Entity-bearing phrases are capitalised runs; pick one the article really contains.
         caps = [w.strip(",.\u201c\u201d") for w in words if w[:1].isupper() and len(w) > 4]
         name = rng.choice(caps) if caps else art.title.split()[0]
-        template = rng.choice([
-            "What did {n} say about the {t}?", "Who denied involvement in the {t} in {n}?",
-            "How many people were affected in {n}?", "What happened to {n}?",
-            "When did {n} announce the {t}?",
-        ])
+        template = rng.choice(
+            [
+                "What did {n} say about the {t}?",
+                "Who denied involvement in the {t} in {n}?",
+                "How many people were affected in {n}?",
+                "What happened to {n}?",
+                "When did {n} announce the {t}?",
+            ]
+        )
         out.append(template.format(n=name, t=art.title.split()[-3]))
     return out

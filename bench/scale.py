@@ -1,8 +1,8 @@
 """The 100k-chunk scale run: latency, HNSW recall vs exact search, and memory on a big store.
 
 Embedding 100k real chunks takes ~40 min on 2 cores, so this run does NOT embed every chunk. It
-embeds a pool of a few thousand distinct chunks for real (cached), then fills the store through the
-index's own ``build_index`` with ``PoolEmbeddings``: a chunk that is in the pool gets its real vector,
+embeds a pool of a few thousand distinct chunks for real (cached), then fills the store through
+the index's own ``build_index`` with ``PoolEmbeddings``: a chunk in the pool gets its real vector,
 every other chunk a deterministic mix of two pool vectors plus small Gaussian noise, renormalised.
 Texts, metadata, BM25 and the store layout are all real; queries are embedded by the real model.
 """
@@ -36,8 +36,9 @@ MIX_WEIGHT = 0.35
 class PoolEmbeddings(Embeddings):
     """Documents get pool-derived vectors (see module docstring); queries the real model."""
 
-    def __init__(self, real: Embeddings, pool_texts: list[str], pool_vecs: np.ndarray,
-                 stamp_name: str) -> None:
+    def __init__(
+        self, real: Embeddings, pool_texts: list[str], pool_vecs: np.ndarray, stamp_name: str
+    ) -> None:
         self.real = real
         self.pool = pool_vecs.astype(np.float32)
         self.index = {t: i for i, t in enumerate(pool_texts)}
@@ -86,7 +87,7 @@ def _all_vectors(col: Any) -> tuple[list[str], np.ndarray]:
 
 
 def _open_collection(settings: Any) -> tuple[Any, Any]:
-    """A fresh client (HNSW config changes apply only on reopen) and the active chunks collection."""
+    """A fresh client (HNSW config changes apply on reopen) and the active chunks collection."""
     from chromadb.api.client import SharedSystemClient
 
     from index.store import Store
@@ -98,15 +99,17 @@ def _open_collection(settings: Any) -> tuple[Any, Any]:
     return store, store.chunks(pointer.generation)
 
 
-def recall_check(settings: Any, queries: np.ndarray, k: int = 10,
-                 ef_values: tuple[int, ...] = (100, 200, 400)) -> list[list[Any]]:
+def recall_check(
+    settings: Any, queries: np.ndarray, k: int = 10, ef_values: tuple[int, ...] = (100, 200, 400)
+) -> list[list[Any]]:
     """Recall@k of Chroma's HNSW against exact (brute-force) cosine search, per ef_search."""
     _store, col = _open_collection(settings)
     ids, mat = _all_vectors(col)
     exact = np.argsort(-(queries @ mat.T), axis=1)[:, :k]
     exact_ids = [[ids[j] for j in row] for row in exact]
-    original = (col.configuration_json or {}).get("hnsw", {}) if hasattr(
-        col, "configuration_json") else {}
+    original = (
+        (col.configuration_json or {}).get("hnsw", {}) if hasattr(col, "configuration_json") else {}
+    )
     rows = []
     for ef in ef_values:
         _store, col = _open_collection(settings)
@@ -121,15 +124,27 @@ def recall_check(settings: Any, queries: np.ndarray, k: int = 10,
             found = got["ids"][0]
             recalls.append(len(set(found) & set(truth)) / k)
             top1.append(found[:1] == truth[:1])
-        rows.append([ef, float(np.mean(recalls)), float(np.mean(top1)),
-                     percentile(times, 50), percentile(times, 95)])
+        rows.append(
+            [
+                ef,
+                float(np.mean(recalls)),
+                float(np.mean(top1)),
+                percentile(times, 50),
+                percentile(times, 95),
+            ]
+        )
     _store, col = _open_collection(settings)
     col.modify(configuration={"hnsw": {"ef_search": int(original.get("ef_search", 100))}})
     return rows
 
 
-def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 3000, repeats: int = 2,
-        rebuild: bool = False) -> dict[str, Any]:
+def run(
+    ctx: RunContext,
+    n_chunks: int = 100_000,
+    pool: int = 3000,
+    repeats: int = 2,
+    rebuild: bool = False,
+) -> dict[str, Any]:
     from index.build import build_index
     from index.embeddings import load_embeddings, model_name
     from index.store import Store
@@ -155,29 +170,39 @@ def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 3000, repeats: int
     if not have:
         shutil.rmtree(settings.data_dir, ignore_errors=True)
         summary = build_index(settings, fake, corpus_dir=corpus)
-        sec.metric("store fill through build_index (pool vectors, no model)",
-                   f"{summary.seconds:.0f} s ({summary.chunks_embedded / summary.seconds:.0f} "
-                   "chunks/s)")
+        sec.metric(
+            "store fill through build_index (pool vectors, no model)",
+            f"{summary.seconds:.0f} s ({summary.chunks_embedded / summary.seconds:.0f} chunks/s)",
+        )
         sec.data["fill_s"] = summary.seconds
     sec.data.update({"articles": n_articles, "chunks": len(texts), "pool": len(pool_texts)})
 
     questions = synthetic_questions(n_articles, 40, ctx.seed)
-    plan = {"questions": questions[:30],
-            "followups": [[questions[30 + i], "What did they say about it?"] for i in range(5)]}
+    plan = {
+        "questions": questions[:30],
+        "followups": [[questions[30 + i], "What did they say about it?"] for i in range(5)],
+    }
     result = run_worker(settings.data_dir, corpus, plan=plan, repeats=repeats)
     add_latency(sec, result, P95_TARGET_100K, None, f"{label} chunks")
-    sec.metric(f"{label}: first answer (loads chunks, builds BM25)",
-               f"{result['first_answer_ms']:.0f} ms")
+    sec.metric(
+        f"{label}: first answer (loads chunks, builds BM25)", f"{result['first_answer_ms']:.0f} ms"
+    )
     sec.metric(f"{label}: build_service", f"{result['build_service_s']:.1f} s")
-    sec.table(f"{label} chunks: memory of the serving process, MiB", ["measure", "MiB"],
-              memory_rows(result))
+    sec.table(
+        f"{label} chunks: memory of the serving process, MiB",
+        ["measure", "MiB"],
+        memory_rows(result),
+    )
     sec.data["memory_mib"] = result["memory_end_mib"]
 
     qv = np.asarray(real.embed_documents(questions + shipped_questions()), dtype=np.float32)
     rows = recall_check(settings, qv)
-    sec.table(f"HNSW (Chroma, cosine, M=16, ef_construction=100) vs exact search over all "
-              f"{len(texts)} stored vectors, {len(qv)} real query embeddings",
-              ["ef_search", "recall@10", "top-1 same", "query p50 ms", "query p95 ms"], rows)
+    sec.table(
+        f"HNSW (Chroma, cosine, M=16, ef_construction=100) vs exact search over all "
+        f"{len(texts)} stored vectors, {len(qv)} real query embeddings",
+        ["ef_search", "recall@10", "top-1 same", "query p50 ms", "query p95 ms"],
+        rows,
+    )
     sec.data["recall"] = rows
     sec.notes.append(
         f"**How this store was filled.** {n_articles} synthetic articles ({len(texts)} chunks, "
@@ -189,10 +214,12 @@ def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 3000, repeats: int
         "hash of its text. Vectors therefore follow the real model's distribution (clusters, "
         "near-duplicates), which is what HNSW recall and query time depend on, while a chunk's "
         "vector is not the embedding of its own text: answer *quality* at this scale is not "
-        "measured here, only speed, memory and search fidelity. Queries use the real model.")
+        "measured here, only speed, memory and search fidelity. Queries use the real model."
+    )
     sec.notes.append(
         "Chroma's default `ef_search` is 100. `collection.modify(configuration={'hnsw': "
-        "{'ef_search': N}})` applies after the client is reopened; the bench restores it.")
+        "{'ef_search': N}})` applies after the client is reopened; the bench restores it."
+    )
     if math.isnan(rows[0][1]):
         sec.notes.append("Recall could not be computed.")
     ctx.save(sec)

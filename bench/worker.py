@@ -37,7 +37,8 @@ def proc_status() -> dict[str, float]:
 def _settings(args: argparse.Namespace) -> Any:
     from newsdesk.settings import Settings
 
-    return Settings(data_dir=args.data_dir, corpus_dir=args.corpus_dir)
+    values: dict[str, Any] = {"data_dir": args.data_dir, "corpus_dir": args.corpus_dir}
+    return Settings(**values)
 
 
 def serve(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,17 +62,34 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
         for q in questions:
             w0 = time.perf_counter()
             ans = service.answer(q)
-            records.append({"kind": "question", "wall_ms": (time.perf_counter() - w0) * 1000,
-                            "refused": ans.refused, **ans.timings_ms})
+            records.append(
+                {
+                    "kind": "question",
+                    "wall_ms": (time.perf_counter() - w0) * 1000,
+                    "refused": ans.refused,
+                    **ans.timings_ms,
+                }
+            )
         for q, follow in followups:
             prev = service.answer(q)
             w0 = time.perf_counter()
             ans = service.answer(follow, history=[Turn(question=q, answer=prev.answer)])
-            records.append({"kind": "followup", "wall_ms": (time.perf_counter() - w0) * 1000,
-                            "refused": ans.refused, **ans.timings_ms})
-    return {"build_service_s": build_s, "process_to_service_s": t0 - _T0 + build_s,
-            "first_answer_ms": first_ms, "records": records,
-            "memory_after_build_mib": mem_built, "memory_end_mib": proc_status()}
+            records.append(
+                {
+                    "kind": "followup",
+                    "wall_ms": (time.perf_counter() - w0) * 1000,
+                    "refused": ans.refused,
+                    **ans.timings_ms,
+                }
+            )
+    return {
+        "build_service_s": build_s,
+        "process_to_service_s": t0 - _T0 + build_s,
+        "first_answer_ms": first_ms,
+        "records": records,
+        "memory_after_build_mib": mem_built,
+        "memory_end_mib": proc_status(),
+    }
 
 
 def build_only(args: argparse.Namespace) -> dict[str, Any]:
@@ -84,8 +102,11 @@ def build_only(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.worker", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m bench.worker",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--corpus-dir", type=Path, required=True)
     p.add_argument("--questions", type=Path, help="JSON: {questions: [...], followups: [[q, f]]}")

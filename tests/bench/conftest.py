@@ -11,5 +11,10 @@ from bench.context import RunContext
 
 @pytest.fixture
 def bench_ctx(tmp_path: Path) -> RunContext:
-    return RunContext(work_dir=tmp_path / "work", results_json=tmp_path / "out" / "results.json",
-                      results_md=tmp_path / "out" / "results.md", seed=7, command="python -m bench x")
+    return RunContext(
+        work_dir=tmp_path / "work",
+        results_json=tmp_path / "out" / "results.json",
+        results_md=tmp_path / "out" / "results.md",
+        seed=7,
+        command="python -m bench x",
+    )

@@ -64,8 +64,11 @@ def test_write_corpus_jsonl(tmp_path: Path) -> None:
     assert set(rows[0]) == {"id", "title", "text", "url", "published", "source"}
     # Rewriting with fewer articles leaves exactly that corpus.
     write_corpus(tmp_path / "c", 3, seed=4)
-    again = [line for f in sorted((tmp_path / "c").glob("part-*.jsonl"))
-             for line in f.read_text("utf-8").splitlines()]
+    again = [
+        line
+        for f in sorted((tmp_path / "c").glob("part-*.jsonl"))
+        for line in f.read_text("utf-8").splitlines()
+    ]
     assert len(again) == 3
 
 
