@@ -91,8 +91,9 @@ def test_every_control_format_and_private_use_code_point_is_removed() -> None:
     kept = [
         cp
         for cp in range(sys.maxunicode + 1)
-        if cp not in (0x09, 0x0A)
+        if cp not in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x85)  # tab and line breaks have meaning
         and unicodedata.category(chr(cp)) in ("Cc", "Cf", "Cs", "Co")
         and clean_text(f"a{chr(cp)}b") != "ab"
     ]
     assert kept == []
+    assert clean_text("a\x0bb\x0cc\rd\x85e") == "a\nb\nc\nd\ne"
