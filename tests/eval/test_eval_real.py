@@ -8,13 +8,16 @@ must stay at 100%. Raise them when the core gets better, lower them only on purp
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from evaluation.questions import normalize
 from newsdesk.cli import main
 from tests.conftest import SHIPPED_CORPUS
 from tests.eval.conftest import write_jsonl
+from tests.llm_server import Reply, Request, ScriptedLLMServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -120,3 +123,58 @@ def test_a_question_file_it_has_never_seen(
     assert [r["id"] for r in data["results"]] == ["n1", "n2", "n3"]
     assert data["results"][1]["history_turns"] == 1
     assert data["results"][0]["latency_ms"] > 0
+
+
+def _scripted_llm(request: Request) -> Reply:
+    """A stand-in LLM: answers with the first sentence of excerpt [1]; as judge, says YES
+    only when the sentence occurs in the excerpts it was shown."""
+    prompt = request.prompt
+    if "Sentence:" in prompt:  # the faithfulness judge
+        excerpts, sentence = prompt.split("Sentence:", 1)
+        claim = normalize(sentence.split("Is every claim")[0])
+        return Reply("YES" if claim and claim in normalize(excerpts) else "NO")
+    match = re.search(r"<excerpts>\s*\[1\][^\n]*\n(.+?[.!?])(\s|$)", prompt, re.S)
+    # marker before the final period: "… results [1]." (see docs/eval.md on "… results. [1]")
+    return Reply(f"{match.group(1)[:-1]} [1]." if match else "NOT IN ARTICLES")
+
+
+def test_llm_answerer_with_judge(
+    built_index: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The real core with the OpenAI-compatible answerer (a scripted server on 127.0.0.1)
+    and --judge: the faithfulness score is measured and labelled with the judge model."""
+    with ScriptedLLMServer() as server:
+        server.respond_with(_scripted_llm)
+        monkeypatch.setenv("NEWSDESK_OPENAI_BASE_URL", server.openai_url)
+        monkeypatch.setenv("NEWSDESK_LLM_MODEL", "scripted-7b")
+        out = tmp_path / "llm.json"
+        code = _eval(
+            [
+                "--answerer",
+                "openai",
+                "--judge",
+                "--limit",
+                "8",
+                "--json",
+                str(out),
+                "--min-citation-validity",
+                "1",
+                "--min-faithfulness",
+                "0.9",
+            ]
+        )
+        judged = [r for r in server.requests if "Sentence:" in r.prompt]
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out
+    assert "LLM-judged faithfulness (judge: scripted-7b)" in captured.out
+    data = json.loads(out.read_text("utf-8"))
+    summary = data["summary"]
+    answered = [r for r in data["results"] if not r["refused"]]
+    assert len(answered) >= 4 and all(r["faithfulness"] is not None for r in answered)
+    assert all(len(r["answer"].split()) > 3 for r in answered)
+    assert summary["answerer"] == "openai" and summary["model"] == "scripted-7b"
+    assert summary["judge_model"] == "scripted-7b"
+    assert summary["metrics"]["faithfulness"] >= 0.9 and judged
