@@ -15,9 +15,12 @@ from newsdesk.settings import AnswererName, Settings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from rich.console import Console
 
     from answering.models import AnswerService
-    from evaluation.run import Ranker
+    from evaluation.metrics import QuestionResult
+    from evaluation.questions import QuestionSet
+    from evaluation.run import EvalRun, Judge, Ranker, RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +242,7 @@ def eval_command(
     from evaluation.gate import check_gate, compare_runs
     from evaluation.questions import load_questions
     from evaluation.report import render_comparison, render_terminal, write_report
-    from evaluation.run import RunInfo, load_run, run_eval
+    from evaluation.run import RunInfo, load_run
 
     # validate every input before the slow part
     questions = load_questions(questions_path)
@@ -255,7 +258,7 @@ def eval_command(
     err_console = Console(stderr=True)
     with err_console.status("Loading the index and the answerer..."):
         target = build_target(settings, k)
-    the_judge = None
+    the_judge: Judge | None = None
     if judge:
         if target.chat_model is None:
             raise ConfigError(
@@ -275,7 +278,7 @@ def eval_command(
         k=k,
         ranking="retriever" if target.ranker is not None else "citations",
     )
-    run = _run_with_progress(run_eval, target, questions, info, the_judge, err_console)
+    run = _run_with_progress(target, questions, info, the_judge, err_console)
     render_terminal(run, console, show_all=show_all)
     comparison = compare_runs(old, run) if old is not None else None
     if comparison is not None:
@@ -298,14 +301,15 @@ def eval_command(
 
 
 def _run_with_progress(
-    run_eval: Callable[..., Any],
     target: EvalTarget,
-    questions: Any,
-    info: Any,
-    judge: Any,
-    console: Any,
-) -> Any:
+    questions: QuestionSet,
+    info: RunInfo,
+    judge: Judge | None,
+    console: Console,
+) -> EvalRun:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from evaluation.run import run_eval
 
     with Progress(
         TextColumn("[bold]eval[/bold] {task.description}"),
@@ -317,7 +321,7 @@ def _run_with_progress(
     ) as progress:
         task = progress.add_task(questions.name, total=len(questions))
 
-        def advance(result: Any) -> None:
+        def advance(result: QuestionResult) -> None:
             mark = "ok" if result.correct else "x"
             progress.update(task, advance=1, description=f"{questions.name} ({result.id}: {mark})")
 
