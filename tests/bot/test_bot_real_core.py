@@ -1,7 +1,7 @@
 """The real `newsdesk bot` process on the real answering core and the shipped corpus.
 
-Index built by `newsdesk index build` (bundled all-MiniLM-L6-v2, offline), then `newsdesk bot`
-started as a user would, pointed at the Discord twin by NEWSDESK_DISCORD_API_BASE and
+Index built with the bundled all-MiniLM-L6-v2 (offline, the session's shared model), then
+`newsdesk bot` started as a user would, pointed at the Discord twin by NEWSDESK_DISCORD_API_BASE and
 NEWSDESK_DISCORD_GATEWAY_URL. A user's /ask and a mention each get an answer whose cited
 excerpts are verbatim text of the shipped articles.
 """
@@ -51,18 +51,15 @@ async def twin() -> AsyncIterator[Twin]:
 
 
 async def test_real_bot_process_answers_ask_and_mention(
-    twin: Twin, tmp_path: Path, shipped_corpus: Path
+    twin: Twin, tmp_path: Path, shipped_corpus: Path, embeddings: Any
 ) -> None:
+    from index.build import build_index
+    from newsdesk.settings import Settings
+
     data_dir = tmp_path / "data"
-    build = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "newsdesk", "index", "build"],
-        env=_env(data_dir, shipped_corpus),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert build.returncode == 0, build.stderr[-2000:]
+    index_settings = Settings.model_validate({"data_dir": data_dir, "corpus_dir": shipped_corpus})
+    summary = await asyncio.to_thread(build_index, index_settings, embeddings)
+    assert summary.added == len(list(shipped_corpus.iterdir()))
 
     log_path = tmp_path / "bot.log"
     extra = {
