@@ -40,10 +40,12 @@ class _HttpFailure(Exception):
 
 
 def _get_json(url: str, timeout: float, headers: dict[str, str] | None = None) -> Any:
-    request = urllib.request.Request(url, headers=headers or {})
     try:
+        request = urllib.request.Request(url, headers=headers or {})
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our URLs
             body = response.read()
+    except ValueError as exc:  # not an http(s) URL at all
+        raise _HttpFailure(f"invalid URL {url!r}: {exc}") from exc
     except urllib.error.HTTPError as exc:
         raise _HttpFailure(f"HTTP {exc.code} from {url}") from exc
     except (urllib.error.URLError, OSError) as exc:
