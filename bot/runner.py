@@ -59,6 +59,9 @@ def configure_endpoints(api_base: str | None, gateway_url: str | None) -> None:
 
 
 def build_bot(settings: Any, deps: BotDeps, **options: Any) -> NewsdeskBot:
+    # The bot never joins voice: skip discord.py's "PyNaCl/davey is not installed" warnings.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     return NewsdeskBot(deps, BotConfig.from_settings(settings), **options)
 
 
