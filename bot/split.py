@@ -12,8 +12,9 @@ import re
 
 MESSAGE_LIMIT = 2000
 
-# A sentence ends with . ! or ?, optionally followed by closing quotes/brackets, then space.
-_SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*\s+")
+# A sentence ends with . ! or ?, optional closing quotes/brackets and citation markers that
+# follow it ("... on Sunday. [1]"), then space: markers stay with their sentence.
+_SENTENCE_END = re.compile(r"[.!?][\"'’”)\]]*(?:[ \t]*\[\d+\])*\s+")
 _WHITESPACE = re.compile(r"\s+")
 
 

@@ -63,6 +63,11 @@ def test_markers_stay_with_their_sentence() -> None:
     assert split_text(text, 25) == ["Alpha beta gamma [1].", "Delta epsilon [2]."]
 
 
+def test_markers_after_the_full_stop_stay_too() -> None:
+    text = "Alpha beta gamma. [1] Delta epsilon. [2]"
+    assert split_text(text, 25) == ["Alpha beta gamma. [1]", "Delta epsilon. [2]"]
+
+
 def test_blank_gives_nothing_and_short_is_untouched() -> None:
     assert split_text("   \n ") == []
     assert split_text("  hello  ") == ["hello"]
