@@ -115,7 +115,7 @@ def embedding_dimension(embeddings: Embeddings) -> int:
     return cached[1]
 
 
-def _bundled_dimension(path: Path) -> int | None:
+def bundled_dimension(path: Path) -> int | None:
     try:
         config = json.loads((path / "1_Pooling" / "config.json").read_text("utf-8"))
         return int(config["word_embedding_dimension"])
@@ -134,7 +134,7 @@ def embedding_stamp(settings: Settings, embeddings: Embeddings | None = None) ->
         dimension: int | None = embedding_dimension(embeddings)
     else:
         name = model_name(settings)
-        dimension = _bundled_dimension(resolve_model_path(settings))
+        dimension = bundled_dimension(resolve_model_path(settings))
     return {
         "model": name,
         "dimension": dimension,

@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.embeddings import embedding_stamp, stamp_differences
-from index.store import BUILD_HINT, Store
-from newsdesk.errors import IndexMissing, NewsdeskError
+from index.store import BUILD_HINT, FORCE_HINT, Store
+from newsdesk.errors import IndexCorrupt, IndexMissing, NewsdeskError
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -33,6 +33,22 @@ class IndexStatus:
         return asdict(self)
 
 
+def _check_generation_exists(store: Store, generation: str) -> None:
+    """A pointer to a deleted collection is a broken index, not a healthy one (health uses this)."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        with store.errors("checking the active generation"):
+            store.chunks(generation)
+    except IndexCorrupt as exc:
+        if isinstance(exc.__cause__, NotFoundError | ValueError):
+            raise IndexCorrupt(
+                f"The active index generation {generation} is missing from {store.location}",
+                hint=FORCE_HINT,
+            ) from exc
+        raise
+
+
 def index_status(settings: Settings) -> IndexStatus:
     """Status of the active generation; IndexMissing if nothing was built yet."""
     store = Store.open(settings, create=False)
@@ -40,6 +56,7 @@ def index_status(settings: Settings) -> IndexStatus:
         pointer = store.read_pointer()
     if pointer is None:
         raise IndexMissing(f"No index at {store.location}", hint=BUILD_HINT)
+    _check_generation_exists(store, pointer.generation)
     try:
         current = embedding_stamp(settings)
         stale = stamp_differences(pointer.stamp, current)

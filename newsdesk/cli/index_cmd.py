@@ -122,17 +122,12 @@ def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: boo
       newsdesk index build --json | jq .chunks_embedded
     """
     from index.build import build_index
-    from index.embeddings import load_embeddings
+    from index.lazy import LazyEmbeddings
 
     settings = _settings(ctx)
+    # The model is loaded only if something needs embedding: no-change builds stay fast.
+    embeddings = LazyEmbeddings(settings)
     show_bar = not as_json and sys.stderr.isatty()
-    if show_bar:
-        from rich.console import Console
-
-        with Console(stderr=True).status("Loading the embedding model…"):
-            embeddings = load_embeddings(settings)
-    else:
-        embeddings = load_embeddings(settings)
     progress: Progress | None = None
     if show_bar:
         bar = _ProgressBar()

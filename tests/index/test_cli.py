@@ -72,6 +72,12 @@ def test_real_model_retrieves_the_denial(cli_env: Path, index_settings, embeddin
     from index.reader import open_reader
 
     build_index(index_settings, embeddings)
+    # A no-change build with the lazy embedder (what the CLI uses) never loads the model.
+    from index.lazy import LazyEmbeddings
+
+    lazy = LazyEmbeddings(index_settings)
+    assert build_index(index_settings, lazy).changed is False
+    assert not lazy.loaded
     reader = open_reader(index_settings, embeddings)
     hits = reader.vector_search("Kata'ib Hezbollah rejected involvement", k=5)
     assert "rejected any relevance" in hits[0].chunk.text
