@@ -28,7 +28,7 @@ from index.models import Chunk, Document
 from index.reader import read_all
 from index.status import IndexStatus, index_status
 from index.store import PLACEHOLDER_EMBEDDING, Pointer, Store, as_vectors, chroma_path
-from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt
+from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -39,6 +39,11 @@ if TYPE_CHECKING:
 __all__ = ["BuildSummary", "IndexStatus", "Progress", "build_index", "index_status"]
 
 log = logging.getLogger(__name__)
+
+
+class BuildFailed(NewsdeskError):
+    """A build stopped on an unexpected error; the active index was not touched."""
+
 
 # progress(stage, done, total): stage is "embed" (chunks embedded) or "copy" (chunks copied).
 Progress = Callable[[str, int, int], None]
@@ -125,10 +130,27 @@ def build_index(
     summary = BuildSummary(forced=force, warnings=list(loaded.warnings))
     store = _open_store(settings, force, summary.warnings)
     summary.location = store.location
-    with build_lock(store) as lease, store.errors("building", corrupt=False):
-        _build(
-            store, loaded.documents, stamp, embeddings, settings, force, progress, lease, summary
-        )
+    try:
+        with build_lock(store) as lease, store.errors("building", corrupt=False):
+            _build(
+                store,
+                loaded.documents,
+                stamp,
+                embeddings,
+                settings,
+                force,
+                progress,
+                lease,
+                summary,
+            )
+    except NewsdeskError:
+        raise
+    except Exception as exc:  # disk full, a failing embedder, ...: say what still works
+        log.debug("index build failed", exc_info=True)
+        raise BuildFailed(
+            f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
+            hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
+        ) from exc
     summary.seconds = round(time.perf_counter() - started, 3)
     log.info(
         "index build: %d added, %d updated, %d removed, %d unchanged; %d chunks embedded in %.2fs",

@@ -189,3 +189,30 @@ def test_overlap_not_smaller_than_chunk_size_is_a_config_error(index_settings) -
     bad = index_settings.model_copy(update={"chunk_size": 200, "chunk_overlap": 200})
     with pytest.raises(ConfigError, match="chunk_overlap"):
         build_index(bad, CountingEmbeddings())
+
+
+def test_failing_embedder_leaves_the_previous_index_active(index_settings, corpus: Path) -> None:
+    from index.build import BuildFailed
+
+    class Broken(CountingEmbeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            raise RuntimeError("model exploded")
+
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    (corpus / "new.txt").write_text("New\n\nA new article.", "utf-8")
+    broken = Broken()
+    broken._newsdesk_model = "CountingEmbeddings:64"  # same stamp: an incremental build
+    with pytest.raises(BuildFailed) as info:
+        build_index(index_settings, broken)
+    assert "model exploded" in info.value.message and "previous index is still active" in (
+        info.value.message
+    )
+    assert index_status(index_settings).generation == first.generation
+    assert verify_index(index_settings).ok
+    summary = build_index(index_settings, emb)
+    assert summary.added == 1 and summary.chunks_embedded == 1
+    assert Store.open(index_settings, create=False).generations() == [
+        first.generation,
+        summary.generation,
+    ]
