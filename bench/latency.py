@@ -28,6 +28,7 @@ def run_worker(
     repeats: int = 3,
     build_only: bool = False,
     timeout: float = 3600,
+    torch_threads: int = 0,
 ) -> dict[str, Any]:
     """Run bench.worker in a fresh interpreter and return its JSON result."""
     cmd = [
@@ -43,6 +44,8 @@ def run_worker(
     ]
     if build_only:
         cmd.append("--build-only")
+    if torch_threads:
+        cmd += ["--torch-threads", str(torch_threads)]
     if plan is not None:
         plan_path = data_dir.parent / f"{data_dir.name}-questions.json"
         plan_path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,12 +141,26 @@ def run_shipped(ctx: RunContext, repeats: int = 5) -> dict[str, Any]:
         "first answer after build_service (cold caches)", f"{result['first_answer_ms']:.0f} ms"
     )
     sec.metric("build_service (model load + open index)", f"{result['build_service_s']:.1f} s")
+    one = run_worker(
+        data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats, torch_threads=1
+    )
+    add_latency(sec, one, P95_TARGET, P50_TARGET, "shipped corpus, torch.set_num_threads(1)")
+    probe = result.get("embed_query_ms", {})
+    sec.table(
+        "One query embedding (`embed_query`), p50 ms, by torch thread count",
+        ["threads", "p50 ms"],
+        [[k, v] for k, v in probe.items()],
+    )
+    sec.data["embed_query_ms"] = probe
     sec.notes.append(
         f"{len(shipped_questions())} questions (2 the articles cannot answer) and "
         f"{len(shipped_followups())} follow-ups with a one-turn history, {repeats} passes, in a "
         "fresh `python -m bench.worker` process after 3 warm-up answers. Stage times are the "
         "service's own `Answer.timings_ms`; `total` includes question cleaning and citation "
-        "checks; the wall clock row is measured around `answer()` by the caller."
+        "checks; the wall clock row is measured around `answer()` by the caller. The second "
+        "run is the same process setup with `torch.set_num_threads(1)` after start-up: on a "
+        "CPU shared with other busy processes, torch's intra-op threads spin and wait for each "
+        "other, and a single query embedding gets many times slower with 2 threads than with 1."
     )
     ctx.save(sec)
     return sec.data

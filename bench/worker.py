@@ -52,6 +52,10 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     service = build_service(settings)
     build_s = time.perf_counter() - t0
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     mem_built = proc_status()
     first = service.answer(questions[0])  # the first answer also warms caches (BM25, documents)
     first_ms = first.timings_ms.get("total", 0.0)
@@ -83,6 +87,8 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
                 }
             )
     return {
+        "embed_query_ms": embed_probe(settings),
+        "torch_threads": args.torch_threads or None,
         "build_service_s": build_s,
         "process_to_service_s": t0 - _T0 + build_s,
         "first_answer_ms": first_ms,
@@ -90,6 +96,28 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
         "memory_after_build_mib": mem_built,
         "memory_end_mib": proc_status(),
     }
+
+
+def embed_probe(settings: Any, n: int = 15) -> dict[str, float]:
+    """p50 of one query embedding with 1 torch thread and with the default thread count."""
+    import torch
+
+    from index.embeddings import load_embeddings
+
+    emb = load_embeddings(settings)
+    default = torch.get_num_threads()
+    out: dict[str, float] = {}
+    for threads in sorted({1, default}):
+        torch.set_num_threads(threads)
+        emb.embed_query("warm-up")
+        times = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            emb.embed_query(f"Who denied involvement in the attack number {i}?")
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{threads} thread(s)"] = sorted(times)[n // 2]
+    torch.set_num_threads(default)
+    return out
 
 
 def build_only(args: argparse.Namespace) -> dict[str, Any]:
@@ -112,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--questions", type=Path, help="JSON: {questions: [...], followups: [[q, f]]}")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--build-only", action="store_true")
+    p.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads after load")
     args = p.parse_args(argv)
     result = build_only(args) if args.build_only else serve(args)
     sys.stdout.write("BENCH-RESULT " + json.dumps(result) + "\n")
