@@ -230,3 +230,13 @@ def test_unanswerable_questions_are_not_answered_by_the_corpus() -> None:
     texts = " ".join(_corpus_texts().values())
     for word in ("Guterres", "Saudi", "arrested", "supplied", "founded", "manufacturer"):
         assert not contains_phrase(texts, word), word
+
+
+def test_expected_phrases_are_not_matched_by_a_generic_answer() -> None:
+    """Answering every question with one article's opening lines (a plausible but useless
+    answer) must score badly: expected phrases like "7" (in "Nov. 7") would not."""
+    qs = [q for q in load_questions(DEFAULT_QUESTIONS).questions if q.answerable]
+    for doc_id, text in _corpus_texts().items():
+        lead = " ".join(text.split("\n")[:2])
+        share = sum(matches_expected(lead, q.expected) for q in qs) / len(qs)
+        assert share < 0.15, (doc_id, share)
