@@ -96,3 +96,25 @@ async def test_mentioned_everyone_never_pings(simcord_env) -> None:  # noqa: ANN
     assert "@everyone" in message.content
     assert not message.mention_everyone and message.role_mentions == []
     assert_no_mentions_anywhere(simcord_env)
+
+
+async def test_ask_inside_the_bots_thread_is_a_follow_up(simcord_env, fake_service) -> None:  # noqa: ANN001
+    _, channel, alice = world(simcord_env)
+    await alice.send(channel, f"{_bot_mention(simcord_env)} who denied involvement?")
+    thread = channel.threads[0]
+    result = await alice.slash(thread, "ask", question="and who else?")
+    assert result.response.content.startswith("(after 1 earlier turns)")
+    assert fake_service.calls[-1].history[0].question == "who denied involvement?"
+
+
+async def test_direct_messages_are_a_conversation(simcord_env, fake_service) -> None:  # noqa: ANN001
+    _, _, alice = world(simcord_env)
+    first = await alice.send_dm("who denied involvement?")
+    await alice.send_dm("and then?")
+    assert [len(c.history) for c in fake_service.calls] == [0, 1]
+    replies = [
+        e.json["content"]
+        for e in simcord_env.http_requests
+        if e.method == "PATCH" and e.path.startswith(f"/channels/{first.channel.id}/messages/")
+    ]
+    assert replies[0].startswith("Kataib") and replies[-1].startswith("(after 1 earlier turns)")
