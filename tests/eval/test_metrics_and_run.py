@@ -208,3 +208,18 @@ def test_eval_run_from_dict_ignores_unknown_result_fields(
     data = run_eval(fake_service, small_set, lookup, _info(small_set)).to_dict()
     data["results"][0]["future_field"] = 1
     assert EvalRun.from_dict(data).results[0].id == "guards"
+
+
+def test_unexpected_exceptions_are_recorded_not_fatal(
+    small_set: QuestionSet, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(FakeService):
+        def answer(self, question: str, history=()):  # type: ignore[no-untyped-def]
+            if question.startswith("Who denied"):
+                raise RuntimeError("boom")
+            return super().answer(question, history)
+
+    run = run_eval(Broken({}), small_set, lookup, _info(small_set))
+    denied = next(r for r in run.results if r.id == "denied")
+    assert denied.error == "RuntimeError: boom" and run.metrics["errors"] == 1
+    assert "unexpected error" in caplog.text
