@@ -58,6 +58,7 @@ class KeywordIndex:
         self.generation = generation
         self.chunks = list(chunks)
         self.bm25 = BM25Index(c.text for c in self.chunks)
+        self.by_position = {(c.doc_id, c.position): c for c in self.chunks}
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:
         """BM25 with the query widened by a few synonyms at half weight ("denied" ~ "rejected")."""
@@ -83,6 +84,7 @@ class HybridRetriever:
         keyword_weight: float = 1.0,
         rrf_k: int = 60,
         guaranteed: int = 2,
+        neighbours: int = 2,
     ) -> None:
         self.reader = reader
         self.candidates = candidates
@@ -91,6 +93,7 @@ class HybridRetriever:
         self.keyword_weight = keyword_weight
         self.rrf_k = rrf_k
         self.guaranteed = guaranteed
+        self.neighbours = neighbours
         self._keywords: KeywordIndex | None = None
         self._lock = threading.Lock()
 
@@ -114,7 +117,8 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int) -> list[Retrieved]:
         n = max(self.candidates, 3 * k)
         vector = self.reader.vector_search(query, n)
-        keyword = self.keyword_index().search(query, n)
+        keywords = self.keyword_index()
+        keyword = keywords.search(query, n)
         by_id: dict[str, Chunk] = {}
         for scored in (*vector, *keyword):
             by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
@@ -137,9 +141,18 @@ class HybridRetriever:
         v_rank = {cid: i for i, cid in enumerate(v_ids, start=1)}
         k_rank = {cid: i for i, cid in enumerate(k_ids, start=1)}
         chosen.sort(key=lambda cid: -scores[cid])
-        return [
+        out = [
             Retrieved(by_id[cid], scores[cid], v_rank.get(cid), k_rank.get(cid)) for cid in chosen
         ]
+        # The chunk after each of the best few: an answer often continues past a chunk border
+        # ("Kata'ib Hezbollah ... rejected" | "Through the spokesman ... they doubted").
+        have = set(chosen)
+        for r in out[: self.neighbours]:
+            nxt = keywords.by_position.get((r.chunk.doc_id, r.chunk.position + 1))
+            if nxt is not None and nxt.chunk_id not in have:
+                have.add(nxt.chunk_id)
+                out.append(Retrieved(nxt, 0.0, v_rank.get(nxt.chunk_id), k_rank.get(nxt.chunk_id)))
+        return out
 
 
 class ChunkRetriever(BaseRetriever):

@@ -120,13 +120,36 @@ def rewrite_follow_up(question: str, history: Sequence[Turn]) -> str:
             break
         role = table[m.group(1).lower()]
         replacement = f"{entity}'s" if role == "poss" else entity
-        return question[: m.start()] + replacement + question[m.end() :]
+        rest = question[m.end() :]
+        if role == "poss":
+            rest = _name_the_noun(rest, history)
+        return question[: m.start()] + replacement + rest
     # Elliptical or "it/this": keep the question, add what the conversation was about.
     previous = history[-1].question
     topic = " ".join(dict.fromkeys([*candidates[:2], *_keywords(previous)]))
     if not topic:
         return question
     return f"{question.rstrip('?').rstrip()} ({topic})?"
+
+
+_NAME_WORD = r"(?:[A-Z][\w'\-]*|al-[A-Z][\w'\-]*)"
+
+
+def _name_the_noun(rest: str, history: Sequence[Turn]) -> str:
+    """ "their spokesman claim" + earlier "the spokesman Abu Ali al-Askari" ->
+    "their spokesman Abu Ali al-Askari claim": names the person the conversation already named."""
+    m = re.match(r"\s+([a-z][\w\-]*)", rest)
+    if m is None:
+        return rest
+    noun = m.group(1)
+    pattern = re.compile(rf"\b{re.escape(noun)}\s+({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
+    for turn in reversed(history[-3:]):
+        found = pattern.search(normalize(MARKER.sub("", turn.answer)))
+        if found:
+            name = found.group(1)
+            name = name[:-2] if name.endswith("'s") else name
+            return rest[: m.end()] + " " + name + rest[m.end() :]
+    return rest
 
 
 def _keywords(text: str) -> list[str]:

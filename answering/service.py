@@ -109,16 +109,17 @@ class AnsweringService:
         t1 = time.perf_counter()
         retrieved = self.retriever.retrieve(standalone, self.top_k)
         t2 = time.perf_counter()
+        said = [t.answer for t in turns]
 
         draft: Draft | None = None
         if streaming:
-            for event in self.answerer.stream(standalone, retrieved):
+            for event in self.answerer.stream(standalone, retrieved, said=said):
                 if isinstance(event, Draft):
                     draft = event
                 else:
                     yield event
         else:
-            draft = self.answerer.answer(standalone, retrieved)
+            draft = self.answerer.answer(standalone, retrieved, said=said)
         assert draft is not None
 
         answer_text, refused, citations = self._verified(draft, standalone, retrieved)

@@ -26,10 +26,14 @@ class Draft:
 class Answerer(Protocol):
     name: str
 
-    def answer(self, question: str, retrieved: Sequence[Retrieved]) -> Draft: ...
+    def answer(
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
+    ) -> Draft:
+        """``said``: earlier answers of the conversation (a follow-up wants something new)."""
+        ...
 
     def stream(
-        self, question: str, retrieved: Sequence[Retrieved]
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
     ) -> Iterator[AnswerDelta | Draft]:
         """Text deltas as they are produced, then exactly one Draft."""
         ...

@@ -27,7 +27,7 @@ from answering.sentences import (
     question_type,
     stance,
 )
-from answering.text import SYNONYM_WEIGHT, synonyms, tokenize
+from answering.text import SYNONYM_WEIGHT, normalize, synonyms, tokenize
 from index.models import Document
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class Weights:
     keyword: float = 0.35
     cue: float = 0.12
     stance: float = 0.15
+    repeat: float = 0.25  # penalty for a sentence the conversation already gave
     rank: float = 0.04
     threshold: float = 0.42  # calibrated on answerable vs unanswerable probes (see tests)
     min_cosine: float = 0.25
@@ -58,6 +59,7 @@ class Scored:
     score: float
     cosine: float
     keyword: float
+    raw: float  # score before the repeat penalty (decides answer vs refusal)
 
 
 class ExtractiveAnswerer:
@@ -78,8 +80,11 @@ class ExtractiveAnswerer:
         self.weights = weights or Weights()
 
     # --- scoring -----------------------------------------------------------------------
-    def score(self, question: str, retrieved: Sequence[Retrieved]) -> list[Scored]:
-        """Candidate sentences, best first."""
+    def score(
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
+    ) -> list[Scored]:
+        """Candidate sentences, best first; sentences already ``said`` rank lower."""
+        said_flat = [_flatten(normalize(t)) for t in said]
         cands = candidates(retrieved, self.document, self.cache)
         if not cands:
             return []
@@ -109,7 +114,12 @@ class ExtractiveAnswerer:
             )
             if len(cand.span.text.split()) < 5:
                 s -= 0.1  # headings, captions, "Tags"
-            out.append(Scored(cand, s, float(cos), kw))
+            raw = s
+            if said_flat:
+                flat = _flatten(normalize(cand.span.text))
+                if any(flat in t for t in said_flat):
+                    s -= w.repeat
+            out.append(Scored(cand, s, float(cos), kw, raw))
         out.sort(key=lambda x: -x.score)
         return out
 
@@ -127,9 +137,11 @@ class ExtractiveAnswerer:
         return unknown
 
     # --- answering ---------------------------------------------------------------------
-    def answer(self, question: str, retrieved: Sequence[Retrieved]) -> Draft:
+    def answer(
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
+    ) -> Draft:
         t0 = time.perf_counter()
-        scored = self.score(question, retrieved)
+        scored = self.score(question, retrieved, said=said)
         t1 = time.perf_counter()
         draft = self._compose(question, scored)
         t2 = time.perf_counter()
@@ -137,9 +149,9 @@ class ExtractiveAnswerer:
         return Draft(draft.answer, draft.refused, draft.citations, timings, self.name)
 
     def stream(
-        self, question: str, retrieved: Sequence[Retrieved]
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
     ) -> Iterator[AnswerDelta | Draft]:
-        draft = self.answer(question, retrieved)
+        draft = self.answer(question, retrieved, said=said)
         yield AnswerDelta(draft.answer)
         yield draft
 
@@ -147,7 +159,10 @@ class ExtractiveAnswerer:
         w = self.weights
         unknown = self.unknown_names(question)
         best = scored[0] if scored else None
-        if best is None or unknown or best.score < w.threshold or best.cosine < w.min_cosine:
+        if best is not None and best.raw < w.threshold:
+            # New information is preferred, but repeating an answer beats refusing.
+            best = max(scored, key=lambda s: s.raw)
+        if best is None or unknown or best.raw < w.threshold or best.cosine < w.min_cosine:
             if best is not None:
                 log.debug(
                     "refusing %r: best %.3f (cos %.3f, kw %.2f) unknown=%s",
@@ -160,7 +175,9 @@ class ExtractiveAnswerer:
             return self._refuse(question, scored)
         chosen = [best]
         length = len(best.cand.span.text)
-        for s in scored[1:]:
+        for s in scored:
+            if s is best:
+                continue
             if len(chosen) >= w.max_sentences or s.score < w.second_ratio * best.score:
                 break
             if length + len(s.cand.span.text) > w.max_chars or self._redundant(s, chosen):

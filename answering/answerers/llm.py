@@ -92,7 +92,7 @@ class LLMAnswerer:
         return "\n\n".join(blocks)
 
     def stream(
-        self, question: str, retrieved: Sequence[Retrieved]
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
     ) -> Iterator[AnswerDelta | Draft]:
         t0 = time.perf_counter()
         if not retrieved:
@@ -117,9 +117,11 @@ class LLMAnswerer:
         log.debug("%s reply in %.0f ms", self.name, (t2 - t1) * 1000)
         yield Draft(draft.answer, draft.refused, draft.citations, timings, draft.answerer)
 
-    def answer(self, question: str, retrieved: Sequence[Retrieved]) -> Draft:
+    def answer(
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
+    ) -> Draft:
         final: Draft | None = None
-        for event in self.stream(question, retrieved):
+        for event in self.stream(question, retrieved, said=said):
             if isinstance(event, Draft):
                 final = event
         assert final is not None

@@ -69,13 +69,13 @@ def test_unverifiable_citations_never_leave_the_service(fake_service: Any) -> No
     class Forger:
         name = "forger"
 
-        def answer(self, question: str, retrieved: Any) -> Draft:
+        def answer(self, question: str, retrieved: Any, **_: Any) -> Draft:
             doc = retrieved[0].chunk
             fake = Citation(1, doc.doc_id, "t", "words the article never said", 0, 10)
             outside = Citation(2, "000_d71935d8366a0c7a", "t", "x", 10_000, 10_001)
             return Draft("Forged [1]. Outside [2].", False, (fake, outside))
 
-        def stream(self, question: str, retrieved: Any) -> Any:
+        def stream(self, question: str, retrieved: Any, **_: Any) -> Any:
             yield self.answer(question, retrieved)
 
     fake_service.answerer = Forger()
