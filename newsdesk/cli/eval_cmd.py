@@ -258,6 +258,17 @@ def eval_command(
     err_console = Console(stderr=True)
     with err_console.status("Loading the index and the answerer..."):
         target = build_target(settings, k)
+    unknown = sorted(
+        {d for q in questions.questions for d in q.sources if target.lookup(d) is None}
+    )
+    if unknown:
+        err_console.print(
+            f"[yellow]Warning: {len(unknown)} source id(s) of {questions.name} are not in the "
+            f"index ({', '.join(unknown[:5])}{'…' if len(unknown) > 5 else ''}): their "
+            "questions cannot score on retrieval. Is the index built from the right corpus?"
+            "[/yellow]",
+            soft_wrap=True,
+        )
     the_judge: Judge | None = None
     if judge:
         if target.chat_model is None:

@@ -9,6 +9,7 @@ import pytest
 
 from newsdesk.cli import eval_cmd, main
 from newsdesk.settings import Settings
+from tests.eval.conftest import write_jsonl
 from tests.eval.fakes import FakeService, lookup
 
 
@@ -146,3 +147,23 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert _main(["eval", "--help"]) == 0
     text = capsys.readouterr().out
     assert "--min-accuracy" in text and "newsdesk eval --compare" in text
+
+
+def test_unknown_source_ids_are_warned_about(
+    fake_target: list[Settings], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            {
+                "id": "x",
+                "question": "How many guards were injured?",
+                "expected": ["seven"],
+                "sources": ["alpha", "delta-missing"],
+                "answerable": True,
+            }
+        ],
+    )
+    assert _main(["eval", "--questions", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "1 source id(s) of s.jsonl are not in the index (delta-missing)" in err
