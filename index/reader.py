@@ -93,6 +93,9 @@ class _Generation:
             embedding_function=embeddings,
             create_collection_if_not_exists=False,
         )
+        # langchain-chroma's get_collection attaches Chroma's default embedding function (which
+        # would download a model if ever called); serve through our collection, which has none.
+        self.vectors._chroma_collection = self.chunks_col
         self.documents: dict[str, Document] | None = None
         self.chunks: list[Chunk] | None = None
         self.lock = threading.Lock()

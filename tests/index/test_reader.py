@@ -145,3 +145,14 @@ def test_concurrent_reads_during_a_rebuild(index_settings, corpus: Path) -> None
     assert results and all(n == 4 for n in results)
     reader.refresh()
     assert len(reader.documents()) == 8
+
+
+def test_no_chroma_default_embedding_function_is_attached(index_settings) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+    gen = reader._current()
+    assert gen.vectors._collection._embedding_function is None
+    assert gen.chunks_col._embedding_function is None and gen.docs_col._embedding_function is None
+    reader.vector_search("drone", k=1)
+    assert emb.queries[-1] == "drone"  # the query went through our embedder
