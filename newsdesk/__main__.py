@@ -1,3 +1,4 @@
 from newsdesk.cli import main
 
-main()
+# main() returns the exit code of commands that call ctx.exit(n) (e.g. `index verify`).
+raise SystemExit(main())
