@@ -25,7 +25,7 @@ from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
 from index.models import Chunk, Document
-from index.reader import read_all
+from index.reader import document_from_record, read_all
 from index.status import IndexStatus, index_status
 from index.store import PLACEHOLDER_EMBEDDING, Pointer, Store, as_vectors, chroma_path
 from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
@@ -69,6 +69,7 @@ class BuildSummary:
     added_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
+    kept_ids: list[str] = field(default_factory=list)  # unreadable now; old version kept
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,6 +136,7 @@ def build_index(
             _build(
                 store,
                 loaded.documents,
+                loaded.skipped,
                 stamp,
                 embeddings,
                 settings,
@@ -174,8 +176,8 @@ def _read_pointer(store: Store, force: bool) -> Pointer | None:
         return None
 
 
-def _old_hashes(store: Store, pointer: Pointer) -> dict[str, str] | None:
-    """doc_id -> content hash of the active generation, or None if it cannot be read."""
+def _old_docs(store: Store, pointer: Pointer) -> dict[str, tuple[str, str]] | None:
+    """doc_id -> (content hash, source path) in the active generation; None if unreadable."""
     from chromadb.errors import NotFoundError
 
     try:
@@ -184,12 +186,50 @@ def _old_hashes(store: Store, pointer: Pointer) -> dict[str, str] | None:
     except NotFoundError:
         log.warning("active generation %s is incomplete: rebuilding fully", pointer.generation)
         return None
-    return {i: str((m or {}).get("content_hash", "")) for i, m in zip(ids, metas, strict=True)}
+    return {
+        i: (str((m or {}).get("content_hash", "")), str((m or {}).get("path", "")))
+        for i, m in zip(ids, metas, strict=True)
+    }
+
+
+def _keep_skipped(
+    store: Store,
+    pointer: Pointer,
+    old: dict[str, tuple[str, str]],
+    new_ids: set[str],
+    skipped: list[str],
+    summary: BuildSummary,
+) -> list[Document]:
+    """Previously indexed documents whose file is now unreadable: kept, not deleted.
+
+    Bad input must not lose what was indexed; a file that is gone is a removal, a file that
+    is present but cannot be read is not.
+    """
+    if not skipped:
+        return []
+    stems = {Path(p).stem for p in skipped if not p.endswith(".jsonl")}
+    paths = set(skipped)
+    ids = sorted(i for i in set(old) - new_ids if i in stems or old[i][1] in paths)
+    if not ids:
+        return []
+    got = store.docs(pointer.generation).get(ids=ids, include=["documents", "metadatas"])
+    texts, metas = got["documents"] or [], got["metadatas"] or []
+    kept = [
+        document_from_record(i, t, dict(m) if m else None)
+        for i, t, m in zip(got["ids"], texts, metas, strict=True)
+    ]
+    for doc in kept:
+        message = f"Kept the previously indexed version of {doc.doc_id!r}: its file was skipped"
+        log.warning("%s", message)
+        summary.warnings.append(message)
+    summary.kept_ids = sorted(d.doc_id for d in kept)
+    return kept
 
 
 def _build(
     store: Store,
     docs: list[Document],
+    skipped: list[str],
     stamp: dict[str, Any],
     embeddings: Embeddings,
     settings: Settings,
@@ -206,14 +246,19 @@ def _build(
     if leftovers:
         log.info("removed leftovers of earlier builds: %s", ", ".join(leftovers))
 
-    old: dict[str, str] | None = None
+    old_docs: dict[str, tuple[str, str]] | None = None
     reuse = False  # may embeddings of the active generation be copied?
     if active is not None:
-        old = _old_hashes(store, active)
+        old_docs = _old_docs(store, active)
         diffs = stamp_differences(active.stamp, stamp)
         if diffs:
             log.info("embedding stamp changed (%s): re-embedding everything", "; ".join(diffs))
-        reuse = old is not None and not diffs and not force
+        reuse = old_docs is not None and not diffs and not force
+        if old_docs is not None:
+            docs = docs + _keep_skipped(
+                store, active, old_docs, {d.doc_id for d in docs}, skipped, summary
+            )
+    old = {i: h for i, (h, _) in old_docs.items()} if old_docs is not None else None
     new = {d.doc_id: d for d in docs}
     old_ids = set(old or {})
     summary.added_ids = sorted(set(new) - old_ids)

@@ -216,3 +216,27 @@ def test_failing_embedder_leaves_the_previous_index_active(index_settings, corpu
         first.generation,
         summary.generation,
     ]
+
+
+def test_an_article_that_became_unreadable_keeps_its_indexed_version(
+    index_settings, corpus: Path
+) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    original = open_reader(index_settings, emb).document(ARTICLE).text
+    (corpus / f"{ARTICLE}.txt").write_bytes(b"\xff\xfe broken \x00 bytes")
+    emb.embedded.clear()
+    summary = build_index(index_settings, emb)
+    assert summary.kept_ids == [ARTICLE] and summary.removed == 0
+    assert not summary.changed and emb.embedded == []  # nothing else changed: no new generation
+    assert any(ARTICLE in w and "binary" in w for w in summary.warnings)
+    assert any("Kept the previously indexed version" in w for w in summary.warnings)
+    (corpus / "another.txt").write_text("Another\n\nAnother article.", "utf-8")
+    summary = build_index(index_settings, emb)
+    assert summary.kept_ids == [ARTICLE] and summary.added == 1 and summary.changed
+    reader = open_reader(index_settings, emb)
+    assert reader.document(ARTICLE).text == original
+    assert len(reader.documents()) == 6 and reader.generation != first.generation
+    assert verify_index(index_settings).ok
+    (corpus / f"{ARTICLE}.txt").unlink()  # now really gone: removed
+    assert build_index(index_settings, emb).removed_ids == [ARTICLE]
