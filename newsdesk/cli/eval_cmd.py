@@ -176,7 +176,7 @@ apostrophes ignored); unanswerable questions (answerable: false) should be refus
     "--answerer",
     type=click.Choice(get_args(AnswererName)),
     default=None,
-    help="Answerer to score (default: NEWSDESK_ANSWERER, i.e. extractive).",
+    help="Answerer to score (default: NEWSDESK_ANSWERER; extractive unless set).",
 )
 @click.option(
     "--json",
