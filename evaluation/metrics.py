@@ -209,7 +209,9 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     refused = [r for r in results if r.refused and r.error is None]
     ok = [r for r in results if r.error is None]
     total_citations = sum(len(r.citations) for r in results)
-    gold_citations = sum(len(r.citations) for r in with_sources)
+    # citations backing an answer (a refusal's "closest excerpts" support nothing)
+    supporting = [r for r in with_sources if not r.refused and r.error is None]
+    gold_citations = sum(len(r.citations) for r in supporting)
     judged = [r.faithfulness for r in results if r.faithfulness is not None]
     non_refused = [r for r in ok if not r.refused]
     return {
@@ -224,7 +226,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float | None]:
         "mrr": _mean([r.reciprocal_rank or 0.0 for r in with_sources]),
         "citation_validity": _share(sum(r.citations_valid for r in results), total_citations),
         "citation_source_precision": _share(
-            sum(r.citations_in_sources or 0 for r in with_sources), gold_citations
+            sum(r.citations_in_sources or 0 for r in supporting), gold_citations
         ),
         "answer_support": _share(sum(1 for r in answered if r.excerpt_support), len(answered)),
         "refusal_precision": _share(sum(1 for r in refused if not r.answerable), len(refused)),

@@ -223,3 +223,28 @@ def test_unexpected_exceptions_are_recorded_not_fatal(
     denied = next(r for r in run.results if r.id == "denied")
     assert denied.error == "RuntimeError: boom" and run.metrics["errors"] == 1
     assert "unexpected error" in caplog.text
+
+
+def test_a_refusals_reference_citations_do_not_count_as_support() -> None:
+    q = Question("a", "How many?", ("seven",), ("alpha",), True)
+    answered = score_question(
+        q,
+        answer="Seven [1].",
+        refused=False,
+        lookup=lookup,
+        k=5,
+        citations=[cite(1, "alpha", "Seven guards were injured.").to_dict()],
+        latency_ms=1,
+    )
+    refused = score_question(
+        q,
+        answer="Not found; closest: [1]",
+        refused=True,
+        lookup=lookup,
+        k=5,
+        citations=[cite(1, "gamma", "almost a month").to_dict()],
+        latency_ms=1,
+    )
+    m = summarize([answered, refused])
+    assert m["citation_source_precision"] == 1.0 and m["citation_validity"] == 1.0
+    assert m["false_refusal_rate"] == 0.5 and m["answer_support"] == 1.0
