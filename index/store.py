@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POINTER_ID = "active"
+HTTP_TIMEOUT_S = 60.0  # per request to a Chroma server (large upserts during builds included)
+HTTP_CONNECT_TIMEOUT_S = 5.0
 PLACEHOLDER_EMBEDDING: Sequence[float] = (
     1.0,
 )  # records of docs/meta collections are looked up by id only
@@ -135,6 +137,25 @@ def _forget_client(path: Path) -> None:
         log.debug("could not reset Chroma's client cache for %s", path, exc_info=True)
 
 
+def _heartbeat(base_url: str) -> None:
+    import httpx
+
+    response = httpx.get(f"{base_url}/api/v2/heartbeat", timeout=HTTP_CONNECT_TIMEOUT_S)
+    if response.status_code != 200:
+        raise ConnectionError(f"heartbeat answered HTTP {response.status_code}")
+
+
+def _set_http_timeout(client: ClientAPI) -> None:
+    """chromadb's HTTP session waits forever by default; a hung server must not hang the bot."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(HTTP_TIMEOUT_S, connect=HTTP_CONNECT_TIMEOUT_S)
+    else:  # a chromadb upgrade moved it: keep working, without the timeout
+        log.warning("could not set a timeout on the Chroma HTTP client")
+
+
 def validate_base(name: str) -> str:
     if not _NAME_RE.match(name) or "__" in name:
         raise ConfigError(
@@ -165,7 +186,9 @@ class Store:
         validate_base(settings.collection)
         if settings.chroma_url:
             host, port, ssl = _parse_url(settings.chroma_url)
+            base = f"{'https' if ssl else 'http'}://{host}:{port}"
             try:
+                _heartbeat(base)  # Chroma's client has no timeouts: fail fast on a hung server
                 client = chromadb.HttpClient(
                     host=host, port=port, ssl=ssl, settings=_chroma_settings()
                 )
@@ -173,6 +196,7 @@ class Store:
                 if is_connection_error(exc):
                     raise unavailable(settings.chroma_url, exc) from exc
                 raise
+            _set_http_timeout(client)
             return cls(client, settings)
         path = chroma_path(settings)
         if not create and not (path / "chroma.sqlite3").exists():

@@ -156,3 +156,29 @@ def test_no_chroma_default_embedding_function_is_attached(index_settings) -> Non
     assert gen.chunks_col._embedding_function is None and gen.docs_col._embedding_function is None
     reader.vector_search("drone", k=1)
     assert emb.queries[-1] == "drone"  # the query went through our embedder
+
+
+def test_a_hung_server_fails_fast_instead_of_hanging(index_settings) -> None:
+    import socket
+    import time
+
+    with socket.socket() as sock:  # accepts connections (backlog) but never answers
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match=url):
+            open_reader(index_settings.model_copy(update={"chroma_url": url}), CountingEmbeddings())
+        assert time.monotonic() - started < 30
+
+
+def test_the_http_client_gets_a_timeout(chroma_server: str, index_settings) -> None:
+    import httpx
+
+    from index.store import HTTP_TIMEOUT_S, Store
+
+    store = Store.open(
+        index_settings.model_copy(update={"chroma_url": chroma_server}), create=False
+    )
+    session = store.client._server._session  # type: ignore[attr-defined]
+    assert isinstance(session, httpx.Client) and session.timeout.read == HTTP_TIMEOUT_S
