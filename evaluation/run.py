@@ -146,8 +146,21 @@ def run_eval(
     ranker: Ranker | None = None,
     judge: Judge | None = None,
     on_result: Callable[[QuestionResult], None] | None = None,
+    warmup: bool = False,
 ) -> EvalRun:
-    """Ask every question (with its history) and score the answers."""
+    """Ask every question (with its history) and score the answers.
+
+    ``warmup`` first asks the first question once, untimed and unscored, so latency measures
+    a running service rather than one-off start-up work (keyword index, caches).
+    """
+    if warmup and questions.questions:
+        first = questions.questions[0]
+        try:
+            service.answer(first.question, first.history)
+        except _FATAL:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the timed run reports it properly
+            log.debug("warm-up question failed: %s", exc)
     results: list[QuestionResult] = []
     outages = 0
     for q in questions.questions:

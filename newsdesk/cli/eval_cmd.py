@@ -211,6 +211,12 @@ apostrophes ignored); unanswerable questions (answerable: false) should be refus
 )
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N questions.")
 @click.option("--show-all", is_flag=True, help="List every question, not only the failures.")
+@click.option(
+    "--warmup/--no-warmup",
+    default=True,
+    show_default=True,
+    help="Ask the first question once, untimed, before measuring (start-up work excluded).",
+)
 @_gate_options
 @click.option(
     "--max-p95-ms",
@@ -231,6 +237,7 @@ def eval_command(
     judge: bool,
     limit: int | None,
     show_all: bool,
+    warmup: bool,
     max_p95_ms: float | None,
     **minimums: float | None,
 ) -> None:
@@ -289,7 +296,7 @@ def eval_command(
         k=k,
         ranking="retriever" if target.ranker is not None else "citations",
     )
-    run = _run_with_progress(target, questions, info, the_judge, err_console)
+    run = _run_with_progress(target, questions, info, the_judge, err_console, warmup)
     render_terminal(run, console, show_all=show_all)
     comparison = compare_runs(old, run) if old is not None else None
     if comparison is not None:
@@ -317,6 +324,7 @@ def _run_with_progress(
     info: RunInfo,
     judge: Judge | None,
     console: Console,
+    warmup: bool,
 ) -> EvalRun:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -344,4 +352,5 @@ def _run_with_progress(
             ranker=target.ranker,
             judge=judge,
             on_result=advance,
+            warmup=warmup,
         )

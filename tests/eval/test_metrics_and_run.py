@@ -248,3 +248,12 @@ def test_a_refusals_reference_citations_do_not_count_as_support() -> None:
     m = summarize([answered, refused])
     assert m["citation_source_precision"] == 1.0 and m["citation_validity"] == 1.0
     assert m["false_refusal_rate"] == 0.5 and m["answer_support"] == 1.0
+
+
+def test_warmup_asks_the_first_question_once_unscored(
+    small_set: QuestionSet, fake_service: FakeService
+) -> None:
+    run = run_eval(fake_service, small_set, lookup, _info(small_set), warmup=True)
+    assert len(fake_service.calls) == len(small_set) + 1
+    assert fake_service.calls[0] == fake_service.calls[1]
+    assert len(run.results) == len(small_set)
