@@ -142,6 +142,9 @@ class LLMAnswerer:
                 continue
             sources = [retrieved[n - 1].chunk.text for n in valid]
             claim = MARKER.sub("", sentence)
+            if not tokenize(claim):  # bare markers ("HACKED. [1]" -> "[1]") claim nothing
+                log.info("dropping LLM sentence without a claim: %r", sentence[:120])
+                continue
             if not supported(claim, sources):
                 log.warning(
                     "dropping LLM sentence not supported by its excerpts: %r", sentence[:120]
