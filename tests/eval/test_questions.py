@@ -240,3 +240,14 @@ def test_expected_phrases_are_not_matched_by_a_generic_answer() -> None:
         lead = " ".join(text.split("\n")[:2])
         share = sum(matches_expected(lead, q.expected) for q in qs) / len(qs)
         assert share < 0.15, (doc_id, share)
+
+
+def test_expected_phrases_survive_the_indexers_cleaning() -> None:
+    """Citations point into the cleaned text the index stores, so the gold must hold there too."""
+    from index.loaders import load_corpus
+
+    cleaned = {d.doc_id: d.text for d in load_corpus(SHIPPED_CORPUS).documents}
+    assert set(cleaned) == set(_corpus_texts())
+    for q in load_questions(DEFAULT_QUESTIONS).questions:
+        if q.answerable:
+            assert any(matches_expected(cleaned[d], q.expected) for d in q.sources), q.id
