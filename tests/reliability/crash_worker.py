@@ -64,9 +64,7 @@ def main(marker: Path, point: str) -> None:
                     ids=[f"junk:{i}" for i in ids],
                     embeddings=[[float((i % 7) + 1)] + [0.5] * 63 for i in ids],
                     documents=["junk text " * 40 for _ in ids],
-                    metadatas=[
-                        {"doc_id": "junk", "position": i, "start": 0, "end": 1} for i in ids
-                    ],
+                    metadatas=[{"doc_id": "junk", "position": i, "start": 0, "end": 1} for i in ids],
                 )
             Path(str(marker) + ".done").write_text("upsert finished", "utf-8")
             return real_embed(col, *args)
