@@ -201,8 +201,7 @@ apostrophes ignored); unanswerable questions (answerable: false) should be refus
     "k",
     type=click.IntRange(1, 100),
     default=None,
-    help="Retrieved chunks (or cited documents) scored by hit@k/recall@k/MRR "
-    "(default: NEWSDESK_TOP_K).",
+    help="Retrieved chunks (or cited documents) scored by hit@k/recall@k/MRR (default: NEWSDESK_TOP_K).",
 )
 @click.option(
     "--judge",
@@ -253,11 +252,17 @@ def eval_command(
 
     # validate every input before the slow part
     questions = load_questions(questions_path)
-    if limit is not None:
-        questions = replace(questions, questions=questions.questions[:limit])
+    if limit is not None and limit < len(questions):
+        questions = replace(
+            questions,
+            name=f"{questions.name} (first {limit})",
+            questions=questions.questions[:limit],
+        )
     old = load_run(compare_path) if compare_path is not None else None
     if answerer is not None:
         settings = settings.model_copy(update={"answerer": answerer})
+    if judge and settings.answerer == "extractive":
+        build_chat_model(settings)  # raises a ConfigError saying what to do
     k = k or settings.top_k
     console = Console()
     if not console.is_terminal:  # piped or in CI: wide enough that answers stay readable
@@ -265,9 +270,7 @@ def eval_command(
     err_console = Console(stderr=True)
     with err_console.status("Loading the index and the answerer..."):
         target = build_target(settings, k)
-    unknown = sorted(
-        {d for q in questions.questions for d in q.sources if target.lookup(d) is None}
-    )
+    unknown = sorted({d for q in questions.questions for d in q.sources if target.lookup(d) is None})
     if unknown:
         err_console.print(
             f"[yellow]Warning: {len(unknown)} source id(s) of {questions.name} are not in the "

@@ -70,14 +70,19 @@ def test_eval_writes_json_report_and_table(
     assert (tmp_path / "rep" / "report.md").exists() and (tmp_path / "rep" / "metrics.png").exists()
 
 
-def test_answerer_option_overrides_settings(
-    fake_target: list[Settings], small_set_path: Path
-) -> None:
-    assert (
-        _main(["eval", "--questions", str(small_set_path), "--answerer", "openai", "--limit", "2"])
-        == 0
-    )
+def test_answerer_option_overrides_settings(fake_target: list[Settings], small_set_path: Path) -> None:
+    assert _main(["eval", "--questions", str(small_set_path), "--answerer", "openai", "--limit", "2"]) == 0
     assert fake_target[0].answerer == "openai"
+
+
+def test_limit_is_recorded_in_the_set_name(
+    fake_target: list[Settings], small_set_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.json"
+    assert _main(["eval", "--questions", str(small_set_path), "--limit", "2", "--json", str(out)]) == 0
+    data = json.loads(out.read_text("utf-8"))
+    assert data["summary"]["set"]["name"] == "small.jsonl (first 2)"
+    assert [r["id"] for r in data["results"]] == ["guards", "denied"]
 
 
 def test_gate_fails_with_the_metric_named(
@@ -141,6 +146,7 @@ def test_judge_needs_an_llm_answerer(
 ) -> None:
     assert _main(["eval", "--questions", str(small_set_path), "--judge"]) == 2
     assert "--judge needs an LLM answerer" in capsys.readouterr().err
+    assert fake_target == []  # refused before loading anything
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
