@@ -168,9 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     elif cmd == "scale":
         from bench import scale
 
-        scale.run(
-            ctx, n_chunks=args.chunks, pool=args.pool, repeats=args.repeats, rebuild=args.rebuild
-        )
+        scale.run(ctx, n_chunks=args.chunks, pool=args.pool, repeats=args.repeats, rebuild=args.rebuild)
     elif cmd == "report":
         from bench.results import load_results, render_markdown
 

@@ -46,9 +46,7 @@ def newsdesk_exe() -> list[str]:
 
 def time_command(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False
-    )
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")

@@ -66,8 +66,7 @@ def run(ctx: RunContext, n_chunks: int = 512, repeats: int = 2, k: int = 10) -> 
     except ImportError as exc:  # onnx / onnxscript missing: say how to get them
         sec.metric("ONNX backends", "skipped")
         sec.notes.append(
-            "ONNX export needs the optional packages: "
-            f"`.venv/bin/pip install -e '.[onnx]'` ({exc})."
+            f"ONNX export needs the optional packages: `.venv/bin/pip install -e '.[onnx]'` ({exc})."
         )
         ctx.save(sec)
         return sec.data

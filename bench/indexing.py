@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+
 from bench.chunks import chunks_per_article
 from bench.context import RunContext
 from bench.corpus import (
@@ -74,9 +76,7 @@ def _exact_chunks(settings: Any, corpus: Path) -> list[str]:
     from index.loaders import load_corpus
 
     docs = load_corpus(corpus).documents
-    return [
-        c.text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)
-    ]
+    return [c.text for d in docs for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)]
 
 
 def _encode_rate(model: Any, texts: list[str], batch: int, per_call: int | None = None) -> float:
@@ -114,6 +114,31 @@ def _profile_build(settings: Any, embeddings: Any, corpus: Path) -> tuple[list[l
     return rows, buf.getvalue()
 
 
+class TimedEmbeddings(Embeddings):
+    """Wraps the build's embedder and adds up the time spent in ``embed_documents``.
+
+    The share of a build spent embedding is measured inside one build, so it does not drift with
+    the machine's load the way two separately timed runs do. Attributes the index reads for the
+    stamp (``_newsdesk_model``, ``_client``) are passed through.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+        self._newsdesk_model = getattr(inner, "_newsdesk_model", None)
+        self._client = getattr(inner, "_client", None)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        t0 = time.perf_counter()
+        try:
+            return list(self.inner.embed_documents(texts))
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(self.inner.embed_query(text))
+
+
 def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, Any]:
     from index.build import build_index
     from index.embeddings import load_embeddings
@@ -133,7 +158,9 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
         model.encode(texts[:batch], batch_size=batch)  # warm-up
         repeats_raw = 2 if len(texts) <= 2000 else 1
         raw_before = _encode_rate(model, texts, batch) if repeats_raw == 2 else None
-        summary = build_index(settings, embeddings, corpus_dir=corpus)
+        timed = TimedEmbeddings(embeddings)
+        summary = build_index(settings, timed, corpus_dir=corpus)
+        embed_share = timed.seconds / summary.seconds
         build_rate = summary.chunks_embedded / summary.seconds
         raw_after = _encode_rate(model, texts, batch)
         raw_batched = _encode_rate(model, texts, batch, per_call=batch)
@@ -160,6 +187,7 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
             "ratio": ratio,
             "noop_s": noops,
             "noop_fraction": noop / summary.seconds,
+            "embed_share_of_build": embed_share,
         }
         sec.data[size] = data
         sec.metric(
@@ -167,6 +195,12 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
             f"{ratio:.1%}",
             f">= {RATIO_TARGET:.0%}",
             ratio >= RATIO_TARGET,
+        )
+        sec.metric(
+            f"{size}: share of the build spent inside embed_documents (load-robust)",
+            f"{embed_share:.1%}",
+            f">= {RATIO_TARGET:.0%}",
+            embed_share >= RATIO_TARGET,
         )
         sec.metric(
             f"{size}: no-change rebuild / full build",
@@ -183,9 +217,7 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
                 ["pipeline throughput", f"{build_rate:.1f} chunks/s"],
                 [
                     "raw encode, one call (before / after build)",
-                    " / ".join(
-                        f"{r:.1f}" for r in ([raw_before] if raw_before else []) + [raw_after]
-                    )
+                    " / ".join(f"{r:.1f}" for r in ([raw_before] if raw_before else []) + [raw_after])
                     + " chunks/s",
                 ],
                 [
@@ -198,20 +230,20 @@ def run(ctx: RunContext, sizes: list[str], profile: bool = False) -> dict[str, A
         if profile or ratio < RATIO_TARGET or noop / summary.seconds > NOOP_TARGET:
             rows, top = _profile_build(settings, embeddings, corpus)
             sec.table(
-                f"{size}: where a forced build spends its time (cProfile, inflates Python "
-                "overhead)",
+                f"{size}: where a forced build spends its time (cProfile, inflates Python overhead)",
                 ["stage", "cumulative s", "% of build"],
                 rows,
             )
             sec.notes.append(
-                f"Top functions by own time ({size}, cProfile):\n\n```\n"
-                + _trim_pstats(top)
-                + "\n```"
+                f"Top functions by own time ({size}, cProfile):\n\n```\n" + _trim_pstats(top) + "\n```"
             )
     sec.notes.append(
         "Raw encode = `SentenceTransformer.encode` (the same model object the build uses) over "
         "exactly the chunks the build embeds, timed in the same process before/after the build; "
-        "the ratio divides the pipeline's chunks/s by their mean. The corpus is synthetic "
+        "the ratio divides the pipeline's chunks/s by their mean. On a shared, loaded machine "
+        "the two timings drift apart, so the build also measures the share of its own wall "
+        "time spent inside `embed_documents` (the rest is loading, chunking, Chroma writes): "
+        "that share is the pipeline's efficiency independent of load. The corpus is synthetic "
         "(`bench/corpus.py`, seeded), written as .jsonl and read by the index's own loader."
     )
     ctx.save(sec)

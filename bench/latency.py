@@ -58,9 +58,7 @@ def run_worker(
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
     env = {k: v for k, v in env.items() if not k.startswith("NEWSDESK_")}
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO, check=False
-    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO, check=False)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("BENCH-RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
@@ -83,11 +81,7 @@ def stage_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
     rows = []
     for stage in STAGES:
         for kind in ("all", "followup") if stage == "rewrite" else ("all",):
-            vals = [
-                float(r[stage])
-                for r in records
-                if stage in r and (kind == "all" or r["kind"] == kind)
-            ]
+            vals = [float(r[stage]) for r in records if stage in r and (kind == "all" or r["kind"] == kind)]
             if not vals:
                 continue
             label = stage if kind == "all" else "rewrite (follow-ups only)"
@@ -112,13 +106,10 @@ def add_latency(
     totals = [float(r["total"]) for r in records]
     p50, p95 = percentile(totals, 50), percentile(totals, 95)
     if p50_target is not None:
-        sec.metric(
-            f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms", p50 <= p50_target
-        )
+        sec.metric(f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms", p50 <= p50_target)
     sec.metric(f"{label}: total p95", f"{p95:.0f} ms", f"<= {p95_target:.0f} ms", p95 <= p95_target)
     sec.table(
-        f"{label}: per-stage latency in ms ({len(records)} answers, warm process, "
-        "default extractive answerer)",
+        f"{label}: per-stage latency in ms ({len(records)} answers, warm process, default extractive answerer)",
         ["stage", "n", "p50", "p95", "max", "mean"],
         stage_rows(records),
     )
@@ -137,13 +128,9 @@ def run_shipped(ctx: RunContext, repeats: int = 5) -> dict[str, Any]:
     sec = ctx.section("latency", "Answer latency on the shipped corpus (5 articles)")
     result = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats)
     add_latency(sec, result, P95_TARGET, P50_TARGET, "shipped corpus")
-    sec.metric(
-        "first answer after build_service (cold caches)", f"{result['first_answer_ms']:.0f} ms"
-    )
+    sec.metric("first answer after build_service (cold caches)", f"{result['first_answer_ms']:.0f} ms")
     sec.metric("build_service (model load + open index)", f"{result['build_service_s']:.1f} s")
-    one = run_worker(
-        data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats, torch_threads=1
-    )
+    one = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats, torch_threads=1)
     add_latency(sec, one, P95_TARGET, P50_TARGET, "shipped corpus, torch.set_num_threads(1)")
     probe = result.get("embed_query_ms", {})
     sec.table(
@@ -183,9 +170,7 @@ def run_memory(ctx: RunContext) -> dict[str, Any]:
     sec.table("shipped corpus (5 articles): MiB", ["measure", "MiB"], memory_rows(result))
     peak = result["memory_end_mib"].get("VmHWM", float("nan"))
     sec.metric("shipped corpus: peak RSS", f"{peak:.0f} MiB")
-    sec.data["shipped"] = result["memory_end_mib"] | {
-        "after_build": result["memory_after_build_mib"]
-    }
+    sec.data["shipped"] = result["memory_end_mib"] | {"after_build": result["memory_after_build_mib"]}
     sec.notes.append(
         "Measured in a fresh `python -m bench.worker` process that does what the bot process "
         "does: `build_service(settings)` then answers (all shipped questions and follow-ups). "

@@ -71,9 +71,7 @@ def quantize_int8(fp32_path: Path, out_path: Path, per_channel: bool = False) ->
     """Dynamic int8 quantisation of the weights (activations quantised per batch at run time)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(
-        str(fp32_path), str(out_path), weight_type=QuantType.QInt8, per_channel=per_channel
-    )
+    quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8, per_channel=per_channel)
     return out_path
 
 
@@ -88,9 +86,7 @@ class OnnxEmbedder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(
-            str(onnx_path), opts, providers=["CPUExecutionProvider"]
-        )
+        self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = tokenizer
         self.max_seq_length = max_seq_length
 

@@ -36,9 +36,7 @@ MIX_WEIGHT = 0.35
 class PoolEmbeddings(Embeddings):
     """Documents get pool-derived vectors (see module docstring); queries the real model."""
 
-    def __init__(
-        self, real: Embeddings, pool_texts: list[str], pool_vecs: np.ndarray, stamp_name: str
-    ) -> None:
+    def __init__(self, real: Embeddings, pool_texts: list[str], pool_vecs: np.ndarray, stamp_name: str) -> None:
         self.real = real
         self.pool = pool_vecs.astype(np.float32)
         self.index = {t: i for i, t in enumerate(pool_texts)}
@@ -107,9 +105,7 @@ def recall_check(
     ids, mat = _all_vectors(col)
     exact = np.argsort(-(queries @ mat.T), axis=1)[:, :k]
     exact_ids = [[ids[j] for j in row] for row in exact]
-    original = (
-        (col.configuration_json or {}).get("hnsw", {}) if hasattr(col, "configuration_json") else {}
-    )
+    original = (col.configuration_json or {}).get("hnsw", {}) if hasattr(col, "configuration_json") else {}
     rows = []
     for ef in ef_values:
         _store, col = _open_collection(settings)
@@ -184,9 +180,7 @@ def run(
     }
     result = run_worker(settings.data_dir, corpus, plan=plan, repeats=repeats)
     add_latency(sec, result, P95_TARGET_100K, None, f"{label} chunks")
-    sec.metric(
-        f"{label}: first answer (loads chunks, builds BM25)", f"{result['first_answer_ms']:.0f} ms"
-    )
+    sec.metric(f"{label}: first answer (loads chunks, builds BM25)", f"{result['first_answer_ms']:.0f} ms")
     sec.metric(f"{label}: build_service", f"{result['build_service_s']:.1f} s")
     sec.table(
         f"{label} chunks: memory of the serving process, MiB",
