@@ -12,9 +12,11 @@ import asyncio
 import logging
 import resource
 import shutil
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -43,6 +45,39 @@ QUESTIONS = [
     "Who condemned the attack?",
 ]
 MEASURED: dict[str, float] = {}
+
+
+class ConcurrencyProbe:
+    """Wraps the real service; records how many questions were being worked on at once."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.reader = inner, inner.reader
+        self.active = self.peak = self.calls = 0
+        self._lock = threading.Lock()
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.active += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.active)
+
+    def _exit(self) -> None:
+        with self._lock:
+            self.active -= 1
+
+    def answer(self, question: str, history: Sequence[Any] = ()) -> Any:
+        self._enter()
+        try:
+            return self.inner.answer(question, history)
+        finally:
+            self._exit()
+
+    def stream(self, question: str, history: Sequence[Any] = ()) -> Iterator[Any]:
+        self._enter()
+        try:
+            yield from self.inner.stream(question, history)
+        finally:
+            self._exit()
 
 
 def rss_mb() -> float:
@@ -120,8 +155,9 @@ async def test_fifty_concurrent_questions_and_a_spammer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="discord")
+    probe = ConcurrencyProbe(real_service)
     deps = BotDeps(
-        service=real_service,
+        service=probe,
         feedback=FeedbackStore.in_data_dir(tmp_path / "bot"),
         list_sources=lambda: real_service.reader.documents(),
     )
@@ -157,9 +193,11 @@ async def test_fifty_concurrent_questions_and_a_spammer(
         max_loop_lag_s=meter.max_lag,
         rss_growth_mb=rss_growth,
         ticks=meter.samples,
+        peak_concurrent=probe.peak,
     )
     print(f"load: {MEASURED}")
     assert list(results.values()) == ["answer"] * USERS, results
+    assert probe.calls == USERS + 3 and probe.peak == 4  # the global limit, reached and held
     assert spam_results.count("answer") == 3 and spam_results.count("throttled") == SPAM - 3
     assert meter.samples > 10 and meter.max_lag < LOOP_LAG_BOUND_S, meter.max_lag
     assert not [r for r in caplog.records if "heartbeat blocked" in r.getMessage().lower()]
