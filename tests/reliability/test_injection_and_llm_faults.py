@@ -233,3 +233,51 @@ def test_an_unreachable_llm_server_is_model_unavailable(
     )
     result, _ = _bounded(lambda: service.answer(QUESTIONS[0]), 5.0)
     assert isinstance(result, ModelUnavailable) and "cannot be reached" in result.message
+
+
+# --- the same faults as a Discord user sees them (simcord, real client, real core) ---------
+
+
+@pytest.fixture
+def hanging_llm() -> Iterator[Any]:
+    with fault_llm(lambda prompt: Step("too late", delay_s=5.0)) as llm:
+        yield llm
+
+
+@pytest.fixture
+def simcord_bot(injected_index: Settings, reader: IndexReader, embeddings, hanging_llm, tmp_path):  # noqa: ANN001, ANN201
+    from bot.client import BotConfig, BotDeps, NewsdeskBot
+    from bot.feedback import FeedbackStore
+
+    service = _service(
+        injected_index,
+        reader,
+        embeddings,
+        "openai",
+        openai_base_url=hanging_llm.url + "/v1",
+        llm_timeout_s=1.0,
+    )
+    deps = BotDeps(
+        service=service,
+        feedback=FeedbackStore.in_data_dir(tmp_path / "bot"),
+        list_sources=lambda: [],
+    )
+    return NewsdeskBot(deps, BotConfig(cooldown_rate=100, cooldown_per_s=1.0))
+
+
+async def test_bot_user_sees_a_temporary_failure_when_the_llm_hangs(
+    simcord_env,  # noqa: ANN001
+    hanging_llm,  # noqa: ANN001
+) -> None:
+    from tests.bot.helpers import assert_no_mentions_anywhere, world
+
+    _, channel, alice = world(simcord_env)
+    started = time.monotonic()
+    result = await alice.slash(channel, "ask", question=QUESTIONS[0])
+    elapsed = time.monotonic() - started
+    content = result.response.content
+    assert "answering model is temporarily unavailable" in content, content
+    assert hanging_llm.url not in content and "Traceback" not in content
+    assert elapsed < 1.0 + 4.0
+    assert hanging_llm.prompts  # the model really was asked
+    assert_no_mentions_anywhere(simcord_env)
