@@ -6,6 +6,7 @@ No Docker engine runs here; these checks catch what `docker compose config` and 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -195,6 +196,12 @@ def test_every_service_rotates_its_logs(services: dict[str, Any]) -> None:
         assert logging["options"]["max-size"], name
 
 
+def test_bot_uses_one_torch_thread_by_default(services: dict[str, Any]) -> None:
+    assert service_environment(services["bot"])["OMP_NUM_THREADS"] == "1"
+    assert service_environment(services["bot"], {"BOT_TORCH_THREADS": "2"})["OMP_NUM_THREADS"] == "2"
+    assert "OMP_NUM_THREADS" not in service_environment(services["indexer"])
+
+
 def test_long_running_services_restart(services: dict[str, Any]) -> None:
     for name in ("chroma", "ollama", "bot"):
         assert services[name]["restart"] in ("unless-stopped", "always"), name
@@ -222,6 +229,17 @@ def test_every_newsdesk_variable_in_compose_is_a_real_setting() -> None:
     for name in interpolation_names(text):
         if name.startswith("NEWSDESK_"):
             assert name in SETTING_VARS
+
+
+def test_compose_only_variables_are_documented_with_their_defaults() -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    example = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    others = {n for n in interpolation_names(text) if not n.startswith("NEWSDESK_")}
+    assert others
+    for name in others:
+        default = re.search(r"\$\{" + name + r":-([^}]*)\}", text)
+        assert default, f"{name} has no default in docker-compose.yml"
+        assert f"# {name}={default.group(1)}" in example, f"document {name} in .env.example"
 
 
 def test_compose_environment_is_valid_settings(
