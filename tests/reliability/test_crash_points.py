@@ -105,3 +105,39 @@ def test_killed_rebuild_keeps_a_consistent_serving_index(
     store = Store.open(rel_settings, create=False)
     assert store.generations()[-1] == again.generation and len(store.generations()) == 2
     assert reader.refresh() is True and reader.generation == again.generation
+
+
+@pytest.mark.parametrize("point", ["embed", "switch"])
+def test_killed_rebuild_against_a_chroma_server(
+    point: str,
+    chroma_server: str,
+    rel_settings,  # noqa: ANN001
+    corpus: Path,
+    fake_emb,  # noqa: ANN001
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same with a real `chroma run` server: the build lease of the killed process
+    (a dead pid on this host) does not block the next build."""
+    collection = f"crash-{point}-{tmp_path.name[-12:]}".replace("_", "-").strip("-")
+    settings = rel_settings.model_copy(update={"chroma_url": chroma_server, "collection": collection})
+    first = build_index(settings, fake_emb)
+    reader = open_reader(settings, fake_emb)
+    before = [h.chunk.chunk_id for h in reader.vector_search("drone attack", k=5)]
+
+    monkeypatch.setenv("NEWSDESK_CHROMA_URL", chroma_server)
+    monkeypatch.setenv("NEWSDESK_COLLECTION", collection)
+    monkeypatch.setenv("NEWSDESK_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("NEWSDESK_EMBEDDING_BATCH_SIZE", "8")
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
+    _run_until(point, tmp_path / "marker")
+
+    assert reader.refresh() is False and reader.generation == first.generation
+    assert [h.chunk.chunk_id for h in reader.vector_search("drone attack", k=5)] == before
+    verified = _cli("index", "verify")
+    assert verified.returncode == 0 and verified.stdout.startswith("OK: "), verified.stderr
+
+    again = build_index(settings, fake_emb, force=True)  # no IndexBusy from the dead build
+    assert again.changed and again.chunks == first.chunks
+    report = verify_index(settings)
+    assert report.ok and report.leftovers == []
