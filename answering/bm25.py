@@ -61,9 +61,7 @@ class BM25Index:
     def __contains__(self, term: object) -> bool:
         return term in self._postings
 
-    def search_terms(
-        self, terms: Sequence[str] | Mapping[str, float], k: int
-    ) -> list[tuple[int, float]]:
+    def search_terms(self, terms: Sequence[str] | Mapping[str, float], k: int) -> list[tuple[int, float]]:
         """Top ``k`` (text index, score) for query terms (or term -> weight), best first."""
         if not self.size or k <= 0:
             return []

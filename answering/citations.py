@@ -46,8 +46,7 @@ def is_verbatim(citation: Citation, document: Callable[[str], Document]) -> bool
 def within_retrieved(citation: Citation, chunks: Iterable[Chunk]) -> bool:
     """True if the excerpt overlaps a retrieved chunk of the same document."""
     return any(
-        c.doc_id == citation.doc_id and citation.start < c.end and c.start < citation.end
-        for c in chunks
+        c.doc_id == citation.doc_id and citation.start < c.end and c.start < citation.end for c in chunks
     )
 
 
@@ -70,9 +69,7 @@ def verify(
 
 def expand_marker_lists(text: str) -> str:
     """'[1, 2]' -> '[1][2]' so every marker has one number."""
-    return _MULTI_MARKER.sub(
-        lambda m: "".join(f"[{x.strip()}]" for x in m.group(1).split(",")), text
-    )
+    return _MULTI_MARKER.sub(lambda m: "".join(f"[{x.strip()}]" for x in m.group(1).split(",")), text)
 
 
 def markers(text: str) -> list[int]:
@@ -98,9 +95,7 @@ def renumber(text: str, mapping: dict[int, int]) -> str:
     return re.sub(r"[ \t]{2,}", " ", out).strip()
 
 
-def renumber_citations(
-    text: str, citations: Sequence[Citation]
-) -> tuple[str, tuple[Citation, ...]]:
+def renumber_citations(text: str, citations: Sequence[Citation]) -> tuple[str, tuple[Citation, ...]]:
     """Number citations 1..n in order of first use in ``text``; unused ones are dropped."""
     by_n = {c.n: c for c in citations}
     order = [n for n in markers(text) if n in by_n]

@@ -58,9 +58,7 @@ def chat_model(settings: Settings, name: str) -> tuple[BaseChatModel, str]:
             ),
             url,
         )
-    raise ConfigError(
-        f"Unknown answerer {name!r}", hint="use NEWSDESK_ANSWERER=extractive, ollama or openai"
-    )
+    raise ConfigError(f"Unknown answerer {name!r}", hint="use NEWSDESK_ANSWERER=extractive, ollama or openai")
 
 
 def build_answering(

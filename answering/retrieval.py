@@ -107,9 +107,7 @@ class HybridRetriever:
             current = self._keywords
             if current is None or current.generation != generation:
                 chunks = self.reader.chunks()
-                log.debug(
-                    "building keyword index over %d chunks (generation %s)", len(chunks), generation
-                )
+                log.debug("building keyword index over %d chunks (generation %s)", len(chunks), generation)
                 current = KeywordIndex(generation, chunks)
                 self._keywords = current
         return current
@@ -141,9 +139,7 @@ class HybridRetriever:
         v_rank = {cid: i for i, cid in enumerate(v_ids, start=1)}
         k_rank = {cid: i for i, cid in enumerate(k_ids, start=1)}
         chosen.sort(key=lambda cid: -scores[cid])
-        out = [
-            Retrieved(by_id[cid], scores[cid], v_rank.get(cid), k_rank.get(cid)) for cid in chosen
-        ]
+        out = [Retrieved(by_id[cid], scores[cid], v_rank.get(cid), k_rank.get(cid)) for cid in chosen]
         # The chunk after each of the best few: an answer often continues past a chunk border
         # ("Kata'ib Hezbollah ... rejected" | "Through the spokesman ... they doubted").
         have = set(chosen)

@@ -19,17 +19,13 @@ from answering.text import STOPWORDS, normalize, tokenize
 _PERSONAL = {"he": "subj", "him": "obj", "his": "poss", "she": "subj", "her": "poss"}
 _PLURAL = {"they": "subj", "them": "obj", "their": "poss", "theirs": "poss"}
 _NEUTER = {"it", "its", "this", "that", "these", "those", "there"}
-_ELLIPTIC_START = re.compile(
-    r"^\s*(and|but|also|what about|how about|and what about|why|what else)\b", re.I
-)
+_ELLIPTIC_START = re.compile(r"^\s*(and|but|also|what about|how about|and what about|why|what else)\b", re.I)
 _ORG_CUES = frozenset(
     "hezbollah league department ministry government council alliance forces group militia "
     "militias party army military office state nations union agency committee network press "
     "news reuters cnn cbs institute".split()
 )
-_ENTITY = re.compile(
-    r"(?:\b[A-Z][\w'\-]*|\bal-[A-Z][\w'\-]*)(?:\s+(?:of\s+|al-|bin\s+|de\s+)?[A-Z][\w'\-]*)*"
-)
+_ENTITY = re.compile(r"(?:\b[A-Z][\w'\-]*|\bal-[A-Z][\w'\-]*)(?:\s+(?:of\s+|al-|bin\s+|de\s+)?[A-Z][\w'\-]*)*")
 _QUESTION_WORDS = frozenset(
     "what who whom whose when where why how which did does do is are was were can could "
     "should would will has have had according".split()

@@ -31,9 +31,7 @@ class Candidate:
 class SentenceCache:
     """Document sentence splits and sentence embeddings, bounded LRU, shared across threads."""
 
-    def __init__(
-        self, embeddings: Embeddings, *, max_sentences: int = 50_000, max_docs: int = 5_000
-    ):
+    def __init__(self, embeddings: Embeddings, *, max_sentences: int = 50_000, max_docs: int = 5_000):
         self.embeddings = embeddings
         self._vectors: OrderedDict[tuple[str, int, int, int], np.ndarray] = OrderedDict()
         self._splits: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
@@ -56,9 +54,7 @@ class SentenceCache:
                 self._splits.popitem(last=False)
         return spans
 
-    def embed(
-        self, question: str, spans: Sequence[tuple[str, Span]]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def embed(self, question: str, spans: Sequence[tuple[str, Span]]) -> tuple[np.ndarray, np.ndarray]:
         """(question vector, sentence matrix), unit-normalised; embeds only uncached sentences."""
         keys = [(doc_id, s.start, s.end, hash(s.text)) for doc_id, s in spans]
         rows: list[np.ndarray | None] = []
@@ -69,20 +65,21 @@ class SentenceCache:
                     self._vectors.move_to_end(key)
                 rows.append(vec)
         missing = [i for i, vec in enumerate(rows) if vec is None]
-        texts = [question] + [spans[i][1].text for i in missing]
+        texts = [spans[i][1].text for i in missing]
         with self._embed_lock:
-            raw = self.embeddings.embed_documents(texts)
-        matrix = _unit(np.asarray(raw, dtype=np.float32))
-        with self._lock:
-            for j, i in enumerate(missing, start=1):
-                rows[i] = matrix[j]
-                self._vectors[keys[i]] = matrix[j]
-            while len(self._vectors) > self._max_sentences:
-                self._vectors.popitem(last=False)
-        sent = (
-            np.stack([r for r in rows if r is not None]) if rows else np.zeros((0, matrix.shape[1]))
-        )
-        return matrix[0], sent
+            qvec = _unit(np.asarray(self.embeddings.embed_query(question), dtype=np.float32))
+            raw = self.embeddings.embed_documents(texts) if texts else []
+        if texts:
+            matrix = _unit(np.asarray(raw, dtype=np.float32))
+            with self._lock:
+                for j, i in enumerate(missing):
+                    rows[i] = matrix[j]
+                    self._vectors[keys[i]] = matrix[j]
+                while len(self._vectors) > self._max_sentences:
+                    self._vectors.popitem(last=False)
+        if not rows:
+            return qvec, np.zeros((0, qvec.shape[0]), dtype=np.float32)
+        return qvec, np.stack([r for r in rows if r is not None])
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
@@ -144,9 +141,7 @@ _PLACE = re.compile(
     r"southeast|southwest)\s+(?:the\s+)?[A-Z]\w+|\b(?:residence|home|house|zone|city|capital|"
     r"province|region|gate|km|kilometres|kilometers|miles|street|building)\b"
 )
-_REASON = re.compile(
-    r"\b(?:because|due to|amid|after|following|in order to|over|as|since|so)\b", re.I
-)
+_REASON = re.compile(r"\b(?:because|due to|amid|after|following|in order to|over|as|since|so)\b", re.I)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z'\u2019\-]+(?:\s+[A-Z][\w'\u2019\-]+)*")
 
 
@@ -209,9 +204,7 @@ def cue(question: str, sentence: str, qtype: str | None = None) -> float:
         best = max(best, 1.0)
     elif qtype == "place" and _PLACE.search(sentence):
         best = max(best, 1.0)
-    elif qtype == "entity" and (
-        _NAME.search(sentence) or sentence[:1].isupper() and " " in sentence
-    ):
+    elif qtype == "entity" and (_NAME.search(sentence) or sentence[:1].isupper() and " " in sentence):
         best = max(best, 1.0)
     elif qtype == "reason" and _REASON.search(sentence):
         best = max(best, 0.5)

@@ -148,9 +148,7 @@ class AnsweringService:
             answerer=draft.answerer,
         )
 
-    def _verified(
-        self, draft: Draft, standalone: str, retrieved: Sequence
-    ) -> tuple[str, bool, tuple]:
+    def _verified(self, draft: Draft, standalone: str, retrieved: Sequence) -> tuple[str, bool, tuple]:
         good, bad = verify(draft.citations, self.reader.document, [r.chunk for r in retrieved])
         text, citations = renumber_citations(draft.answer, good)
         if not draft.refused and (bad or not citations):

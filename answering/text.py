@@ -14,9 +14,7 @@ from functools import cache
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
-_CONTROL = re.compile(
-    r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
-)
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _TOKEN = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
 
 STOPWORDS: frozenset[str] = frozenset(
@@ -148,7 +146,7 @@ _SYNONYMS = (
     "claim say said state assert allege indicate suggest told statement",
     "attack strike assault attempt",
     "injure injury wound hurt harm",
-    "kill killed dead death die",
+    "kill killed dead death die died",
     "condemn censure denounce criticize criticise",
     "blame accuse responsible responsibility",
     "spokesman spokesperson spokeswoman",

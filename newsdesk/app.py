@@ -22,12 +22,13 @@ def build_service(settings: Settings, *, answerer: str | None = None) -> Answeri
     Raises IndexMissing (with the hint to run ``newsdesk index build``), EmbedderMismatch,
     IndexCorrupt, StoreUnavailable from the reader, and ConfigError for bad prompts/settings.
     """
+    from answering.embedding_cache import QueryCachedEmbeddings
     from answering.factory import build_answering
     from answering.prompts import load_prompts
     from index.embeddings import load_embeddings
     from index.reader import open_reader
 
     load_prompts(settings.prompts_dir)  # fail on a broken prompt before loading the model
-    embeddings = load_embeddings(settings)
+    embeddings = QueryCachedEmbeddings(load_embeddings(settings))  # one embedding per question
     reader = open_reader(settings, embeddings)
     return build_answering(settings, reader, embeddings, answerer=answerer)

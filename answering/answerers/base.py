@@ -26,9 +26,7 @@ class Draft:
 class Answerer(Protocol):
     name: str
 
-    def answer(
-        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
-    ) -> Draft:
+    def answer(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Draft:
         """``said``: earlier answers of the conversation (a follow-up wants something new)."""
         ...
 

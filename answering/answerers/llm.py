@@ -117,9 +117,7 @@ class LLMAnswerer:
         log.debug("%s reply in %.0f ms", self.name, (t2 - t1) * 1000)
         yield Draft(draft.answer, draft.refused, draft.citations, timings, draft.answerer)
 
-    def answer(
-        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
-    ) -> Draft:
+    def answer(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Draft:
         final: Draft | None = None
         for event in self.stream(question, retrieved, said=said):
             if isinstance(event, Draft):
@@ -146,9 +144,7 @@ class LLMAnswerer:
                 log.info("dropping LLM sentence without a claim: %r", sentence[:120])
                 continue
             if not supported(claim, sources):
-                log.warning(
-                    "dropping LLM sentence not supported by its excerpts: %r", sentence[:120]
-                )
+                log.warning("dropping LLM sentence not supported by its excerpts: %r", sentence[:120])
                 continue
             kept.append(_keep_markers(sentence, set(valid)))
             for n in valid:
@@ -175,14 +171,10 @@ class LLMAnswerer:
         if self.uncited == "extractive":
             log.warning("%s answer had no valid citation; using the extractive answer", self.name)
             draft = self.extractive.answer(question, retrieved)
-            return Draft(
-                draft.answer, draft.refused, draft.citations, {}, f"{self.name}+extractive"
-            )
+            return Draft(draft.answer, draft.refused, draft.citations, {}, f"{self.name}+extractive")
         return self._refuse(question, retrieved, {})
 
-    def _refuse(
-        self, question: str, retrieved: Sequence[Retrieved], timings: dict[str, float]
-    ) -> Draft:
+    def _refuse(self, question: str, retrieved: Sequence[Retrieved], timings: dict[str, float]) -> Draft:
         closest = self.extractive.closest(question, retrieved)
         text = refusal_text(question)
         if closest:

@@ -1,0 +1,39 @@
+"""Embed each question once: the reader's vector search and sentence scoring share the vector.
+
+Wraps the loaded embeddings (same model, same vectors) and remembers recent ``embed_query``
+results. It carries the wrapped model's stamp name so the index's embedder check still passes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from langchain_core.embeddings import Embeddings
+
+
+class QueryCachedEmbeddings(Embeddings):
+    def __init__(self, inner: Embeddings, max_queries: int = 1024) -> None:
+        self.inner = inner
+        self._cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._max = max_queries
+        self._lock = threading.Lock()
+        stamp_name = getattr(inner, "_newsdesk_model", None)
+        if stamp_name is not None:
+            self._newsdesk_model = stamp_name
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return list(hit)
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._cache[text] = list(vector)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        return vector
