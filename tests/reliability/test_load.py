@@ -9,6 +9,7 @@ one user spamming gets cooldown replies while everyone else is answered.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import resource
 import shutil
@@ -20,6 +21,7 @@ from typing import Any
 
 import discord
 import pytest
+from aiohttp import WSMsgType, web
 
 from answering.factory import build_answering
 from bot.client import BotDeps
@@ -87,10 +89,51 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class HeartbeatTwin(Twin):
+    """The twin with a short heartbeat interval that records when each heartbeat arrived."""
+
+    def __init__(self, interval_s: float) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self.beats: list[float] = []
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        hello = {"heartbeat_interval": int(self.interval_s * 1000)}
+        await ws.send_json({"op": 10, "d": hello, "s": None, "t": None})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            if data["op"] == 1:
+                self.beats.append(time.monotonic())
+                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+            elif data["op"] == 2:
+                await self._dispatch(
+                    "READY",
+                    {
+                        "v": 10,
+                        "user": self.bot_user,
+                        "session_id": "s1",
+                        "resume_gateway_url": self.gateway_url,
+                        "guilds": [{"id": self.guild_id, "unavailable": True}],
+                        "application": {"id": self.bot_user["id"], "flags": 0},
+                    },
+                )
+                await self._dispatch("GUILD_CREATE", self._guild())
+                self.identified.set()
+        return ws
+
+
+HEARTBEAT_S = 0.5
+
+
 @pytest.fixture
-async def twin() -> AsyncIterator[Twin]:
+async def twin() -> AsyncIterator[HeartbeatTwin]:
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    server = Twin()
+    server = HeartbeatTwin(HEARTBEAT_S)
     await server.start()
     yield server
     await server.stop()
@@ -149,7 +192,7 @@ def outcome(twin: Twin, token: str) -> str | None:
 
 
 async def test_fifty_concurrent_questions_and_a_spammer(
-    twin: Twin,
+    twin: HeartbeatTwin,
     real_service,  # noqa: ANN001
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
@@ -168,6 +211,7 @@ async def test_fifty_concurrent_questions_and_a_spammer(
         users = [twin.user(str(5000 + i), f"user{i}") for i in range(USERS)]
         spammer = twin.user("9999", "spammer")
         started = time.monotonic()
+        beats_before = len(twin.beats)
         with LagMeter() as meter:
             tokens: dict[str, str] = {}
             spam: list[str] = []
@@ -184,6 +228,9 @@ async def test_fifty_concurrent_questions_and_a_spammer(
                 assert time.monotonic() < deadline, (results, spam_results)
                 await asyncio.sleep(0.1)
             elapsed = time.monotonic() - started
+            await asyncio.sleep(2 * HEARTBEAT_S)  # the beat after the load, too
+        window = [started, *twin.beats[beats_before:]]
+        gaps = [b - a for a, b in zip(window, window[1:], strict=False)]
         rss_growth = rss_mb() - rss_before
     finally:
         await stop_bot(bot, task)
@@ -194,12 +241,16 @@ async def test_fifty_concurrent_questions_and_a_spammer(
         rss_growth_mb=rss_growth,
         ticks=meter.samples,
         peak_concurrent=probe.peak,
+        heartbeats=len(gaps),
+        max_heartbeat_gap_s=max(gaps or [0.0]),
     )
     print(f"load: {MEASURED}")
     assert list(results.values()) == ["answer"] * USERS, results
     assert probe.calls == USERS + 3 and probe.peak == 4  # the global limit, reached and held
     assert spam_results.count("answer") == 3 and spam_results.count("throttled") == SPAM - 3
     assert meter.samples > 10 and meter.max_lag < LOOP_LAG_BOUND_S, meter.max_lag
+    assert len(gaps) >= elapsed / HEARTBEAT_S - 2, gaps  # heartbeats kept coming
+    assert max(gaps) < HEARTBEAT_S + LOOP_LAG_BOUND_S, gaps
     assert not [r for r in caplog.records if "heartbeat blocked" in r.getMessage().lower()]
     assert rss_growth < RSS_GROWTH_BOUND_MB
     assert_nothing_pings(twin)
