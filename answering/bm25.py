@@ -1,8 +1,9 @@
 """Okapi BM25 over an inverted index, built once per index generation.
 
 rank_bm25 scores every document for every query token (O(N) per token); at 100k chunks that is
-too slow. Here each term keeps a posting array of (document index, precomputed BM25 weight), so a
-query touches only the documents that contain its terms.
+too slow. Here the postings are CSR arrays (per term: document indices and precomputed BM25
+weights), built with numpy in one pass, so a query touches only the documents containing its
+terms.
 """
 
 from __future__ import annotations
@@ -28,38 +29,41 @@ class BM25Index:
         tokenizer: Callable[[str], list[str]] = tokenize,
     ) -> None:
         self._tokenizer = tokenizer
-        rows: dict[str, list[int]] = {}
-        tfs: dict[str, list[int]] = {}
+        vocab: dict[str, int] = {}
+        flat: list[int] = []
         lengths: list[int] = []
-        for i, text in enumerate(texts):
-            counts = Counter(tokenizer(text))
-            lengths.append(sum(counts.values()))
-            for term, count in counts.items():
-                rows.setdefault(term, []).append(i)
-                tfs.setdefault(term, []).append(count)
-        self.size = len(lengths)
+        for text in texts:
+            ids = [vocab.setdefault(t, len(vocab)) for t in tokenizer(text)]
+            flat.extend(ids)
+            lengths.append(len(ids))
+        self.size = n = len(lengths)
+        self._vocab = vocab
         doc_len = np.asarray(lengths, dtype=np.float32)
-        avgdl = float(doc_len.mean()) if self.size else 1.0
+        avgdl = float(doc_len.mean()) if n else 1.0
         norm = k1 * (1.0 - b + b * doc_len / max(avgdl, 1e-9))
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._idf: dict[str, float] = {}
-        for term, idx_list in rows.items():
-            idx = np.asarray(idx_list, dtype=np.int32)
-            tf = np.asarray(tfs[term], dtype=np.float32)
-            df = len(idx_list)
-            # BM25+-style idf that stays positive for very common terms.
-            self._idf[term] = math.log(1.0 + (self.size - df + 0.5) / (df + 0.5))
-            self._postings[term] = (idx, tf * (k1 + 1.0) / (tf + norm[idx]))
+        terms = np.asarray(flat, dtype=np.int64)
+        docs = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        # One (term, document) pair per key; sorted by term, then document.
+        keys, tf = np.unique(terms * max(n, 1) + docs, return_counts=True)
+        term_of = keys // max(n, 1)
+        self._docs = (keys % max(n, 1)).astype(np.int32)
+        tf = tf.astype(np.float32)
+        self._weights = (tf * (k1 + 1.0) / (tf + norm[self._docs])).astype(np.float32)
+        self._bounds = np.searchsorted(term_of, np.arange(len(vocab) + 1)).astype(np.int64)
+        df = np.diff(self._bounds).astype(np.float64)
+        # BM25+-style idf that stays positive for very common terms.
+        self._idf = np.log1p((n - df + 0.5) / (df + 0.5))
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a (tokenised) term; 0.0 if the corpus never uses it."""
-        return self._idf.get(term, 0.0)
+        tid = self._vocab.get(term)
+        return float(self._idf[tid]) if tid is not None else 0.0
 
     def max_idf(self) -> float:
         return math.log(1.0 + (self.size + 0.5) / 1.5) if self.size else 0.0
 
     def __contains__(self, term: object) -> bool:
-        return term in self._postings
+        return term in self._vocab
 
     def search_terms(self, terms: Sequence[str] | Mapping[str, float], k: int) -> list[tuple[int, float]]:
         """Top ``k`` (text index, score) for query terms (or term -> weight), best first."""
@@ -68,13 +72,13 @@ class BM25Index:
         weighted = dict(terms) if isinstance(terms, Mapping) else Counter(terms)
         scores: np.ndarray | None = None
         for term, qtf in weighted.items():
-            posting = self._postings.get(term)
-            if posting is None:
+            tid = self._vocab.get(term)
+            if tid is None:
                 continue
             if scores is None:
                 scores = np.zeros(self.size, dtype=np.float32)
-            idx, weight = posting
-            scores[idx] += (self._idf[term] * qtf) * weight
+            start, end = self._bounds[tid], self._bounds[tid + 1]
+            scores[self._docs[start:end]] += (self._idf[tid] * qtf) * self._weights[start:end]
         if scores is None:
             return []
         hits = np.flatnonzero(scores)

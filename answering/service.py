@@ -77,6 +77,13 @@ class AnsweringService:
     def answerer_name(self) -> str:
         return self.answerer.name
 
+    def warm(self) -> None:
+        """Build the keyword index now (seconds at 100k chunks) instead of on the first question.
+
+        Safe to call from a background thread while questions are being answered.
+        """
+        self.retriever.keyword_index()
+
     # --- public API --------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         final: Answer | None = None

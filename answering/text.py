@@ -60,31 +60,43 @@ def stem(token: str) -> str:
     return token
 
 
+def _clean_token(tok: str) -> str:
+    if tok.endswith("'s"):
+        tok = tok[:-2]
+    return tok.strip("_'")
+
+
 def raw_tokens(text: str) -> list[str]:
     """Lower-cased word tokens with apostrophes unified and possessive 's removed."""
-    out: list[str] = []
-    for match in _TOKEN.finditer(normalize(text).lower()):
-        tok = match.group(0)
-        if tok.endswith("'s"):
-            tok = tok[:-2]
-        tok = tok.strip("_'")
-        if tok:
-            out.append(tok)
-    return out
+    return [t for t in map(_clean_token, _TOKEN.findall(normalize(text).lower())) if t]
+
+
+_TERMS: dict[str, str] = {}  # token -> term; bounded below, tokens repeat across a corpus
+_MAX_TERMS = 1_000_000
+
+
+def _term(raw: str) -> str:
+    """The index term of one lower-cased token ("" for stop words)."""
+    term = _TERMS.get(raw)
+    if term is None:
+        term = _term_uncached(raw)
+        if len(_TERMS) < _MAX_TERMS:
+            _TERMS[raw] = term
+    return term
+
+
+def _term_uncached(raw: str) -> str:
+    tok = _clean_token(raw)
+    if not tok or tok in STOPWORDS:
+        return ""
+    if "'" in tok:
+        return tok.replace("'", "")  # "kata'ib" -> "kataib", however it was typed
+    return stem(tok)
 
 
 def tokenize(text: str) -> list[str]:
     """Index/query terms: stemmed, stop words kept out; "kata'ib" also yields "kataib"."""
-    out: list[str] = []
-    for tok in raw_tokens(text):
-        if tok in STOPWORDS:
-            continue
-        if "'" in tok:
-            parts = tok.replace("'", "")
-            out.append(parts)
-            continue
-        out.append(stem(tok))
-    return out
+    return [t for t in map(_term, _TOKEN.findall(normalize(text).lower())) if t]
 
 
 def content_terms(text: str) -> set[str]:

@@ -32,9 +32,7 @@ def simple_chunks(doc: Document, size: int = 500, overlap: int = 100) -> list[Ch
             space = text.rfind(" ", start + size // 2, end)
             end = space if space > start else end
         chunks.append(
-            Chunk(
-                f"{doc.doc_id}:{len(chunks)}", doc.doc_id, len(chunks), text[start:end], start, end
-            )
+            Chunk(f"{doc.doc_id}:{len(chunks)}", doc.doc_id, len(chunks), text[start:end], start, end)
         )
         if end >= len(text):
             break
@@ -58,9 +56,7 @@ class FakeReader:
             raise IndexMissing("No index", hint="run `newsdesk index build`")
         self._docs = {d.doc_id: d for d in documents}
         self._chunks = [c for d in documents for c in simple_chunks(d)]
-        vecs = np.asarray(
-            self._embeddings.embed_documents([c.text for c in self._chunks]), dtype=np.float32
-        )
+        vecs = np.asarray(self._embeddings.embed_documents([c.text for c in self._chunks]), dtype=np.float32)
         self._vectors = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         self._generation = generation
 

@@ -32,9 +32,7 @@ def env_for(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 1001])
-def test_empty_or_too_long_question_exits_2(
-    question: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_empty_or_too_long_question_exits_2(question: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(["ask", question], capsys)
     assert code == 2 and out == ""
     assert "empty" in err or "too long" in err
@@ -69,9 +67,7 @@ def test_ask_json_in_a_real_process(shipped_index: Path, tmp_path: Path) -> None
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_ask_text_lists_numbered_sources(
-    shipped_index: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ask_text_lists_numbered_sources(shipped_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(shipped_index))
     result = CliRunner().invoke(cli, ["ask", "How many drones were launched?"])
     assert result.exit_code == 0, result.output

@@ -55,9 +55,7 @@ def test_unanswerable_questions_are_refused(real_service: Any, question: str) ->
 
 def test_follow_up_resolves_against_the_previous_turn(real_service: Any) -> None:
     first = real_service.answer("Who denied involvement in the attack?")
-    follow = real_service.answer(
-        "What did their spokesman claim?", [Turn(first.question, first.answer)]
-    )
+    follow = real_service.answer("What did their spokesman claim?", [Turn(first.question, first.answer)])
     assert "Kata'ib Hezbollah" in normalize(follow.standalone_question or "")
     assert not follow.refused
     text = normalize(follow.answer)
@@ -81,9 +79,7 @@ ANSWERABLE = [
 
 
 @pytest.mark.parametrize(("question", "phrase", "doc_id"), ANSWERABLE)
-def test_answerable_questions(
-    real_service: Any, question: str, phrase: str, doc_id: str | None
-) -> None:
+def test_answerable_questions(real_service: Any, question: str, phrase: str, doc_id: str | None) -> None:
     answer = real_service.answer(question)
     assert not answer.refused, answer.answer
     assert normalize(phrase) in normalize(answer.answer)

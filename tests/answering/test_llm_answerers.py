@@ -24,9 +24,7 @@ def server() -> Iterator[ScriptedLLMServer]:
         yield s
 
 
-def make_service(
-    settings: Any, reader: Any, embeddings: Any, api: str, url: str, **overrides: Any
-) -> Any:
+def make_service(settings: Any, reader: Any, embeddings: Any, api: str, url: str, **overrides: Any) -> Any:
     from answering.factory import build_answering
 
     key = "openai_base_url" if api == "openai" else "ollama_url"
@@ -44,9 +42,7 @@ def excerpt_number(request: Request, needle: str) -> int:
 
 def kataib_reply(request: Request) -> Reply:
     n = excerpt_number(request, "Hezbollah")
-    return Reply(
-        f"Kata’ib Hezbollah rejected any relevance in the attempt on the prime minister [{n}]."
-    )
+    return Reply(f"Kata’ib Hezbollah rejected any relevance in the attempt on the prime minister [{n}].")
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -86,8 +82,7 @@ def test_marker_to_a_missing_excerpt_is_dropped_and_renumbered(
     def reply(request: Request) -> Reply:
         n = excerpt_number(request, "Hezbollah")
         return Reply(
-            f"Kata’ib Hezbollah rejected any relevance [9][{n}]. "
-            "The drone was launched from the moon [9]."
+            f"Kata’ib Hezbollah rejected any relevance [9][{n}]. The drone was launched from the moon [9]."
         )
 
     server.respond_with(reply)
@@ -199,9 +194,7 @@ def test_streaming_yields_pieces_then_the_verified_answer(
 def test_prompt_injection_in_a_document_is_masked_and_its_echo_rejected(
     server: ScriptedLLMServer, settings: Any, corpus_docs: list[Document], fake_embeddings: Any
 ) -> None:
-    evil = Document(
-        "evil", "Drone report", f"The drone hit the Green Zone residence. {INJECTION} The end."
-    )
+    evil = Document("evil", "Drone report", f"The drone hit the Green Zone residence. {INJECTION} The end.")
     reader = FakeReader([*corpus_docs, evil], fake_embeddings)
     service = make_service(settings, reader, fake_embeddings, "openai", server.openai_url)
 

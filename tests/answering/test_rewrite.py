@@ -41,9 +41,7 @@ def test_standalone_questions_are_unchanged() -> None:
     q = "Where were the drones launched from?"
     assert not is_follow_up(q, [KATAIB])
     assert rewrite_follow_up(q, [KATAIB]) == q
-    assert rewrite_follow_up("What did their spokesman claim?", []) == (
-        "What did their spokesman claim?"
-    )
+    assert rewrite_follow_up("What did their spokesman claim?", []) == ("What did their spokesman claim?")
 
 
 def test_refusals_in_history_give_no_entities() -> None:

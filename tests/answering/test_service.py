@@ -105,3 +105,24 @@ def test_history_is_used_and_recorded(fake_service: Any) -> None:
     answer = fake_service.answer("What did their spokesman claim?", [turn])
     assert answer.standalone_question == "What did Kata'ib Hezbollah's spokesman claim?"
     assert answer.question == "What did their spokesman claim?"
+
+
+def test_warm_builds_the_keyword_index_once(fake_service: Any, fake_reader: Any) -> None:
+    fake_service.warm()
+    built = fake_service.retriever.keyword_index()
+    fake_service.answer("Saad Maan")
+    assert fake_service.retriever.keyword_index() is built
+    assert built.generation == fake_reader.generation
+
+
+def test_query_cache_keeps_the_stamp_name_and_vectors(fake_embeddings: Any) -> None:
+    from answering.embedding_cache import QueryCachedEmbeddings
+
+    object.__setattr__(fake_embeddings, "_newsdesk_model", "all-MiniLM-L6-v2")
+    cached = QueryCachedEmbeddings(fake_embeddings, max_queries=2)
+    assert cached._newsdesk_model == "all-MiniLM-L6-v2"  # the index's stamp check still passes
+    first = cached.embed_query("who denied it?")
+    assert cached.embed_query("who denied it?") == first == fake_embeddings.embed_query("who denied it?")
+    for q in ("a", "b", "c"):
+        cached.embed_query(q)
+    assert len(cached._cache) == 2

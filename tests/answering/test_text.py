@@ -33,9 +33,7 @@ def test_strip_control_removes_invisible_characters() -> None:
 
 
 def test_sentences_keep_abbreviations_together() -> None:
-    text = (
-        "The U.S. State Department condemned it on Nov. 7 in a statement. He said more.\nNext line"
-    )
+    text = "The U.S. State Department condemned it on Nov. 7 in a statement. He said more.\nNext line"
     spans = split_sentences(text)
     assert [s.text for s in spans] == [
         "The U.S. State Department condemned it on Nov. 7 in a statement.",
