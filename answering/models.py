@@ -24,6 +24,9 @@ class Citation:
         return asdict(self)
 
 
+_CITATION_KEYS = ("n", "doc_id", "title", "excerpt", "start", "end", "url")
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     """One earlier exchange of a conversation."""
@@ -49,7 +52,7 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "citations": [
-                {k: c.to_dict()[k] for k in ("n", "doc_id", "title", "excerpt", "start", "end", "url")}
+                {k: c.to_dict()[k] for k in _CITATION_KEYS}
                 for c in self.citations
             ],
             "timings_ms": dict(self.timings_ms),
