@@ -129,8 +129,7 @@ def adversary() -> Iterator[Any]:
         yield llm
 
 
-@pytest.mark.parametrize("name", ["openai", "ollama"])
-@pytest.mark.parametrize("uncited", ["extractive", "refuse"])
+@pytest.mark.parametrize(("name", "uncited"), [("openai", "extractive"), ("ollama", "refuse")])
 def test_the_guard_rejects_replies_that_follow_injections(
     name: str,
     uncited: str,
