@@ -18,7 +18,6 @@ from answering.text import STOPWORDS, normalize, tokenize
 
 _PERSONAL = {"he": "subj", "him": "obj", "his": "poss", "she": "subj", "her": "poss"}
 _PLURAL = {"they": "subj", "them": "obj", "their": "poss", "theirs": "poss"}
-_NEUTER = {"it", "its", "this", "that", "these", "those", "there"}
 _ELLIPTIC_START = re.compile(r"^\s*(and|but|also|what about|how about|and what about|why|what else)\b", re.I)
 _ORG_CUES = frozenset(
     "hezbollah league department ministry government council alliance forces group militia "
@@ -90,7 +89,11 @@ def _pick(candidates: list[str], want_person: bool) -> str | None:
     if not candidates:
         return None
     if want_person:
-        people = [e for e in candidates if not _is_org(e) and len(e.split()) >= 2]
+        people = [
+            e
+            for e in candidates
+            if not _is_org(e) and len(e.split()) >= 2 and not re.search(r"-[a-z]", e)
+        ]
         if people:
             return people[0]
     else:

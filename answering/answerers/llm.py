@@ -109,7 +109,7 @@ class LLMAnswerer:
                     parts.append(piece)
                     yield AnswerDelta(piece)
         except Exception as exc:  # noqa: BLE001 - every client failure means the same to users
-            log.warning("%s answerer failed at %s: %r", self.name, self.url, exc)
+            log.debug("%s answerer failed at %s: %r", self.name, self.url, exc)
             raise model_unavailable(self.name, self.url, exc) from exc
         t2 = time.perf_counter()
         draft = self.parse("".join(parts), question, retrieved)

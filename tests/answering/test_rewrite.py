@@ -48,3 +48,11 @@ def test_refusals_in_history_give_no_entities() -> None:
     refused = Turn("Who won the 2022 World Cup?", "The articles don't say who won it. [1]")
     out = rewrite_follow_up("What did they say?", [KATAIB, refused])
     assert out == "What did Kata'ib Hezbollah say?"
+
+
+def test_he_skips_descriptive_phrases_that_are_not_people() -> None:
+    turn = Turn(
+        "Who denied involvement?",
+        "Kata’ib Hezbollah, Iranian-backed Shia militia, denied it through Abu Ali al-Askari. [1]",
+    )
+    assert rewrite_follow_up("Who is he?", [turn]) == "Who is Abu Ali al-Askari?"
