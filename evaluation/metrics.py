@@ -81,9 +81,7 @@ def check_citation(citation: dict[str, Any], lookup: TextLookup) -> str | None:
         return f"[{citation.get('n')}] {doc_id}: offsets {start}..{end} outside the document"
     if not excerpt or text[start:end] != excerpt:
         where = "elsewhere in" if excerpt and excerpt in text else "not in"
-        return (
-            f"[{citation.get('n')}] {doc_id}:{start}-{end}: excerpt differs ({where} the document)"
-        )
+        return f"[{citation.get('n')}] {doc_id}:{start}-{end}: excerpt differs ({where} the document)"
     return None
 
 
@@ -144,9 +142,7 @@ def score_question(
         r.reciprocal_rank = next((1.0 / i for i, d in enumerate(top, 1) if d in wanted), 0.0)
         r.citations_in_sources = sum(1 for c in citations if c["doc_id"] in wanted)
     if q.answerable and not refused and error is None:
-        r.excerpt_support = any(
-            matches_expected(c.get("excerpt", ""), q.expected) for c in citations
-        )
+        r.excerpt_support = any(matches_expected(c.get("excerpt", ""), q.expected) for c in citations)
     return r
 
 

@@ -60,10 +60,7 @@ def _shown(run: EvalRun) -> list[str]:
 def _title(run: EvalRun) -> str:
     i = run.info
     model = f", model {i.model}" if i.model else ""
-    return (
-        f"newsdesk eval: {i.set_name} (sha256 {i.set_sha256[:12]}), answerer {i.answerer}{model}, "
-        f"{i.date}"
-    )
+    return f"newsdesk eval: {i.set_name} (sha256 {i.set_sha256[:12]}), answerer {i.answerer}{model}, {i.date}"
 
 
 def failures(run: EvalRun) -> list[QuestionResult]:
@@ -82,9 +79,7 @@ def render_terminal(run: EvalRun, console: Console, *, show_all: bool = False) -
     if not rows:
         console.print("[green]Every question passed.[/green]")
         return
-    per_q = Table(
-        title="All questions" if show_all else "Questions that failed", title_justify="left"
-    )
+    per_q = Table(title="All questions" if show_all else "Questions that failed", title_justify="left")
     per_q.add_column("id", no_wrap=True)
     per_q.add_column("outcome")
     per_q.add_column("answer", overflow="fold", max_width=70)
@@ -93,9 +88,7 @@ def render_terminal(run: EvalRun, console: Console, *, show_all: bool = False) -
         outcome = verdict(r)
         style = "green" if outcome == "ok" else "red"
         answer = "(refused) " + r.answer if r.refused else r.answer
-        per_q.add_row(
-            r.id, f"[{style}]{outcome}[/{style}]", _short(answer, 160), f"{r.latency_ms:.0f}"
-        )
+        per_q.add_row(r.id, f"[{style}]{outcome}[/{style}]", _short(answer, 160), f"{r.latency_ms:.0f}")
     console.print(per_q)
 
 
@@ -117,15 +110,9 @@ def render_comparison(cmp: Comparison, console: Console) -> None:
         )
     console.print(table)
     if not cmp.same_set:
-        console.print(
-            "[yellow]The question sets differ (sha256): deltas compare different sets.[/yellow]"
-        )
-    console.print(
-        f"Right -> wrong ({len(cmp.right_to_wrong)}): {', '.join(cmp.right_to_wrong) or 'none'}"
-    )
-    console.print(
-        f"Wrong -> right ({len(cmp.wrong_to_right)}): {', '.join(cmp.wrong_to_right) or 'none'}"
-    )
+        console.print("[yellow]The question sets differ (sha256): deltas compare different sets.[/yellow]")
+    console.print(f"Right -> wrong ({len(cmp.right_to_wrong)}): {', '.join(cmp.right_to_wrong) or 'none'}")
+    console.print(f"Wrong -> right ({len(cmp.wrong_to_right)}): {', '.join(cmp.wrong_to_right) or 'none'}")
     if cmp.only_old or cmp.only_new:
         console.print(
             f"Only in the old run: {', '.join(cmp.only_old) or 'none'}; "
@@ -266,9 +253,7 @@ def plot_latency(run: EvalRun, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(9, 4), dpi=110)
     try:
         if latencies:
-            ax.hist(
-                latencies, bins=min(30, max(5, len(latencies) // 2)), color="#1565c0", alpha=0.85
-            )
+            ax.hist(latencies, bins=min(30, max(5, len(latencies) // 2)), color="#1565c0", alpha=0.85)
             for name, style in (("latency_p50_ms", "--"), ("latency_p95_ms", ":")):
                 value = run.metrics.get(name)
                 if value is not None:
@@ -280,9 +265,7 @@ def plot_latency(run: EvalRun, path: Path) -> None:
                     )
             ax.legend()
         else:
-            ax.text(
-                0.5, 0.5, "no successful answers", ha="center", va="center", transform=ax.transAxes
-            )
+            ax.text(0.5, 0.5, "no successful answers", ha="center", va="center", transform=ax.transAxes)
         ax.set_xlabel("latency per question (ms)")
         ax.set_ylabel("questions")
         ax.yaxis.get_major_locator().set_params(integer=True)

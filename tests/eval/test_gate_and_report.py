@@ -33,13 +33,9 @@ def test_gate_passes_and_fails_with_named_metrics() -> None:
         "latency_p95_ms": 120.0,
     }
     assert check_gate(metrics, {"accuracy": 0.8, "citation_validity": 1.0}) == []
-    failures = check_gate(
-        metrics, {"accuracy": 0.81, "refusal_recall": 0.5}, {"latency_p95_ms": 100.0}
-    )
+    failures = check_gate(metrics, {"accuracy": 0.81, "refusal_recall": 0.5}, {"latency_p95_ms": 100.0})
     assert [f.metric for f in failures] == ["accuracy", "refusal_recall", "latency_p95_ms"]
-    assert "Answer accuracy (answerable) (accuracy) = 0.800, below the minimum 0.810" == (
-        failures[0].message()
-    )
+    assert "Answer accuracy (answerable) (accuracy) = 0.800, below the minimum 0.810" == (failures[0].message())
     assert "n/a" in failures[1].message() and "above the maximum" in failures[2].message()
 
 
@@ -66,9 +62,7 @@ def test_compare_finds_flips_and_deltas(small_set: QuestionSet, fake_service: Fa
     assert "+" in text  # signed deltas
 
 
-def test_terminal_table_lists_metrics_and_failures(
-    small_set: QuestionSet, fake_service: FakeService
-) -> None:
+def test_terminal_table_lists_metrics_and_failures(small_set: QuestionSet, fake_service: FakeService) -> None:
     run = _run(small_set, fake_service)
     console = Console(record=True, width=160)
     render_terminal(run, console)

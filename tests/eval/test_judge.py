@@ -42,9 +42,11 @@ def _settings(server: ScriptedLLMServer, answerer: str) -> Settings:
 
 
 def test_sentences_and_verdicts() -> None:
-    assert answer_sentences(
-        "Seven were hurt [1]. Gen. Saad Maan said so [1][2]. The U.S. agreed."
-    ) == ["Seven were hurt.", "Gen. Saad Maan said so.", "The U.S. agreed."]
+    assert answer_sentences("Seven were hurt [1]. Gen. Saad Maan said so [1][2]. The U.S. agreed.") == [
+        "Seven were hurt.",
+        "Gen. Saad Maan said so.",
+        "The U.S. agreed.",
+    ]
     assert answer_sentences("") == []
     assert parse_verdict("YES") is True and parse_verdict("no.") is False
     assert parse_verdict("Answer: Yes, it is") is True and parse_verdict("unsure") is None

@@ -16,9 +16,7 @@ from tests.eval.fakes import DOCS, FakeService, Scripted, cite, lookup
 
 
 def _info(qs: QuestionSet, k: int = 5) -> RunInfo:
-    return RunInfo(
-        set_name=qs.name, set_sha256=qs.sha256, set_path=str(qs.path), answerer="fake", k=k
-    )
+    return RunInfo(set_name=qs.name, set_sha256=qs.sha256, set_path=str(qs.path), answerer="fake", k=k)
 
 
 def test_citation_checks_are_independent_of_the_core() -> None:
@@ -54,9 +52,7 @@ def test_score_question_flags_and_retrieval_scores() -> None:
     assert r.citations_in_sources == 1 and r.excerpt_support is True
     assert r.words == 6 and verdict(r) == "ok"
     # k cuts the ranking; an explicit ranking (from the retriever) wins over citation order
-    cut = score_question(
-        q, answer="x", refused=False, citations=citations, latency_ms=1, lookup=lookup, k=1
-    )
+    cut = score_question(q, answer="x", refused=False, citations=citations, latency_ms=1, lookup=lookup, k=1)
     assert cut.hit is False and cut.reciprocal_rank == 0.0
     ranked = score_question(
         q,
@@ -92,9 +88,7 @@ def test_percentile_interpolates() -> None:
     assert percentile(list(map(float, range(101))), 95) == pytest.approx(95.0)
 
 
-def test_run_on_fake_service_scores_every_metric(
-    small_set: QuestionSet, fake_service: FakeService
-) -> None:
+def test_run_on_fake_service_scores_every_metric(small_set: QuestionSet, fake_service: FakeService) -> None:
     seen = []
     run = run_eval(fake_service, small_set, lookup, _info(small_set), on_result=seen.append)
     assert [r.id for r in seen] == [q.id for q in small_set.questions]
@@ -120,9 +114,7 @@ def test_run_on_fake_service_scores_every_metric(
     )
 
 
-def test_results_json_round_trip(
-    small_set: QuestionSet, fake_service: FakeService, tmp_path: Path
-) -> None:
+def test_results_json_round_trip(small_set: QuestionSet, fake_service: FakeService, tmp_path: Path) -> None:
     run = run_eval(fake_service, small_set, lookup, _info(small_set))
     out = tmp_path / "out" / "results.json"
     run.save(out)

@@ -66,9 +66,7 @@ def test_blank_lines_crlf_and_bom_are_accepted(tmp_path: Path) -> None:
         ('{"id": "guards", "question": "q?", "answerable": false}', "duplicate id 'guards'"),
     ],
 )
-def test_malformed_line_names_file_line_and_problem(
-    tmp_path: Path, line: str, fragment: str
-) -> None:
+def test_malformed_line_names_file_line_and_problem(tmp_path: Path, line: str, fragment: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(SMALL_SET[0]) + "\n\n" + line + "\n", "utf-8")
     with pytest.raises(QuestionSetError) as err:
@@ -129,9 +127,7 @@ _question = st.fixed_dictionaries(
 
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(_question, min_size=1, max_size=8))
-def test_round_trip_of_valid_sets(
-    tmp_path_factory: pytest.TempPathFactory, rows: list[dict]
-) -> None:
+def test_round_trip_of_valid_sets(tmp_path_factory: pytest.TempPathFactory, rows: list[dict]) -> None:
     rows = [{"id": f"q{i}", **r} for i, r in enumerate(rows)]
     path = write_jsonl(tmp_path_factory.mktemp("h") / "set.jsonl", rows)
     loaded = load_questions(path).questions
@@ -147,9 +143,7 @@ def test_round_trip_of_valid_sets(
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(_question, min_size=1, max_size=6),
-    garbage=st.text(max_size=20).filter(
-        lambda s: "\n" not in s and s.strip() and s.strip()[0] != "{"
-    ),
+    garbage=st.text(max_size=20).filter(lambda s: "\n" not in s and s.strip() and s.strip()[0] != "{"),
     data=st.data(),
 )
 def test_a_bad_line_anywhere_is_reported_with_its_number(
@@ -216,12 +210,7 @@ def test_most_sources_each_hold_an_expected_phrase() -> None:
     phrase it differently (e.g. "calmness" vs "calm")."""
     texts = _corpus_texts()
     qs = load_questions(DEFAULT_QUESTIONS)
-    misses = [
-        (q.id, d)
-        for q in qs.questions
-        for d in q.sources
-        if not matches_expected(texts[d], q.expected)
-    ]
+    misses = [(q.id, d) for q in qs.questions for d in q.sources if not matches_expected(texts[d], q.expected)]
     assert len(misses) <= 5, misses
 
 
