@@ -71,8 +71,20 @@ def quantize_int8(fp32_path: Path, out_path: Path, per_channel: bool = False) ->
     """Dynamic int8 quantisation of the weights (activations quantised per batch at run time)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32_path), str(out_path), weight_type=QuantType.QInt8, per_channel=per_channel)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)  # the quantiser logs every tensor at INFO on the root logger
+    try:
+        _quantize(quantize_dynamic, QuantType, fp32_path, out_path, per_channel)
+    finally:
+        root.setLevel(level)
     return out_path
+
+
+def _quantize(
+    quantize_dynamic: Any, quant_type: Any, fp32_path: Path, out_path: Path, per_channel: bool
+) -> None:
+    quantize_dynamic(str(fp32_path), str(out_path), weight_type=quant_type.QInt8, per_channel=per_channel)
 
 
 class OnnxEmbedder:
