@@ -170,9 +170,10 @@ def main(argv: list[str] | None = None) -> int:
 
         scale.run(ctx, n_chunks=args.chunks, pool=args.pool, repeats=args.repeats, rebuild=args.rebuild)
     elif cmd == "report":
-        from bench.results import load_results, render_markdown
+        from bench.results import load_results, read_findings, render_markdown
 
-        ctx.results_md.write_text(render_markdown(load_results(ctx.results_json)), encoding="utf-8")
+        data = load_results(ctx.results_json)
+        ctx.results_md.write_text(render_markdown(data, read_findings(ctx.results_md)), encoding="utf-8")
     print(f"results: {ctx.results_md}")
     return 0
 

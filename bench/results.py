@@ -80,7 +80,13 @@ def save_section(json_path: Path, md_path: Path, section: Section, machine: dict
     data["sections"][section.name] = asdict(section)
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(data), encoding="utf-8")
+    md_path.write_text(render_markdown(data, read_findings(md_path)), encoding="utf-8")
+
+
+def read_findings(md_path: Path) -> str | None:
+    """Hand-written findings (``findings.md`` next to the results) shown above the numbers."""
+    path = md_path.parent / "findings.md"
+    return path.read_text(encoding="utf-8") if path.exists() else None
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -98,7 +104,7 @@ def _load_text(load: Sequence[float]) -> str:
     return text
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: dict[str, Any], findings: str | None = None) -> str:
     m = data.get("machine", {})
     lines = [
         "# newsdesk benchmark results",
@@ -121,6 +127,13 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"- Versions: {vers}",
             "",
         ]
+    lines += [
+        "Full run: `make bench` (indexing 1k, latency, memory, cold start, embeddings), then",
+        "`.venv/bin/python -m bench scale --chunks 100000 --pool 1500` for the 100k-chunk store.",
+        "",
+    ]
+    if findings:
+        lines += [findings.strip(), ""]
     sections = data.get("sections", {})
     names = [n for n in ORDER if n in sections] + sorted(n for n in sections if n not in ORDER)
     for name in names:

@@ -56,3 +56,12 @@ def test_save_section_creates_folder(tmp_path) -> None:  # noqa: ANN001
     assert (
         "load average at start (1/5/15 min) 1.0, 2.0, 3.0" in (tmp_path / "d" / "r.md").read_text()
     )
+
+
+def test_findings_file_is_shown_above_the_numbers(bench_ctx: RunContext) -> None:
+    bench_ctx.results_md.parent.mkdir(parents=True, exist_ok=True)
+    (bench_ctx.results_md.parent / "findings.md").write_text("## Findings\n\n1. fast enough\n")
+    sec = bench_ctx.section("latency", "Answer latency")
+    bench_ctx.save(sec)
+    md = bench_ctx.results_md.read_text()
+    assert md.index("1. fast enough") < md.index("## Answer latency")
