@@ -57,3 +57,17 @@ def test_proc_status_reports_positive_memory() -> None:
     assert mem["ru_maxrss"] > 0
     if "VmHWM" in mem:
         assert mem["VmHWM"] >= mem["VmRSS"] > 0
+
+
+def test_timed_embeddings_passes_through_and_adds_up_time() -> None:
+    from bench.indexing import TimedEmbeddings
+
+    inner = DeterministicFakeEmbedding(size=8)
+    timed = TimedEmbeddings(inner)
+    got = timed.embed_documents(["a", "b"])
+    assert got == inner.embed_documents(["a", "b"])
+    assert timed.embed_query("q") == inner.embed_query("q")
+    assert timed.seconds > 0.0
+    before = timed.seconds
+    timed.embed_query("not counted")
+    assert timed.seconds == before  # only document embedding is the build's model time
