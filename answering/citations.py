@@ -72,6 +72,16 @@ def expand_marker_lists(text: str) -> str:
     return _MULTI_MARKER.sub(lambda m: "".join(f"[{x.strip()}]" for x in m.group(1).split(",")), text)
 
 
+# "... results. [1]" or "... results.[1][2]": markers after the full stop belong to the
+# sentence before it (a style many models use); moved inside so sentence splitting keeps them.
+_TRAILING_MARKERS = re.compile(r"([.!?][\"\u201d\u2019)]*)((?:[ \t]*\[\d{1,3}\])+)")
+
+
+def attach_trailing_markers(text: str) -> str:
+    """'It fell. [1] Next.' -> 'It fell [1]. Next.'"""
+    return _TRAILING_MARKERS.sub(lambda m: " " + re.sub(r"\s+", "", m.group(2)) + m.group(1), text)
+
+
 def markers(text: str) -> list[int]:
     """Marker numbers in order of first appearance."""
     seen: list[int] = []

@@ -20,7 +20,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from answering.answerers.base import Draft, refusal_text
 from answering.answerers.extractive import ExtractiveAnswerer
-from answering.citations import MARKER, expand_marker_lists, make_citation, markers
+from answering.citations import (
+    MARKER,
+    attach_trailing_markers,
+    expand_marker_lists,
+    make_citation,
+    markers,
+)
 from answering.guard import escape_framing, mask_instructions, supported
 from answering.models import AnswerDelta, Citation, Turn
 from answering.prompts import PromptTemplate
@@ -127,7 +133,7 @@ class LLMAnswerer:
 
     # --- parsing the reply ---------------------------------------------------------------
     def parse(self, reply: str, question: str, retrieved: Sequence[Retrieved]) -> Draft:
-        reply = expand_marker_lists(reply.strip())
+        reply = attach_trailing_markers(expand_marker_lists(reply.strip()))
         if not reply or NOT_FOUND in reply.upper():
             return self._refuse(question, retrieved, {})
         kept: list[str] = []

@@ -54,3 +54,19 @@ def test_verify_rejects_non_verbatim_unknown_and_unretrieved() -> None:
     ok, bad = verify([good, altered, unknown, not_retrieved], DOCS.__getitem__, [chunk(0, 32)])
     assert ok == [good]
     assert bad == [altered, unknown, not_retrieved]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("It fell. [1] Next one. [2]", "It fell [1]. Next one [2]."),
+        ("It fell.[1][2] Next.", "It fell [1][2]. Next."),
+        ("He said \u201cno.\u201d [3]", "He said \u201cno [3].\u201d"),
+        ("Already inside [1].", "Already inside [1]."),
+        ("No markers. At all.", "No markers. At all."),
+    ],
+)
+def test_markers_after_the_full_stop_move_into_their_sentence(reply: str, expected: str) -> None:
+    from answering.citations import attach_trailing_markers
+
+    assert attach_trailing_markers(reply) == expected

@@ -219,3 +219,27 @@ def test_follow_up_is_condensed_by_the_model(
     assert answer.standalone_question == "What did Kata'ib Hezbollah's spokesman claim?"
     condense = server.requests[0]
     assert "<conversation>" in condense.prompt and "their spokesman" in condense.prompt
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_marker_after_the_full_stop_keeps_the_cited_sentence(
+    api: str,
+    server: ScriptedLLMServer,
+    settings: Any,
+    fake_reader: FakeReader,
+    fake_embeddings: Any,
+) -> None:
+    """Models often write 'Sentence. [1]'; the sentence must keep its citation, not fall back."""
+    url = server.openai_url if api == "openai" else server.ollama_url
+    service = make_service(settings, fake_reader, fake_embeddings, api, url)
+
+    def reply(request: Request) -> Reply:
+        n = excerpt_number(request, "Hezbollah")
+        return Reply(f"Kata’ib Hezbollah rejected any relevance in the attempt on the prime minister. [{n}]")
+
+    server.respond_with(reply)
+    answer = service.answer("Kata'ib Hezbollah rejected any relevance")
+    assert not answer.refused and answer.answerer == api  # not "+extractive": the model's answer stood
+    assert "Kata’ib Hezbollah rejected any relevance" in answer.answer and "[1]" in answer.answer
+    (c,) = answer.citations
+    assert fake_reader.document(c.doc_id).text[c.start : c.end] == c.excerpt
