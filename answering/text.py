@@ -155,7 +155,7 @@ SYNONYM_WEIGHT = 0.5  # a synonym counts this much of the word itself
 _SYNONYMS = (
     "deny denial reject refute dismiss disown distance relevance",
     "involvement involve involved relevance behind link",
-    "claim say said state assert allege indicate suggest told statement",
+    "claim say said state assert allege indicate suggest told statement comment remark quote",
     "attack strike assault attempt",
     "injure injury wound hurt harm",
     "kill killed dead death die died",
@@ -175,6 +175,52 @@ def synonyms() -> dict[str, frozenset[str]]:
     """term -> related terms (stemmed), used to widen keyword overlap at a lower weight."""
     table: dict[str, set[str]] = {}
     for group in _SYNONYMS:
+        terms = {stem(w) for w in group.split()}
+        for t in terms:
+            table.setdefault(t, set()).update(terms - {t})
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+# Irregular verb forms the suffix stripper cannot join ("heard" ~ "hear", "shot" ~ "shoot").
+_IRREGULAR = (
+    "hear heard",
+    "shoot shot",
+    "hold held",
+    "give gave given",
+    "take took taken",
+    "win won",
+    "meet met",
+    "lose lost",
+    "make made",
+    "buy bought",
+    "bring brought",
+    "build built",
+    "send sent",
+    "leave left",
+    "begin began begun",
+    "see saw seen",
+    "find found",
+    "come came",
+    "go went gone",
+    "lead led",
+    "fight fought",
+    "seek sought",
+    "speak spoke spoken",
+    "write wrote written",
+    "fall fell fallen",
+    "fly flew flown",
+    "rise rose risen",
+    "break broke broken",
+    "choose chose chosen",
+    "steal stole stolen",
+)
+
+
+@cache
+def verb_forms() -> dict[str, frozenset[str]]:
+    """term -> the other forms of the same irregular verb (stemmed)."""
+    table: dict[str, set[str]] = {}
+    for group in _IRREGULAR:
         terms = {stem(w) for w in group.split()}
         for t in terms:
             table.setdefault(t, set()).update(terms - {t})

@@ -22,12 +22,13 @@ from answering.retrieval import Retrieved
 from answering.sentences import (
     Candidate,
     SentenceCache,
+    answer_head,
     candidates,
     cue,
     question_type,
     stance,
 )
-from answering.text import SYNONYM_WEIGHT, normalize, synonyms, tokenize
+from answering.text import SYNONYM_WEIGHT, normalize, synonyms, tokenize, verb_forms
 from index.models import Document
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ _GENERIC = frozenset(
         "described mention mentioned call called carry carried exactly detail details"
     )
 )
+
+
+# A sentence that starts by pointing back ("He also said ...") names its subject earlier.
+_ANAPHOR = re.compile(r"(?:He|She|They|It|His|Her|Their)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,7 @@ class Weights:
     second_ratio: float = 0.88  # a 2nd/3rd sentence must score this close to the best
     max_sentences: int = 3
     max_chars: int = 700
+    context_gain: float = 0.1  # a neighbour joins the answer if it adds this share of the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +105,12 @@ class ExtractiveAnswerer:
         weights = {t: self.idf(t) or self.max_idf() for t in qterms}
         # A topic word no article ever uses (nor a synonym of it): the articles likely don't
         # cover what is asked ("Who was *arrested*?"), however close the rest of the question is.
+        # The noun a "which ..." question asks for (politician, weapon) is the answer's category,
+        # which articles seldom spell out: weaker evidence that the topic is missing.
+        head = answer_head(question)
         absent = [t for t in qterms if self.idf(t) == 0.0 and not self._has_synonym(t)]
-        absent_penalty = min(self.weights.absent_cap, self.weights.absent * len(absent))
+        n_absent = sum(0.5 if t in head else 1.0 for t in absent)
+        absent_penalty = min(self.weights.absent_cap, self.weights.absent * n_absent)
         total = sum(weights.values()) or 1.0
         syn = synonyms()
         qtype = question_type(question)
@@ -134,7 +144,8 @@ class ExtractiveAnswerer:
         return out
 
     def _has_synonym(self, term: str) -> bool:
-        return any(self.idf(s) > 0.0 for s in synonyms().get(term, ()))
+        related = synonyms().get(term, frozenset()) | verb_forms().get(term, frozenset())
+        return any(self.idf(s) > 0.0 for s in related)
 
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised words / numbers of the question that the corpus never mentions."""
@@ -186,6 +197,10 @@ class ExtractiveAnswerer:
             return self._refuse(question, scored)
         chosen = [best]
         length = len(best.cand.span.text)
+        for s in self._context(question, best, scored):
+            if length + len(s.cand.span.text) <= w.max_chars:
+                chosen.append(s)
+                length += len(s.cand.span.text)
         for s in scored:
             if s is best:
                 continue
@@ -207,6 +222,40 @@ class ExtractiveAnswerer:
             citations.append(make_citation(n, s.cand.doc, s.cand.span.start, s.cand.span.end))
             parts.append(f"{_flatten(s.cand.span.text)} [{n}]")
         return Draft(" ".join(parts), False, tuple(citations), {}, self.name)
+
+    def _context(self, question: str, best: Scored, scored: list[Scored]) -> list[Scored]:
+        """Neighbours of the best sentence, in the same paragraph, that complete its answer.
+
+        A news sentence often names the topic and the next one holds the answer ("Kata'ib
+        Hezbollah rejected ... . Through the spokesman Abu Ali al-Askari's statement, ...");
+        or the best one says "He ..." and the name is in the previous one.
+        """
+        doc = best.cand.doc
+        same = sorted((s for s in scored if s.cand.doc.doc_id == doc.doc_id), key=lambda s: s.cand.span.start)
+        i = next(j for j, s in enumerate(same) if s is best)
+        out: list[Scored] = []
+        if i + 1 < len(same):
+            nxt = same[i + 1]
+            if self._adjacent(doc, best, nxt) and self._adds_focus(question, best, nxt):
+                out.append(nxt)
+        if i > 0 and question_type(question) == "entity" and _ANAPHOR.match(best.cand.span.text):
+            prev = same[i - 1]
+            if self._adjacent(doc, prev, best):
+                out.append(prev)
+        return out
+
+    @staticmethod
+    def _adjacent(doc: Document, first: Scored, second: Scored) -> bool:
+        gap = doc.text[first.cand.span.end : second.cand.span.start]
+        return len(gap) < 5 and "\n" not in gap
+
+    def _adds_focus(self, question: str, best: Scored, other: Scored) -> bool:
+        """True if ``other`` has question words ``best`` lacks, worth a share of the question."""
+        qterms = [t for t in dict.fromkeys(tokenize(question)) if t not in _GENERIC]
+        weights = {t: self.idf(t) or self.max_idf() for t in qterms}
+        total = sum(weights.values()) or 1.0
+        new = sum(wt for t, wt in weights.items() if t in other.cand.terms and t not in best.cand.terms)
+        return new / total >= self.weights.context_gain
 
     def closest(
         self,

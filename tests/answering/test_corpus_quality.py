@@ -98,3 +98,19 @@ def test_keyword_search_finds_names_embeddings_miss(real_service: Any) -> None:
     retrieved = real_service.retriever.retrieve("Who denied involvement in the attack?", 6)
     assert any("Hezbollah" in r.chunk.text for r in retrieved)
     assert len({r.chunk.doc_id for r in retrieved}) >= 3  # not one article crowding the rest
+
+
+# The answer sits in a neighbour of the sentence that names the topic (same paragraph).
+CONTEXT = [
+    ("What did Kata'ib Hezbollah doubt?", "government's account"),
+    ("Who said that al-Kadhimi had played the victim role?", "al-Askari"),
+]
+
+
+@pytest.mark.parametrize(("question", "phrase"), CONTEXT)
+def test_neighbouring_sentence_completes_the_answer(real_service: Any, question: str, phrase: str) -> None:
+    answer = real_service.answer(question)
+    assert not answer.refused, answer.answer
+    assert normalize(phrase).lower() in normalize(answer.answer).lower()
+    assert 2 <= len(answer.citations) <= 3  # the topic sentence and its neighbour, both cited
+    assert_verbatim(real_service, answer)
