@@ -22,18 +22,17 @@ from tests.llm_server import Reply, Request, ScriptedLLMServer
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 # --min-<name> -> minimum, for the shipped set with the extractive answerer.
-# Measured on the core at 0376c4e (2026-11-22, docs/eval.md) in the comments. Accuracy was
-# 0.845 and refusal precision 0.75 before 75f4da9 (gate then 0.78 / 0.6): raise them back
-# when the six questions listed in docs/eval.md pass again.
+# Measured on the core at ce490e5 (2026-11-22, docs/eval.md) in the comments. Accuracy was
+# 0.741 and refusal precision 0.429 at 0376c4e (gate then 0.70 / 0.35).
 THRESHOLDS: dict[str, float] = {
-    "accuracy": 0.70,  # 0.741 (43/58)
+    "accuracy": 0.80,  # 0.845 (49/58)
     "citation_validity": 1.0,  # 1.0, always
     "refusal_recall": 0.5,  # 0.6 (6/10)
-    "refusal_precision": 0.35,  # 0.429 (6/14)
+    "refusal_precision": 0.45,  # 0.545 (6/11)
     "hit_rate": 0.95,  # 1.0
     "recall": 0.93,  # 0.985
     "mrr": 0.88,  # 0.941
-    "answer_support": 0.8,  # 0.860
+    "answer_support": 0.88,  # 0.925
 }
 
 
