@@ -37,7 +37,12 @@ def proc_status() -> dict[str, float]:
 def _settings(args: argparse.Namespace) -> Any:
     from newsdesk.settings import Settings
 
-    values: dict[str, Any] = {"data_dir": args.data_dir, "corpus_dir": args.corpus_dir}
+    # --torch-threads 0 measures torch's own default; build_service applies the setting.
+    values: dict[str, Any] = {
+        "data_dir": args.data_dir,
+        "corpus_dir": args.corpus_dir,
+        "serve_torch_threads": args.torch_threads,
+    }
     return Settings(**values)
 
 
@@ -52,10 +57,6 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     service = build_service(settings)
     build_s = time.perf_counter() - t0
-    if args.torch_threads:
-        import torch
-
-        torch.set_num_threads(args.torch_threads)
     mem_built = proc_status()
     first = service.answer(questions[0])  # the first answer also warms caches (BM25, documents)
     first_ms = first.timings_ms.get("total", 0.0)

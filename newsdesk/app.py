@@ -29,6 +29,12 @@ def build_service(settings: Settings, *, answerer: str | None = None) -> Answeri
     from index.reader import open_reader
 
     load_prompts(settings.prompts_dir)  # fail on a broken prompt before loading the model
+    if settings.serve_torch_threads:
+        import torch
+
+        # Answering embeds one short question at a time: extra threads only contend for the
+        # CPU (bench: p95 138 ms with 1 thread vs 636 ms with 2 on the 2-core machine).
+        torch.set_num_threads(settings.serve_torch_threads)
     embeddings = QueryCachedEmbeddings(load_embeddings(settings))  # one embedding per question
     reader = open_reader(settings, embeddings)
     return build_answering(settings, reader, embeddings, answerer=answerer)

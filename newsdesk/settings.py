@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     # --- answering ------------------------------------------------------------------
     answerer: AnswererName = Field("extractive", description="extractive (offline default), ollama or openai.")
     top_k: int = Field(6, ge=1, le=50, description="Chunks handed to the answerer.")
+    serve_torch_threads: int = Field(
+        1,
+        ge=0,
+        le=256,
+        description="Torch threads when answering (ask, chat, bot, eval); 0 = torch's default. "
+        "One thread answers fastest on a small shared CPU (bench/results.md).",
+    )
     max_question_chars: int = Field(1000, ge=10, le=20000)
     llm_model: str = Field("llama3.2:3b", description="Model name for the ollama/openai answerers.")
     ollama_url: str = Field("http://127.0.0.1:11434")
