@@ -173,6 +173,7 @@ class Store:
         self.client = client
         self.settings = settings
         self.base = validate_base(settings.collection)
+        self.ef_search = settings.hnsw_ef_search
         self.location = location(settings)
         self.remote = settings.chroma_url is not None
         self._gen_re = re.compile(rf"^{re.escape(self.base)}__g(\d{{6,}})$")
@@ -291,7 +292,7 @@ class Store:
             generation,
             embedding_function=None,
             metadata=metadata,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
         )
         docs = self.client.create_collection(
             self.docs_name(generation), embedding_function=None, metadata=metadata

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(64, ge=1, le=1024)
     chunk_size: int = Field(500, ge=100, le=4000, description="Target chunk length in characters.")
+    hnsw_ef_search: int = Field(
+        400,
+        ge=10,
+        le=5000,
+        description="HNSW search breadth of new index generations (Chroma's default is 100). "
+        "At 100k chunks 400 found 86% of the exact top-10 vs 69% at 100, for <10 ms (bench).",
+    )
     chunk_overlap: int = Field(100, ge=0, le=2000, description="Overlap between chunks in characters.")
 
     # --- answering ------------------------------------------------------------------

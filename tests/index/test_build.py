@@ -240,3 +240,11 @@ def test_an_article_that_became_unreadable_keeps_its_indexed_version(
     assert verify_index(index_settings).ok
     (corpus / f"{ARTICLE}.txt").unlink()  # now really gone: removed
     assert build_index(index_settings, emb).removed_ids == [ARTICLE]
+
+
+def test_new_generation_searches_with_the_configured_hnsw_breadth(index_settings) -> None:
+    settings = index_settings.model_copy(update={"hnsw_ef_search": 123})
+    summary = build_index(settings, CountingEmbeddings())
+    collection = Store.open(settings, create=False).chunks(summary.generation)
+    hnsw = collection.configuration["hnsw"]
+    assert hnsw["space"] == "cosine" and hnsw["ef_search"] == 123
