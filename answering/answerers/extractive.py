@@ -60,6 +60,7 @@ class Weights:
     rank: float = 0.04
     threshold: float = 0.45  # calibrated on ~90 answerable vs unanswerable probe questions
     min_cosine: float = 0.25
+    keyword_alone: float = 0.8  # idf-weighted share of question words that answers by itself
     second_ratio: float = 0.88  # a 2nd/3rd sentence must score this close to the best
     max_sentences: int = 3
     max_chars: int = 700
@@ -184,7 +185,7 @@ class ExtractiveAnswerer:
         if best is not None and best.raw < w.threshold:
             # New information is preferred, but repeating an answer beats refusing.
             best = max(scored, key=lambda s: s.raw)
-        if best is None or unknown or best.raw < w.threshold or best.cosine < w.min_cosine:
+        if best is None or unknown or not self._enough(best) or best.cosine < w.min_cosine:
             if best is not None:
                 log.debug(
                     "refusing %r: best %.3f (cos %.3f, kw %.2f) unknown=%s",
@@ -256,6 +257,11 @@ class ExtractiveAnswerer:
         total = sum(weights.values()) or 1.0
         new = sum(wt for t, wt in weights.items() if t in other.cand.terms and t not in best.cand.terms)
         return new / total >= self.weights.context_gain
+
+    def _enough(self, best: Scored) -> bool:
+        """Score over the threshold, or nearly every question word in one sentence: MiniLM's
+        cosine is diluted in long sentences, a near-complete keyword match is not."""
+        return best.raw >= self.weights.threshold or best.keyword >= self.weights.keyword_alone
 
     def closest(
         self,
