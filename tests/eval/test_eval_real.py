@@ -22,17 +22,17 @@ from tests.llm_server import Reply, Request, ScriptedLLMServer
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 # --min-<name> -> minimum, for the shipped set with the extractive answerer.
-# Measured on the core at ce490e5 (2026-11-22, docs/eval.md) in the comments. Accuracy was
+# Measured on the core at b0d3d7d (2026-11-22, docs/eval.md) in the comments. Accuracy was
 # 0.741 and refusal precision 0.429 at 0376c4e (gate then 0.70 / 0.35).
 THRESHOLDS: dict[str, float] = {
-    "accuracy": 0.80,  # 0.845 (49/58)
+    "accuracy": 0.82,  # 0.862 (50/58)
     "citation_validity": 1.0,  # 1.0, always
     "refusal_recall": 0.5,  # 0.6 (6/10)
-    "refusal_precision": 0.45,  # 0.545 (6/11)
+    "refusal_precision": 0.5,  # 0.6 (6/10)
     "hit_rate": 0.95,  # 1.0
     "recall": 0.93,  # 0.985
     "mrr": 0.88,  # 0.941
-    "answer_support": 0.88,  # 0.925
+    "answer_support": 0.88,  # 0.926
 }
 
 
