@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,8 @@ class Twin:
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     commands: list[dict[str, Any]] = field(default_factory=list)
     interactions: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> state
+    heartbeat_interval_s: float = 41.25  # what HELLO asks for (the load test uses 0.5 s)
+    beats: list[float] = field(default_factory=list)  # monotonic arrival time of each heartbeat
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1000)
@@ -129,12 +132,14 @@ class Twin:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        hello = {"heartbeat_interval": int(self.heartbeat_interval_s * 1000)}
+        await ws.send_json({"op": 10, "d": hello, "s": None, "t": None})
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
             data = json.loads(msg.data)
             if data["op"] == 1:
+                self.beats.append(time.monotonic())
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif data["op"] == 2:
                 if data["d"]["token"] != BOT_TOKEN:

@@ -9,7 +9,6 @@ one user spamming gets cooldown replies while everyone else is answered.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import resource
 import shutil
@@ -21,7 +20,6 @@ from typing import Any
 
 import discord
 import pytest
-from aiohttp import WSMsgType, web
 
 from answering.factory import build_answering
 from bot.client import BotDeps
@@ -89,51 +87,13 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class HeartbeatTwin(Twin):
-    """The twin with a short heartbeat interval that records when each heartbeat arrived."""
-
-    def __init__(self, interval_s: float) -> None:
-        super().__init__()
-        self.interval_s = interval_s
-        self.beats: list[float] = []
-
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self._sockets.append(ws)
-        hello = {"heartbeat_interval": int(self.interval_s * 1000)}
-        await ws.send_json({"op": 10, "d": hello, "s": None, "t": None})
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                continue
-            data = json.loads(msg.data)
-            if data["op"] == 1:
-                self.beats.append(time.monotonic())
-                await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
-            elif data["op"] == 2:
-                await self._dispatch(
-                    "READY",
-                    {
-                        "v": 10,
-                        "user": self.bot_user,
-                        "session_id": "s1",
-                        "resume_gateway_url": self.gateway_url,
-                        "guilds": [{"id": self.guild_id, "unavailable": True}],
-                        "application": {"id": self.bot_user["id"], "flags": 0},
-                    },
-                )
-                await self._dispatch("GUILD_CREATE", self._guild())
-                self.identified.set()
-        return ws
-
-
 HEARTBEAT_S = 0.5
 
 
 @pytest.fixture
-async def twin() -> AsyncIterator[HeartbeatTwin]:
+async def twin() -> AsyncIterator[Twin]:
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-    server = HeartbeatTwin(HEARTBEAT_S)
+    server = Twin(heartbeat_interval_s=HEARTBEAT_S)
     await server.start()
     yield server
     await server.stop()
@@ -192,7 +152,7 @@ def outcome(twin: Twin, token: str) -> str | None:
 
 
 async def test_fifty_concurrent_questions_and_a_spammer(
-    twin: HeartbeatTwin,
+    twin: Twin,
     real_service,  # noqa: ANN001
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
