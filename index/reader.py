@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from index.embeddings import embedding_stamp, stamp_differences
 from index.models import Chunk, Document, ScoredChunk
-from index.store import BUILD_HINT, FORCE_HINT, Pointer, Store
-from newsdesk.errors import EmbedderMismatch, IndexCorrupt, IndexMissing
+from index.store import FORCE_HINT, Pointer, Store
+from newsdesk.errors import EmbedderMismatch, IndexCorrupt
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -115,10 +115,7 @@ class IndexReader:
     def _load_generation(self) -> _Generation:
         from chromadb.errors import NotFoundError
 
-        with self._store.errors("reading the active pointer"):
-            pointer = self._store.read_pointer()
-        if pointer is None:
-            raise IndexMissing(f"No index at {self._store.location}", hint=BUILD_HINT)
+        pointer = self._store.active_pointer()
         diffs = stamp_differences(pointer.stamp, self._expected)
         if diffs:
             raise EmbedderMismatch(

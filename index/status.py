@@ -6,8 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.embeddings import embedding_stamp, stamp_differences
-from index.store import BUILD_HINT, FORCE_HINT, Store
-from newsdesk.errors import IndexCorrupt, IndexMissing, NewsdeskError
+from index.store import FORCE_HINT, Store
+from newsdesk.errors import IndexCorrupt, NewsdeskError
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -52,10 +52,7 @@ def _check_generation_exists(store: Store, generation: str) -> None:
 def index_status(settings: Settings) -> IndexStatus:
     """Status of the active generation; IndexMissing if nothing was built yet."""
     store = Store.open(settings, create=False)
-    with store.errors("reading the active pointer"):
-        pointer = store.read_pointer()
-    if pointer is None:
-        raise IndexMissing(f"No index at {store.location}", hint=BUILD_HINT)
+    pointer = store.active_pointer()
     _check_generation_exists(store, pointer.generation)
     try:
         current = embedding_stamp(settings)

@@ -320,6 +320,14 @@ class Store:
         return sorted(set(dropped))
 
     # --- pointer ------------------------------------------------------------------------
+    def active_pointer(self) -> Pointer:
+        """The pointer readers follow; IndexMissing (with the build hint) if nothing was built."""
+        with self.errors("reading the active pointer"):
+            pointer = self.read_pointer()
+        if pointer is None:
+            raise IndexMissing(f"No index at {self.location}", hint=BUILD_HINT)
+        return pointer
+
     def read_pointer(self) -> Pointer | None:
         meta = self.meta(create=False)
         if meta is None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from index.loaders import content_hash
 from index.reader import chunk_from_record, document_from_record, read_all
-from index.store import BUILD_HINT, Store
-from newsdesk.errors import IndexCorrupt, IndexMissing
+from index.store import Store
+from newsdesk.errors import IndexCorrupt
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -45,10 +45,8 @@ def verify_index(settings: Settings) -> VerifyReport:
     from chromadb.errors import NotFoundError
 
     store = Store.open(settings, create=False)
+    pointer = store.active_pointer()
     with store.errors("verifying"):
-        pointer = store.read_pointer()
-        if pointer is None:
-            raise IndexMissing(f"No index at {store.location}", hint=BUILD_HINT)
         report = VerifyReport(generation=pointer.generation)
         report.leftovers = [
             g for g in store.generations() if g not in (pointer.generation, pointer.previous)
