@@ -235,6 +235,10 @@ class ScriptedLLMServer:
     def ollama_url(self) -> str:
         return self.url
 
+    def url_for(self, api: str) -> str:
+        """The base URL a newsdesk answerer named ``api`` ("openai" or "ollama") is given."""
+        return self.openai_url if api == "openai" else self.ollama_url
+
     @property
     def requests(self) -> list[Request]:
         with self._server.state.lock:

@@ -53,7 +53,7 @@ def test_cited_answer_becomes_verbatim_citations(
     fake_reader: FakeReader,
     fake_embeddings: Any,
 ) -> None:
-    url = server.openai_url if api == "openai" else server.ollama_url
+    url = server.url_for(api)
     service = make_service(settings, fake_reader, fake_embeddings, api, url)
     server.respond_with(kataib_reply)
     answer = service.answer("Kata'ib Hezbollah rejected any relevance")
@@ -76,7 +76,7 @@ def test_marker_to_a_missing_excerpt_is_dropped_and_renumbered(
     fake_reader: FakeReader,
     fake_embeddings: Any,
 ) -> None:
-    url = server.openai_url if api == "openai" else server.ollama_url
+    url = server.url_for(api)
     service = make_service(settings, fake_reader, fake_embeddings, api, url)
 
     def reply(request: Request) -> Reply:
@@ -136,7 +136,7 @@ def test_garbage_reply_is_model_unavailable(
     fake_reader: FakeReader,
     fake_embeddings: Any,
 ) -> None:
-    url = server.openai_url if api == "openai" else server.ollama_url
+    url = server.url_for(api)
     service = make_service(settings, fake_reader, fake_embeddings, api, url)
     server.set_default(Reply(garbage=True))
     with pytest.raises(ModelUnavailable) as info:
@@ -152,7 +152,7 @@ def test_timeout_is_model_unavailable(
     fake_reader: FakeReader,
     fake_embeddings: Any,
 ) -> None:
-    url = server.openai_url if api == "openai" else server.ollama_url
+    url = server.url_for(api)
     service = make_service(settings, fake_reader, fake_embeddings, api, url, llm_timeout_s=0.5)
     server.set_default(Reply("late [1].", delay_s=3.0))
     with pytest.raises(ModelUnavailable, match="did not answer in time") as info:
@@ -179,7 +179,7 @@ def test_streaming_yields_pieces_then_the_verified_answer(
     fake_reader: FakeReader,
     fake_embeddings: Any,
 ) -> None:
-    url = server.openai_url if api == "openai" else server.ollama_url
+    url = server.url_for(api)
     service = make_service(settings, fake_reader, fake_embeddings, api, url)
     server.respond_with(kataib_reply)
     events = list(service.stream("Kata'ib Hezbollah rejected any relevance"))
@@ -230,7 +230,7 @@ def test_marker_after_the_full_stop_keeps_the_cited_sentence(
     fake_embeddings: Any,
 ) -> None:
     """Models often write 'Sentence. [1]'; the sentence must keep its citation, not fall back."""
-    url = server.openai_url if api == "openai" else server.ollama_url
+    url = server.url_for(api)
     service = make_service(settings, fake_reader, fake_embeddings, api, url)
 
     def reply(request: Request) -> Reply:
