@@ -17,6 +17,7 @@ from newsdesk.errors import ConfigError
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from index.sentence_embeddings import SentenceEmbeddings
     from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,29 +49,23 @@ def model_name(settings: Settings) -> str:
     return name if name == BUNDLED_MODEL else Path(name).expanduser().resolve().name
 
 
-def load_embeddings(settings: Settings) -> Embeddings:
+def load_embeddings(settings: Settings) -> SentenceEmbeddings:
     """The configured sentence-transformers model through LangChain's interface, on CPU,
     normalised (cosine = dot product), never touching the network."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     path = resolve_model_path(settings)
-    from langchain_huggingface import HuggingFaceEmbeddings
+    from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
+
+    from index.sentence_embeddings import SentenceEmbeddings
 
     hf_logging.disable_progress_bar()  # "Loading weights" bars are noise on the CLI
 
     log.debug("loading embedding model from %s", path)
-    embeddings = HuggingFaceEmbeddings(
-        model_name=str(path),
-        model_kwargs={"device": "cpu"},
-        encode_kwargs={
-            "normalize_embeddings": True,
-            "batch_size": settings.embedding_batch_size,
-        },
-    )
-    # Remember the stamp name on the object so the stamp does not depend on the install path.
-    object.__setattr__(embeddings, "_newsdesk_model", model_name(settings))
-    return embeddings
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    # The stamp name, not the install path, so the stamp is the same on every machine.
+    return SentenceEmbeddings(model, batch_size=settings.embedding_batch_size, stamp_name=model_name(settings))
 
 
 def embedder_name(settings: Settings, embeddings: Embeddings) -> str:
