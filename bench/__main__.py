@@ -23,10 +23,11 @@ examples:
   .venv/bin/python -m bench                        # default suite, ~10 min (what `make bench` runs)
   .venv/bin/python -m bench corpus --size 10k --out /tmp/corpus-10k
   .venv/bin/python -m bench indexing --size 1k --size 10k
-  .venv/bin/python -m bench latency --repeats 5
+  .venv/bin/python -m bench indexing --size 1k --rounds 2  # raw, build, raw, build, raw
+  .venv/bin/python -m bench latency --repeats 2
   .venv/bin/python -m bench memory
-  .venv/bin/python -m bench coldstart
-  .venv/bin/python -m bench embeddings --chunks 512
+  .venv/bin/python -m bench coldstart --runs 5 --baseline /tmp/newsdesk-old   # A/B vs another tree
+  .venv/bin/python -m bench embeddings --chunks 256 --rounds 5 --threads 1 --threads 2
   .venv/bin/python -m bench scale --chunks 100000 --pool 3000   # 100k-chunk store, ~15-25 min
   .venv/bin/python -m bench report                 # re-render results.md from results.json
 
@@ -69,17 +70,32 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="always cProfile one build (done anyway when below target)",
     )
+    s.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="forced builds, each between two raw encodes; the verdict is the median ratio "
+        "(default 3, at least 2)",
+    )
 
     s = sub.add_parser("latency", help="per-stage answer latency on the shipped corpus (warm)")
-    s.add_argument("--repeats", type=int, default=5, help="passes over the question set")
+    s.add_argument("--repeats", type=int, default=2, help="passes over the question set; the first is measured, later ones are cache hits")
 
     sub.add_parser("memory", help="peak RSS of a process serving the shipped corpus")
 
     s = sub.add_parser("coldstart", help="process start to first answer; import-time breakdown")
-    s.add_argument("--runs", type=int, default=3)
+    s.add_argument("--runs", type=int, default=3, help="rounds; medians are reported")
+    s.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="source tree of another commit (git archive REV | tar -x -C DIR) run A/B with this one",
+    )
 
     s = sub.add_parser("embeddings", help="torch vs ONNX fp32 vs ONNX int8 on the same chunks")
-    s.add_argument("--chunks", type=int, default=512)
+    s.add_argument("--chunks", type=int, default=256)
+    s.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    s.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and 2)")
 
     s = sub.add_parser("scale", help="100k-chunk store: latency, HNSW recall, memory")
     s.add_argument("--chunks", type=int, default=SIZES["100k"])
@@ -96,10 +112,10 @@ def _run_suite(ctx: RunContext, skip: list[str]) -> None:
 
     steps: dict[str, Callable[[], object]] = {
         "indexing": lambda: indexing.run(ctx, ["1k"]),
-        "latency": lambda: latency.run_shipped(ctx, repeats=3),
+        "latency": lambda: latency.run_shipped(ctx, repeats=2),
         "memory": lambda: latency.run_memory(ctx),
         "coldstart": lambda: coldstart.run(ctx, runs=2),
-        "embeddings": lambda: embeddings_bench.run(ctx, n_chunks=384),
+        "embeddings": lambda: embeddings_bench.run(ctx, n_chunks=256, rounds=3),
     }
     failed = []
     for name, step in steps.items():
@@ -148,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     elif cmd == "indexing":
         from bench import indexing
 
-        indexing.run(ctx, args.size or ["1k"], profile=args.profile)
+        if args.rounds < indexing.MIN_ROUNDS:
+            raise SystemExit(f"--rounds must be at least {indexing.MIN_ROUNDS}")
+        indexing.run(ctx, args.size or ["1k"], profile=args.profile, rounds=args.rounds)
     elif cmd == "latency":
         from bench import latency
 
@@ -160,11 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     elif cmd == "coldstart":
         from bench import coldstart
 
-        coldstart.run(ctx, runs=args.runs)
+        coldstart.run(ctx, runs=args.runs, baseline=args.baseline)
     elif cmd == "embeddings":
         from bench import embeddings_bench
 
-        embeddings_bench.run(ctx, n_chunks=args.chunks)
+        embeddings_bench.run(ctx, n_chunks=args.chunks, rounds=args.rounds, threads=args.threads or (1, 2))
     elif cmd == "scale":
         from bench import scale
 

@@ -7,6 +7,9 @@ only new or changed chunks embedded. The active pointer is switched (one upsert)
 the new generation's counts were checked; then generations older than the previous one are
 deleted. A build killed at any point leaves the pointer on the old, complete generation; the
 next build deletes the leftovers and starts over.
+
+Throughput: the model is the limit (>= 95% of a build's time), so chunks are embedded longest
+first in batches of similar length, and Chroma writes one batch while the next one embeds.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from index.models import Chunk, Document
 from index.reader import document_from_record, read_all
 from index.status import IndexStatus, index_status
 from index.store import PLACEHOLDER_EMBEDDING, Pointer, Store, as_vectors, chroma_path
+from index.writer import BackgroundUpserts, longest_first
 from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
 
 if TYPE_CHECKING:
@@ -395,6 +399,9 @@ def _embed_chunks(
 ) -> tuple[int, int]:
     """Store ``chunks``; embed only those whose text has no reusable embedding.
 
+    The texts to embed go longest first (less padding per batch), and each batch's upsert
+    runs in the background while the next batch embeds (see ``index.writer``); every write
+    has completed, or its error has been raised here, before this returns.
     Returns (embedded, reused).
     """
     reuse = [c for c in chunks if str(c.metadata.get("text_hash")) in reusable]
@@ -406,23 +413,24 @@ def _embed_chunks(
             documents=[c.text for c in reuse],
             metadatas=[dict(c.metadata) for c in reuse],
         )
+    todo = longest_first(todo)  # batches of similar length: less padding in the model
     if progress:
         progress("embed", 0, len(todo))
-    for i in _batches(batch_size, len(todo)):
-        part = todo[i : i + batch_size]
-        vectors = embeddings.embed_documents([c.text for c in part])
-        if any(len(v) != dimension for v in vectors):
-            raise IndexCorrupt(
-                f"The embedder returned vectors of varying size (expected {dimension})",
-                hint="check NEWSDESK_EMBEDDING_MODEL",
-            )
-        col.upsert(
-            ids=[c.chunk_id for c in part],
-            embeddings=as_vectors(vectors),
-            documents=[c.text for c in part],
-            metadatas=[dict(c.metadata) for c in part],
-        )
-        lease.renew()
-        if progress:
-            progress("embed", i + len(part), len(todo))
+    with BackgroundUpserts(col) as writer:  # Chroma writes batch N while batch N+1 embeds
+        for i in _batches(batch_size, len(todo)):
+            part = todo[i : i + batch_size]
+            vectors = embeddings.embed_documents([c.text for c in part])
+            if len(vectors) != len(part) or any(len(v) != dimension for v in vectors):
+                raise IndexCorrupt(
+                    f"The embedder returned {len(vectors)} vectors for {len(part)} texts "
+                    f"(expected one of size {dimension} each)",
+                    hint="check NEWSDESK_EMBEDDING_MODEL",
+                )
+            writer.submit(part, vectors)
+            lease.renew()
+            if progress and i + len(part) < len(todo):
+                progress("embed", i + len(part), len(todo))
+        writer.wait()
+    if progress and todo:
+        progress("embed", len(todo), len(todo))
     return len(todo), len(reuse)

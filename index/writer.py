@@ -1,0 +1,108 @@
+"""Chunk upserts on one background thread, so Chroma writes batch N while the model embeds N+1.
+
+The model's kernels release the GIL, so a Chroma write (and the float-list conversion before
+it) runs alongside the next batch's forward pass instead of after it. Writes keep their order
+(one worker thread) and at most ``depth`` batches wait, so memory stays bounded and a failing
+write stops the build one batch later: its exception is re-raised in the building thread at
+the next ``submit`` or at ``wait``, where the build's error translation (StoreUnavailable,
+BuildFailed) sees it exactly as if the write had run inline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from index.models import Chunk
+from index.store import as_vectors
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
+
+
+def longest_first(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """Chunks ordered by text length, longest first (ties keep their order).
+
+    sentence-transformers pads every text of a batch to the batch's longest one, and sorts by
+    length only within one ``encode`` call. Sorting the whole build's chunks before cutting
+    them into batches gives each batch texts of similar length, the same batches one
+    ``encode`` over all chunks would form (it also sorts by character length, longest first).
+    """
+    return sorted(chunks, key=lambda c: -len(c.text))
+
+
+class BackgroundUpserts:
+    """Ordered chunk upserts into ``collection`` on one worker thread (a context manager).
+
+    Leaving the block without an error does not wait: call ``wait()`` first, so the caller
+    decides when the writes must be complete. Leaving it on an error discards writes not yet
+    started and waits for the one in progress, so nothing writes after the build returns.
+    """
+
+    def __init__(self, collection: Collection, depth: int = 1) -> None:
+        if depth < 1:
+            raise ValueError("depth must be at least 1")
+        self._collection = collection
+        self._depth = depth
+        self._pending: deque[Future[int]] = deque()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-upsert")
+        self.written = 0
+
+    def __enter__(self) -> BackgroundUpserts:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None:
+            for future in self._pending:
+                future.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+        if exc_type is not None:
+            for future in self._pending:
+                if not future.cancelled() and future.exception() is not None:
+                    log.debug("upsert failed after an earlier error", exc_info=future.exception())
+
+    def submit(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Queue one batch; first waits for older batches beyond ``depth`` (raising their error)."""
+        while len(self._pending) >= self._depth:
+            self._collect()
+        ids = [c.chunk_id for c in chunks]
+        documents = [c.text for c in chunks]
+        metadatas = [dict(c.metadata) for c in chunks]
+        self._pending.append(self._pool.submit(self._write, ids, vectors, documents, metadatas))
+
+    def wait(self) -> int:
+        """Block until every queued batch is written; re-raises the first failure. Returns
+        the number of chunks written."""
+        while self._pending:
+            self._collect()
+        return self.written
+
+    def _collect(self) -> None:
+        future = self._pending.popleft()
+        self.written += future.result()
+
+    def _write(
+        self,
+        ids: list[str],
+        vectors: Sequence[Sequence[float]],
+        documents: list[str],
+        metadatas: list[dict[str, str | int | float | bool]],
+    ) -> int:
+        self._collection.upsert(
+            ids=ids,
+            embeddings=as_vectors(vectors),
+            documents=documents,
+            metadatas=metadatas,  # type: ignore[arg-type]
+        )
+        return len(ids)
