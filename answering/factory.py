@@ -13,7 +13,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from answering.answerers.base import Answerer
-from answering.answerers.extractive import ExtractiveAnswerer
+from answering.answerers.extractive import ExtractiveAnswerer, Weights
 from answering.answerers.llm import LLMAnswerer, LLMCondenser
 from answering.prompts import load_prompts
 from answering.retrieval import HybridRetriever, Reader
@@ -83,7 +83,13 @@ def build_answering(
     def max_idf() -> float:
         return retriever.keyword_index().bm25.max_idf()
 
-    extractive = ExtractiveAnswerer(reader.document, SentenceCache(embeddings), idf, max_idf)
+    extractive = ExtractiveAnswerer(
+        reader.document,
+        SentenceCache(embeddings),
+        idf,
+        max_idf,
+        Weights(embed_budget=settings.sentence_budget),
+    )
     chosen: Answerer = extractive
     condenser: Condenser = rewrite_follow_up
     if name != "extractive":

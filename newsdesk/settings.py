@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         description="Torch threads when answering (ask, chat, bot, eval); 0 = torch's default. "
         "One thread answers fastest on a small shared CPU (bench/results.md).",
     )
+    sentence_budget: int = Field(
+        8,
+        ge=0,
+        le=500,
+        description="Candidate sentences the extractive answerer embeds per question (best keyword "
+        "and retrieval rank first); 0 = all. Embedding is ~25 ms a sentence on one core.",
+    )
     max_question_chars: int = Field(1000, ge=10, le=20000)
     llm_model: str = Field("llama3.2:3b", description="Model name for the ollama/openai answerers.")
     ollama_url: str = Field("http://127.0.0.1:11434")

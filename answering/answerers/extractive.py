@@ -65,6 +65,7 @@ class Weights:
     max_sentences: int = 3
     max_chars: int = 700
     context_gain: float = 0.1  # a neighbour joins the answer if it adds this share of the question
+    embed_budget: int = 0  # candidates embedded per question (best keyword/cue/rank first); 0 = all
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +96,18 @@ class ExtractiveAnswerer:
 
     # --- scoring -----------------------------------------------------------------------
     def score(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> list[Scored]:
-        """Candidate sentences, best first; sentences already ``said`` rank lower."""
+        """Candidate sentences, best first; sentences already ``said`` rank lower.
+
+        Embedding sentences is the expensive step (about 25 ms a sentence on one core, and at
+        100k chunks almost none are cached), so only the ``embed_budget`` candidates with the
+        best keyword/cue/rank score are embedded and can be chosen. The rest stay in the list,
+        after them, as neighbours that may complete a chosen sentence. The choice does not
+        depend on what is cached, so the same question always gets the same answer.
+        """
         said_flat = [_flatten(normalize(t)) for t in said]
         cands = candidates(retrieved, self.document, self.cache)
         if not cands:
             return []
-        qvec, matrix = self.cache.embed(question, [(c.doc.doc_id, c.span) for c in cands])
-        cosines = matrix @ qvec
         qterms = [t for t in dict.fromkeys(tokenize(question)) if t not in _GENERIC]
         weights = {t: self.idf(t) or self.max_idf() for t in qterms}
         # A topic word no article ever uses (nor a synonym of it): the articles likely don't
@@ -116,8 +122,8 @@ class ExtractiveAnswerer:
         syn = synonyms()
         qtype = question_type(question)
         w = self.weights
-        out: list[Scored] = []
-        for cand, cos in zip(cands, cosines, strict=True):
+        priors: list[tuple[float, float]] = []  # (score without the cosine, keyword share)
+        for cand in cands:
             hit = 0.0
             for t, weight in weights.items():
                 if t in cand.terms:
@@ -126,22 +132,36 @@ class ExtractiveAnswerer:
                     hit += SYNONYM_WEIGHT * weight
             kw = hit / total
             s = (
-                w.cosine * float(cos)
-                + w.keyword * kw
+                w.keyword * kw
                 + w.cue * cue(question, cand.span.text, qtype)
                 + w.stance * stance(question, cand.span.text)
                 + w.rank / (1 + cand.rank)
             )
             if len(cand.span.text.split()) < 5:
                 s -= 0.1  # headings, captions, "Tags"
-            s -= absent_penalty
+            priors.append((s - absent_penalty, kw))
+        order = sorted(range(len(cands)), key=lambda i: -priors[i][0])  # stable: retrieval order on ties
+        chosen = order[: w.embed_budget] if w.embed_budget > 0 else order
+        qvec, matrix = self.cache.embed(question, [(cands[i].doc.doc_id, cands[i].span) for i in chosen])
+        cosines = matrix @ qvec
+        out: list[Scored] = []
+        for i, cos in zip(chosen, cosines, strict=True):
+            cand = cands[i]
+            s = priors[i][0] + w.cosine * float(cos)
             raw = s
             if said_flat:
                 flat = _flatten(normalize(cand.span.text))
                 if any(flat in t for t in said_flat):
                     s -= w.repeat
-            out.append(Scored(cand, s, float(cos), kw, raw))
+            out.append(Scored(cand, s, float(cos), priors[i][1], raw))
         out.sort(key=lambda x: -x.score)
+        # Not embedded: never chosen on their own (scored -inf), kept for _context().
+        picked = set(chosen)
+        out += [
+            Scored(cands[i], float("-inf"), float("nan"), priors[i][1], float("-inf"))
+            for i in order
+            if i not in picked
+        ]
         return out
 
     def _has_synonym(self, term: str) -> bool:

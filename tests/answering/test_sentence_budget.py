@@ -1,0 +1,96 @@
+"""The extractive answerer embeds at most ``sentence_budget`` candidate sentences per question.
+
+Embedding is the expensive step at scale (tens of ms a sentence on one core), so the budget
+bounds latency; the choice must not depend on what earlier questions left in the cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from answering.answerers.extractive import Weights
+from answering.factory import build_answering
+from newsdesk.settings import Settings
+from tests.answering.fakes import FakeReader
+
+QUESTIONS = (
+    "Who denied involvement in the attack?",
+    "How many security guards were injured?",
+    "What did Iran's Foreign Ministry spokesman say?",
+)
+
+
+class CountingEmbeddings(DeterministicFakeEmbedding):
+    """Fake embeddings that count the texts embedded as documents."""
+
+    embedded: int = 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return super().embed_documents(texts)
+
+
+def _service(settings: Settings, corpus_docs: list[Any], budget: int) -> tuple[Any, CountingEmbeddings]:
+    emb = CountingEmbeddings(size=64)
+    reader = FakeReader(corpus_docs, emb)
+    service = build_answering(settings.model_copy(update={"sentence_budget": budget}), reader, emb)
+    emb.embedded = 0  # the reader's chunk vectors are not the answerer's work
+    return service, emb
+
+
+@pytest.mark.parametrize("budget", [1, 4, 9])
+def test_at_most_budget_sentences_are_embedded_per_question(
+    settings: Settings, corpus_docs: list[Any], budget: int
+) -> None:
+    service, emb = _service(settings, corpus_docs, budget)
+    for question in QUESTIONS:
+        before = emb.embedded
+        service.answer(question)
+        assert 0 < emb.embedded - before <= budget
+
+
+def test_zero_budget_embeds_every_candidate(settings: Settings, corpus_docs: list[Any]) -> None:
+    service, emb = _service(settings, corpus_docs, 0)
+    retrieved = service.retriever.retrieve(QUESTIONS[0], service.top_k)
+    scored = service.answerer.score(QUESTIONS[0], retrieved)
+    assert emb.embedded == len(scored) > 9
+    assert all(s.score > float("-inf") for s in scored)
+
+
+def test_not_embedded_candidates_rank_last_but_stay_available(
+    settings: Settings, corpus_docs: list[Any]
+) -> None:
+    service, _ = _service(settings, corpus_docs, 3)
+    retrieved = service.retriever.retrieve(QUESTIONS[0], service.top_k)
+    scored = service.answerer.score(QUESTIONS[0], retrieved)
+    embedded = [s for s in scored if s.score > float("-inf")]
+    assert len(embedded) == 3
+    assert scored[:3] == embedded  # the embedded ones come first, best first
+    assert len(scored) > 3  # the others remain as possible context of a chosen sentence
+    # The budget keeps the candidates with the best keyword share: none left out beats them.
+    best_left_out = max(s.keyword for s in scored[3:])
+    assert max(s.keyword for s in embedded) >= best_left_out
+
+
+def test_the_answer_does_not_depend_on_earlier_questions(settings: Settings, corpus_docs: list[Any]) -> None:
+    alone, _ = _service(settings, corpus_docs, 4)
+    after_others, _ = _service(settings, corpus_docs, 4)
+    for question in QUESTIONS[1:]:
+        after_others.answer(question)  # fills the sentence cache with other sentences
+    a = alone.answer(QUESTIONS[0])
+    b = after_others.answer(QUESTIONS[0])
+    assert (a.answer, a.refused) == (b.answer, b.refused)
+    assert [(c.doc_id, c.start, c.end) for c in a.citations] == [
+        (c.doc_id, c.start, c.end) for c in b.citations
+    ]
+
+
+def test_budget_is_a_validated_setting() -> None:
+    assert Settings().sentence_budget > 0
+    with pytest.raises(ValueError):
+        Settings.model_validate({"sentence_budget": -1})
+    assert "embed_budget" in {f.name for f in dataclasses.fields(Weights)}
