@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import REPO, SHIPPED_CORPUS, RunContext
-from bench.questions import shipped_followups, shipped_questions
+from bench.questions import latency_plan
 from bench.results import Section, percentile
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def run_worker(
 
 
 def shipped_plan() -> dict[str, Any]:
-    return {"questions": shipped_questions(), "followups": [list(p) for p in shipped_followups()]}
+    return latency_plan()
 
 
 def ensure_shipped_index(ctx: RunContext) -> Path:
@@ -77,8 +77,16 @@ def ensure_shipped_index(ctx: RunContext) -> Path:
     return data_dir
 
 
+def first_pass(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Answers to questions asked for the first time (later passes hit the caches)."""
+    return [r for r in records if int(r.get("pass", 0)) == 0]
+
+
 def stage_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
+    """Per-stage latency of first-time questions, plus one row for repeated ones if any."""
     rows = []
+    repeated = [float(r["total"]) for r in records if int(r.get("pass", 0)) > 0]
+    records = first_pass(records)
     for stage in STAGES:
         for kind in ("all", "followup") if stage == "rewrite" else ("all",):
             vals = [float(r[stage]) for r in records if stage in r and (kind == "all" or r["kind"] == kind)]
@@ -96,20 +104,32 @@ def stage_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
                     sum(vals) / len(vals),
                 ]
             )
+    if repeated:
+        rows.append(
+            [
+                "total, same question again (cache hit)",
+                len(repeated),
+                percentile(repeated, 50),
+                percentile(repeated, 95),
+                max(repeated),
+                sum(repeated) / len(repeated),
+            ]
+        )
     return rows
 
 
 def add_latency(
     sec: Section, result: dict[str, Any], p95_target: float, p50_target: float | None, label: str
 ) -> None:
-    records = result["records"]
+    records = first_pass(result["records"])
     totals = [float(r["total"]) for r in records]
     p50, p95 = percentile(totals, 50), percentile(totals, 95)
     if p50_target is not None:
         sec.metric(f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms", p50 <= p50_target)
     sec.metric(f"{label}: total p95", f"{p95:.0f} ms", f"<= {p95_target:.0f} ms", p95 <= p95_target)
     sec.table(
-        f"{label}: per-stage latency in ms ({len(records)} answers, warm process, default extractive answerer)",
+        f"{label}: per-stage latency in ms ({len(records)} distinct questions, warm process, "
+        "default extractive answerer)",
         ["stage", "n", "p50", "p95", "max", "mean"],
         stage_rows(records),
     )
@@ -123,7 +143,7 @@ def add_latency(
     }
 
 
-def run_shipped(ctx: RunContext, repeats: int = 5) -> dict[str, Any]:
+def run_shipped(ctx: RunContext, repeats: int = 2) -> dict[str, Any]:
     data_dir = ensure_shipped_index(ctx)
     sec = ctx.section("latency", "Answer latency on the shipped corpus (5 articles)")
     result = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats)
@@ -139,15 +159,18 @@ def run_shipped(ctx: RunContext, repeats: int = 5) -> dict[str, Any]:
         [[k, v] for k, v in probe.items()],
     )
     sec.data["embed_query_ms"] = probe
+    plan = shipped_plan()
     sec.notes.append(
-        f"{len(shipped_questions())} questions (2 the articles cannot answer) and "
-        f"{len(shipped_followups())} follow-ups with a one-turn history, {repeats} passes, in a "
-        "fresh `python -m bench.worker` process after 3 warm-up answers. Stage times are the "
-        "service's own `Answer.timings_ms`; `total` includes question cleaning and citation "
-        "checks; the wall clock row is measured around `answer()` by the caller. The second "
-        "run is the same process setup with `torch.set_num_threads(1)` after start-up: on a "
-        "CPU shared with other busy processes, torch's intra-op threads spin and wait for each "
-        "other, and a single query embedding gets many times slower with 2 threads than with 1."
+        f"{len(plan['questions'])} distinct questions (the bench's list in `bench/questions.py` and "
+        f"the eval set's, some the articles cannot answer) and {len(plan['followups'])} follow-ups "
+        "with a one-turn history, each measured the first time it is asked, in a fresh "
+        "`python -m bench.worker` process after 3 unmeasured warm-up questions. A second pass "
+        "asks them again: those answers hit the query and sentence caches and are shown in their "
+        "own row, not in the percentiles. Stage times are the service's own `Answer.timings_ms`; "
+        "`total` includes question cleaning and citation checks; the wall clock row is measured "
+        "around `answer()` by the caller. The second run is the same process setup with "
+        "`torch.set_num_threads(1)` after start-up (the served default, "
+        "`NEWSDESK_SERVE_TORCH_THREADS=1`); the first keeps torch's default thread count."
     )
     ctx.save(sec)
     return sec.data

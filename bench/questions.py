@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from bench.corpus import DEFAULT_SEED, generate_article
 
@@ -29,6 +30,48 @@ SHIPPED: list[tuple[str, str | None]] = [
     ("Who won the football world cup in 2022?", None),  # not in the articles: refusal path
     ("What is the price of bitcoin today?", None),  # not in the articles: refusal path
 ]
+
+
+# Asked before measuring (loads documents, builds the keyword index); never measured.
+SHIPPED_WARMUP = [
+    "What happened in Baghdad?",
+    "Tell me about the drone attack.",
+    "Who is the prime minister of Iraq?",
+]
+
+
+def eval_questions() -> tuple[list[str], list[tuple[str, str]]]:
+    """The shipped eval set's questions: (single questions, (previous question, follow-up))."""
+    from evaluation.questions import load_questions
+
+    single: list[str] = []
+    follow: list[tuple[str, str]] = []
+    for q in load_questions().questions:
+        if q.history:
+            follow.append((q.history[-1].question, q.question))
+        else:
+            single.append(q.question)
+    return single, follow
+
+
+def latency_plan() -> dict[str, Any]:
+    """Distinct questions on the shipped corpus (the bench list, then the eval set), so each
+    measured answer pays for its own query embedding like a new user's question."""
+    single, follow = eval_questions()
+    questions = [q for q in dict.fromkeys(shipped_questions() + single) if q not in SHIPPED_WARMUP]
+    followups = list(dict.fromkeys(shipped_followups() + follow))
+    return {"warmup": SHIPPED_WARMUP, "questions": questions, "followups": [list(p) for p in followups]}
+
+
+def synthetic_plan(
+    n_articles: int, seed: int = DEFAULT_SEED, n_questions: int = 60, n_followups: int = 10
+) -> dict[str, Any]:
+    """Distinct generated questions about the synthetic corpus, 3 warm-up ones first."""
+    pool = list(dict.fromkeys(synthetic_questions(n_articles, 3 * (n_questions + n_followups + 3), seed)))
+    warmup, rest = pool[:3], pool[3:]
+    questions = rest[:n_questions]
+    followups = [[q, "What did they say about it?"] for q in rest[n_questions : n_questions + n_followups]]
+    return {"warmup": warmup, "questions": questions, "followups": followups}
 
 
 def shipped_questions() -> list[str]:

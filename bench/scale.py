@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 from bench.context import RunContext
 from bench.indexing import _exact_chunks, write_sized_corpus
 from bench.latency import add_latency, memory_rows, run_worker
-from bench.questions import shipped_questions, synthetic_questions
+from bench.questions import shipped_questions, synthetic_plan
 from bench.results import percentile
 
 log = logging.getLogger(__name__)
@@ -178,11 +178,8 @@ def run(
         sec.data["fill_s"] = summary.seconds
     sec.data.update({"articles": n_articles, "chunks": len(texts), "pool": len(pool_texts)})
 
-    questions = synthetic_questions(n_articles, 40, ctx.seed)
-    plan = {
-        "questions": questions[:30],
-        "followups": [[questions[30 + i], "What did they say about it?"] for i in range(5)],
-    }
+    plan = synthetic_plan(n_articles, ctx.seed)
+    questions: list[str] = plan["questions"]
     result = run_worker(settings.data_dir, corpus, plan=plan, repeats=repeats)
     add_latency(sec, result, P95_TARGET_100K, None, f"{label} chunks")
     sec.metric(f"{label}: first answer (loads chunks, builds BM25)", f"{result['first_answer_ms']:.0f} ms")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from bench.latency import stage_rows
+from bench.latency import add_latency, stage_rows
+from bench.questions import SHIPPED_WARMUP, latency_plan, synthetic_plan
+from bench.results import Section
 from bench.scale import PoolEmbeddings
 from bench.worker import proc_status
 
@@ -71,3 +73,29 @@ def test_timed_embeddings_passes_through_and_adds_up_time() -> None:
     before = timed.seconds
     timed.embed_query("not counted")
     assert timed.seconds == before  # only document embedding is the build's model time
+
+
+def test_repeated_questions_are_reported_apart_from_first_time_ones() -> None:
+    records = [
+        {"kind": "question", "pass": 0, "retrieve": 10.0, "total": 200.0, "wall_ms": 201.0, "refused": False},
+        {"kind": "question", "pass": 0, "retrieve": 12.0, "total": 300.0, "wall_ms": 301.0, "refused": False},
+        {"kind": "question", "pass": 1, "retrieve": 1.0, "total": 5.0, "wall_ms": 6.0, "refused": False},
+    ]
+    rows = {r[0]: r for r in stage_rows(records)}
+    assert rows["total"][1:3] == [2, 250.0]  # the cache hit is not in the percentiles
+    assert rows["total, same question again (cache hit)"][1:3] == [1, 5.0]
+    sec = Section("latency", "t", "now", [0.0, 0.0, 0.0], "cmd")
+    add_latency(sec, {"records": records, "first_answer_ms": 1.0, "build_service_s": 1.0}, 300.0, 150.0, "x")
+    assert sec.data["x"]["n"] == 2 and sec.data["x"]["p50_ms"] == 250.0
+
+
+def test_latency_plans_ask_each_question_once_and_keep_warm_up_apart() -> None:
+    plan = latency_plan()
+    questions = plan["questions"]
+    assert len(questions) == len(set(questions)) >= 60  # the bench list plus the eval set
+    assert not set(SHIPPED_WARMUP) & set(questions)
+    assert plan["followups"] and all(len(p) == 2 for p in plan["followups"])
+    synth = synthetic_plan(500, seed=3, n_questions=20, n_followups=4)
+    assert len(synth["warmup"]) == 3 and len(synth["questions"]) == 20 and len(synth["followups"]) == 4
+    asked = synth["warmup"] + synth["questions"] + [p[0] for p in synth["followups"]]
+    assert len(asked) == len(set(asked))
