@@ -160,26 +160,6 @@ def question_type(question: str) -> str | None:
     return None
 
 
-_WH_PHRASE = re.compile(
-    r"\b(?:which|what)\s+(?:(?:kind|type|sort|form)s?\s+of\s+)?((?:[\w'\u2019\-]+\s+){0,3}?)"
-    r"(?=(?:was|were|is|are|did|does|do|has|have|had|of|in|on|at|to|for|from|by|with|the|met|won|lost|held|gave|took|made|said|told|shot|heard|saw|led|\w+ed)\b|[?,]|$)",
-    re.I,
-)
-
-
-def answer_head(question: str) -> frozenset[str]:
-    """Terms of the noun a "which/what ..." question asks for ("Which US *politician* met ...").
-
-    The articles name the answer (Nancy Pelosi), rarely its category, so these words say what
-    kind of answer is wanted, not what the question is about.
-    """
-    m = _WH_PHRASE.search(question)
-    if not m:
-        return frozenset()
-    words = m.group(1).split()
-    return frozenset(tokenize(words[-1])) if words else frozenset()
-
-
 _WHO_NOUNS = "group|organi[sz]ation|country|countries|official|person|people|militia|leader"
 
 # Verbs of stance: a question asking who *denied* wants a sentence that denies something.

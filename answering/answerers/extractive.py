@@ -22,7 +22,6 @@ from answering.retrieval import Retrieved
 from answering.sentences import (
     Candidate,
     SentenceCache,
-    answer_head,
     candidates,
     cue,
     question_type,
@@ -55,8 +54,6 @@ class Weights:
     cue: float = 0.12
     stance: float = 0.15
     repeat: float = 0.25  # penalty for a sentence the conversation already gave
-    absent: float = 0.15  # penalty per question topic word the corpus never uses
-    absent_cap: float = 0.3
     rank: float = 0.04
     threshold: float = 0.45  # calibrated on ~90 answerable vs unanswerable probe questions
     min_cosine: float = 0.25
@@ -110,23 +107,16 @@ class ExtractiveAnswerer:
             return []
         qterms = [t for t in dict.fromkeys(tokenize(question)) if t not in _GENERIC]
         weights = {t: self.idf(t) or self.max_idf() for t in qterms}
-        # A topic word no article ever uses (nor a synonym of it): the articles likely don't
-        # cover what is asked ("Who was *arrested*?"), however close the rest of the question is.
-        # The noun a "which ..." question asks for (politician, weapon) is the answer's category,
-        # which articles seldom spell out: weaker evidence that the topic is missing.
-        head = answer_head(question)
-        absent = [t for t in qterms if self.idf(t) == 0.0 and not self._has_synonym(t)]
-        n_absent = sum(0.5 if t in head else 1.0 for t in absent)
-        absent_penalty = min(self.weights.absent_cap, self.weights.absent * n_absent)
         total = sum(weights.values()) or 1.0
         syn = synonyms()
+        forms = verb_forms()
         qtype = question_type(question)
         w = self.weights
         priors: list[tuple[float, float]] = []  # (score without the cosine, keyword share)
         for cand in cands:
             hit = 0.0
             for t, weight in weights.items():
-                if t in cand.terms:
+                if t in cand.terms or forms.get(t, frozenset()) & cand.terms:  # "hear" ~ "heard"
                     hit += weight
                 elif syn.get(t, frozenset()) & cand.terms:
                     hit += SYNONYM_WEIGHT * weight
@@ -139,7 +129,7 @@ class ExtractiveAnswerer:
             )
             if len(cand.span.text.split()) < 5:
                 s -= 0.1  # headings, captions, "Tags"
-            priors.append((s - absent_penalty, kw))
+            priors.append((s, kw))
         order = sorted(range(len(cands)), key=lambda i: -priors[i][0])  # stable: retrieval order on ties
         chosen = order[: w.embed_budget] if w.embed_budget > 0 else order
         qvec, matrix = self.cache.embed(question, [(cands[i].doc.doc_id, cands[i].span) for i in chosen])
@@ -163,10 +153,6 @@ class ExtractiveAnswerer:
             if i not in picked
         ]
         return out
-
-    def _has_synonym(self, term: str) -> bool:
-        related = synonyms().get(term, frozenset()) | verb_forms().get(term, frozenset())
-        return any(self.idf(s) > 0.0 for s in related)
 
     def unknown_names(self, question: str) -> list[str]:
         """Capitalised words / numbers of the question that the corpus never mentions."""

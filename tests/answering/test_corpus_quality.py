@@ -75,6 +75,9 @@ ANSWERABLE = [
     ("What is the Green Zone?", "government buildings and embassies", "002_bf7ea3b3e611832c"),
     ("Who described the attack as an apparent act of terrorism?", "Ned Price", None),
     ("How many drones were launched?", "two armed drones", KATAIB_DOC),
+    # Chatty words no article uses ("ok", "lol", "guys") are not a sign the topic is missing.
+    ("ok so how many drones did they launch lol", "two armed drones", KATAIB_DOC),
+    ("guys who shot down one of the drones??", "Iraqi military shot down", KATAIB_DOC),
 ]
 
 

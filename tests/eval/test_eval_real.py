@@ -15,25 +15,30 @@ import pytest
 
 from evaluation.questions import normalize
 from newsdesk.cli import main
-from tests.conftest import SHIPPED_CORPUS
+from tests.conftest import PROJECT_ROOT, SHIPPED_CORPUS
 from tests.eval.conftest import write_jsonl
 from tests.llm_server import Reply, Request, ScriptedLLMServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 # --min-<name> -> minimum, for the shipped set with the extractive answerer.
-# Measured on the core at b0d3d7d (2026-11-22, docs/eval.md) in the comments. Accuracy was
-# 0.741 and refusal precision 0.429 at 0376c4e (gate then 0.70 / 0.35).
+# Measured on the core at the commit that removed the absent-word penalty (2026-11-22,
+# docs/eval.md) in the comments. Accuracy was 0.741 and refusal precision 0.429 at 0376c4e
+# (gate then 0.70 / 0.35), 0.862 / 0.6 at b0d3d7d (gate 0.82 / 0.5).
 THRESHOLDS: dict[str, float] = {
-    "accuracy": 0.82,  # 0.862 (50/58)
+    "accuracy": 0.85,  # 0.879 (51/58)
     "citation_validity": 1.0,  # 1.0, always
     "refusal_recall": 0.5,  # 0.6 (6/10)
-    "refusal_precision": 0.5,  # 0.6 (6/10)
+    "refusal_precision": 0.6,  # 0.75 (6/8)
     "hit_rate": 0.95,  # 1.0
     "recall": 0.93,  # 0.985
     "mrr": 0.88,  # 0.941
-    "answer_support": 0.88,  # 0.926
+    "answer_support": 0.88,  # 0.911
 }
+# evaluation/heldout.jsonl (casual, paraphrased questions by a second engineer): 0.643 accuracy
+# at the same commit, 0.393 before it. A floor against regressions in generalisation; the set
+# was used to diagnose that change, so it is no longer an unbiased measure (testset.jsonl is).
+HELDOUT_THRESHOLDS: dict[str, float] = {"accuracy": 0.58, "citation_validity": 1.0, "refusal_recall": 0.4}
 
 
 def _eval(args: list[str]) -> int:
@@ -82,6 +87,18 @@ def test_shipped_set_meets_the_gate(
     assert metrics["errors"] == 0
     assert all(not r["invalid_citations"] for r in data["results"])
     assert (tmp_path / "report" / "metrics.png").stat().st_size > 10_000
+
+
+def test_held_out_set_stays_above_its_floor(
+    built_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "heldout.json"
+    gate = [f"--min-{name.replace('_', '-')}={value}" for name, value in HELDOUT_THRESHOLDS.items()]
+    code = _eval(["--questions", str(PROJECT_ROOT / "evaluation" / "heldout.jsonl"), "--json", str(out), *gate])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out
+    summary = json.loads(out.read_text("utf-8"))["summary"]
+    assert summary["set"]["name"] == "heldout.jsonl" and summary["metrics"]["errors"] == 0
 
 
 def test_a_question_file_it_has_never_seen(
