@@ -79,7 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     s = sub.add_parser("latency", help="per-stage answer latency on the shipped corpus (warm)")
-    s.add_argument("--repeats", type=int, default=2, help="passes over the question set; the first is measured, later ones are cache hits")
+    s.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help="passes over the question set; the first is measured, later ones are cache hits",
+    )
 
     sub.add_parser("memory", help="peak RSS of a process serving the shipped corpus")
 
