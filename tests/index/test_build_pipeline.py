@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from chromadb.api.models.Collection import Collection
 
+import index.build as build_mod
 from index.build import BuildFailed, build_index, index_status
 from index.loaders import load_corpus
 from index.store import Store
@@ -95,6 +96,7 @@ def test_chroma_writes_a_batch_while_the_next_one_embeds(
 ) -> None:
     """The first batch's upsert waits until the second batch is being embedded: an inline
     write would never see that (the wait times out and the test fails, it does not hang)."""
+    monkeypatch.setattr(build_mod, "UPSERT_GROUP", 1)  # one write per embedding batch
     settings = index_settings.model_copy(update={"embedding_batch_size": 8})
     second_embed_started = threading.Event()
     seen: dict[str, bool] = {}
@@ -127,6 +129,7 @@ def test_a_failing_chunk_write_fails_the_build_and_keeps_the_index(
 
     with monkeypatch.context() as patch:
         _patch_chunk_upserts(patch, fail_second)
+        patch.setattr(build_mod, "UPSERT_GROUP", 1)
         small = index_settings.model_copy(update={"embedding_batch_size": 4})
         broken = BatchLog()
         with pytest.raises(BuildFailed) as info:
@@ -149,6 +152,7 @@ def test_an_embedder_failure_waits_for_the_write_in_flight(
 ) -> None:
     """The embedder fails while batch 1 is being written: the build raises only after that
     write ended, so no thread writes into the store after build_index returned."""
+    monkeypatch.setattr(build_mod, "UPSERT_GROUP", 1)
     settings = index_settings.model_copy(update={"embedding_batch_size": 8})
     writing = threading.Event()
     finished = threading.Event()
@@ -191,6 +195,7 @@ def test_a_lost_chroma_server_mid_build_is_store_unavailable(
 
     with monkeypatch.context() as patch:
         _patch_chunk_upserts(patch, drop_connection)
+        patch.setattr(build_mod, "UPSERT_GROUP", 1)
         with pytest.raises(StoreUnavailable) as info:
             build_index(settings, BatchLog(), force=True)
     assert chroma_server in info.value.message and "chroma run" in (info.value.hint or "")
@@ -198,6 +203,28 @@ def test_a_lost_chroma_server_mid_build_is_store_unavailable(
     assert index_status(settings).generation == first.generation
     again = build_index(settings, CountingEmbeddings(), force=True)
     assert again.changed and verify_index(settings).ok
+
+
+@pytest.mark.parametrize("group", [16, 512])
+def test_chunk_writes_gather_several_embedding_batches(
+    index_settings, monkeypatch: pytest.MonkeyPatch, group: int
+) -> None:
+    monkeypatch.setattr(build_mod, "UPSERT_GROUP", group)
+    sizes: list[int] = []
+    real = Collection.upsert
+
+    def upsert(self: Collection, *args: Any, **kwargs: Any) -> Any:
+        if CHUNKS_COLLECTION.search(self.name):
+            sizes.append(len(kwargs["ids"]))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "upsert", upsert)
+    settings = index_settings.model_copy(update={"embedding_batch_size": 8})
+    summary = build_index(settings, CountingEmbeddings())
+    n = summary.chunks_embedded
+    assert n > 16  # the shipped corpus: several groups of 16 chunks
+    assert sizes == ([16] * (n // 16) + ([n % 16] if n % 16 else []) if group == 16 else [n])
+    assert verify_index(settings).ok
 
 
 def test_progress_counts_up_to_every_embedded_chunk(index_settings) -> None:

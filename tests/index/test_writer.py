@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent import futures
 from typing import Any
 
 import pytest
@@ -101,6 +102,25 @@ def test_leaving_on_an_error_drops_queued_writes() -> None:
     assert col.writes == [["d:0"]]
 
 
+def test_batches_are_gathered_into_writes_of_at_least_group_chunks() -> None:
+    col = RecordingCollection()
+    with BackgroundUpserts(col, group=5) as writer:  # type: ignore[arg-type]
+        for b in range(5):
+            writer.submit(_chunks(3 * b, 3), _vectors(3))
+        assert writer.wait() == 15
+    assert [len(w) for w in col.writes] == [6, 6, 3]
+    assert [i for w in col.writes for i in w] == [f"d:{i}" for i in range(15)]
+
+
+def test_a_failed_write_is_raised_at_the_next_submit_even_mid_group() -> None:
+    col = RecordingCollection(fail_at=1)
+    with BackgroundUpserts(col, group=2) as writer:  # type: ignore[arg-type]
+        writer.submit(_chunks(0, 2), _vectors(2))  # a full group: sent, and it fails
+        futures.wait(list(writer._pending), timeout=20)  # let the failure happen
+        with pytest.raises(RuntimeError, match="write 1 failed"):
+            writer.submit(_chunks(2, 1), _vectors(1))  # half a group: raised all the same
+
+
 def test_longest_first_is_stable() -> None:
     chunks = [
         Chunk("a:0", "a", 0, "bb", 0, 2),
@@ -111,6 +131,8 @@ def test_longest_first_is_stable() -> None:
     assert [c.chunk_id for c in longest_first(chunks)] == ["a:1", "a:0", "a:2", "a:3"]
 
 
-def test_depth_must_be_positive() -> None:
+def test_depth_and_group_must_be_positive() -> None:
     with pytest.raises(ValueError):
         BackgroundUpserts(RecordingCollection(), depth=0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        BackgroundUpserts(RecordingCollection(), group=0)  # type: ignore[arg-type]
