@@ -25,8 +25,15 @@ from newsdesk.settings import Settings
 from tests.index.fakes import CountingEmbeddings
 
 
+def _mark(marker: Path, text: str) -> None:
+    """Write the marker atomically: the parent polls for it and must never read it half-written."""
+    tmp = marker.with_name(marker.name + ".tmp")
+    tmp.write_text(text, "utf-8")
+    tmp.replace(marker)
+
+
 def _stop(marker: Path, point: str) -> None:
-    marker.write_text(point, "utf-8")
+    _mark(marker, point)
     time.sleep(600)  # the parent SIGKILLs us here
 
 
@@ -56,7 +63,7 @@ def main(marker: Path, point: str) -> None:
 
         def embed_chunks(col: Any, *args: Any) -> tuple[int, int]:
             # Many large upserts (seconds of writing): the parent kills us while one runs.
-            marker.write_text(point, "utf-8")
+            _mark(marker, point)
             n = 2000
             for b in range(15):
                 ids = range(b * n, (b + 1) * n)
@@ -92,7 +99,7 @@ def main(marker: Path, point: str) -> None:
     else:
         raise SystemExit(f"unknown point {point}")
     build_index(Settings(), emb, force=True)
-    marker.write_text("finished", "utf-8")
+    _mark(marker, "finished")
 
 
 if __name__ == "__main__":
