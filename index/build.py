@@ -433,6 +433,8 @@ def _embed_chunks(
                     hint="check NEWSDESK_EMBEDDING_MODEL",
                 )
             writer.submit(part, vectors)
+            if len(todo) - (i + len(part)) <= batch_size:
+                writer.flush()  # write while the last batch embeds: only it is left to wait for
             lease.renew()
             if progress and i + len(part) < len(todo):
                 progress("embed", i + len(part), len(todo))

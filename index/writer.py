@@ -90,6 +90,11 @@ class BackgroundUpserts:
         if len(self._chunks) >= self._group:
             self._send()
 
+    def flush(self) -> None:
+        """Send what is gathered now, even less than ``group`` (e.g. before the last batch,
+        so the one write the build must wait for at the end is small)."""
+        self._send()
+
     def wait(self) -> int:
         """Send what is gathered and block until every write is done; re-raises the first
         failure. Returns the number of chunks written."""

@@ -112,6 +112,17 @@ def test_batches_are_gathered_into_writes_of_at_least_group_chunks() -> None:
     assert [i for w in col.writes for i in w] == [f"d:{i}" for i in range(15)]
 
 
+def test_flush_sends_a_partial_group() -> None:
+    col = RecordingCollection()
+    with BackgroundUpserts(col, group=100) as writer:  # type: ignore[arg-type]
+        writer.submit(_chunks(0, 3), _vectors(3))
+        writer.flush()
+        writer.flush()  # nothing gathered: no empty write
+        writer.submit(_chunks(3, 2), _vectors(2))
+        assert writer.wait() == 5
+    assert [len(w) for w in col.writes] == [3, 2]
+
+
 def test_a_failed_write_is_raised_at_the_next_submit_even_mid_group() -> None:
     col = RecordingCollection(fail_at=1)
     with BackgroundUpserts(col, group=2) as writer:  # type: ignore[arg-type]
