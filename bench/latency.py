@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 STAGES = ("rewrite", "retrieve", "select", "compose", "total", "wall_ms")
 P50_TARGET, P95_TARGET = 150.0, 300.0
+SERVED = "served default (1 torch thread)"
+COMPARED = "torch's default thread count (2 here), for comparison"
 
 
 def run_worker(
@@ -119,14 +121,18 @@ def stage_rows(records: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 def add_latency(
-    sec: Section, result: dict[str, Any], p95_target: float, p50_target: float | None, label: str
+    sec: Section, result: dict[str, Any], p95_target: float | None, p50_target: float | None, label: str
 ) -> None:
+    """Latency rows and table; no target (None) for comparison runs of a non-default setup."""
     records = first_pass(result["records"])
     totals = [float(r["total"]) for r in records]
     p50, p95 = percentile(totals, 50), percentile(totals, 95)
     if p50_target is not None:
         sec.metric(f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms", p50 <= p50_target)
-    sec.metric(f"{label}: total p95", f"{p95:.0f} ms", f"<= {p95_target:.0f} ms", p95 <= p95_target)
+    if p95_target is not None:
+        sec.metric(f"{label}: total p95", f"{p95:.0f} ms", f"<= {p95_target:.0f} ms", p95 <= p95_target)
+    else:
+        sec.metric(f"{label}: total p50 / p95", f"{p50:.0f} / {p95:.0f} ms")
     sec.table(
         f"{label}: per-stage latency in ms ({len(records)} distinct questions, warm process, "
         "default extractive answerer)",
@@ -146,13 +152,14 @@ def add_latency(
 def run_shipped(ctx: RunContext, repeats: int = 2) -> dict[str, Any]:
     data_dir = ensure_shipped_index(ctx)
     sec = ctx.section("latency", "Answer latency on the shipped corpus (5 articles)")
-    result = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats)
-    add_latency(sec, result, P95_TARGET, P50_TARGET, "shipped corpus")
+    # The served default first (NEWSDESK_SERVE_TORCH_THREADS=1), then torch's own default.
+    result = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats, torch_threads=1)
+    add_latency(sec, result, P95_TARGET, P50_TARGET, SERVED)
     sec.metric("first answer after build_service (cold caches)", f"{result['first_answer_ms']:.0f} ms")
     sec.metric("build_service (model load + open index)", f"{result['build_service_s']:.1f} s")
-    one = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats, torch_threads=1)
-    add_latency(sec, one, P95_TARGET, P50_TARGET, "shipped corpus, torch.set_num_threads(1)")
-    probe = result.get("embed_query_ms", {})
+    other = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=repeats)
+    add_latency(sec, other, None, None, COMPARED)
+    probe = other.get("embed_query_ms", {})  # probed in the process that kept torch's default
     sec.table(
         "One query embedding (`embed_query`), p50 ms, by torch thread count",
         ["threads", "p50 ms"],
@@ -168,9 +175,9 @@ def run_shipped(ctx: RunContext, repeats: int = 2) -> dict[str, Any]:
         "asks them again: those answers hit the query and sentence caches and are shown in their "
         "own row, not in the percentiles. Stage times are the service's own `Answer.timings_ms`; "
         "`total` includes question cleaning and citation checks; the wall clock row is measured "
-        "around `answer()` by the caller. The second run is the same process setup with "
-        "`torch.set_num_threads(1)` after start-up (the served default, "
-        "`NEWSDESK_SERVE_TORCH_THREADS=1`); the first keeps torch's default thread count."
+        "around `answer()` by the caller. The first run is what `ask`, `chat` and the bot do "
+        "(`NEWSDESK_SERVE_TORCH_THREADS=1`: `torch.set_num_threads(1)` after start-up); the "
+        "second, for comparison, keeps torch's default thread count (one per core)."
     )
     ctx.save(sec)
     return sec.data
