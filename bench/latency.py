@@ -137,7 +137,7 @@ def add_latency(
         f"{label}: per-stage latency in ms ({len(records)} distinct questions, warm process, "
         "default extractive answerer)",
         ["stage", "n", "p50", "p95", "max", "mean"],
-        stage_rows(records),
+        stage_rows(result["records"]),
     )
     sec.data[label] = {
         "p50_ms": p50,

@@ -87,6 +87,8 @@ def test_repeated_questions_are_reported_apart_from_first_time_ones() -> None:
     sec = Section("latency", "t", "now", [0.0, 0.0, 0.0], "cmd")
     add_latency(sec, {"records": records, "first_answer_ms": 1.0, "build_service_s": 1.0}, 300.0, 150.0, "x")
     assert sec.data["x"]["n"] == 2 and sec.data["x"]["p50_ms"] == 250.0
+    shown = {row[0]: row for row in sec.tables[0]["rows"]}
+    assert str(shown["total, same question again (cache hit)"][1]) == "1"  # the table keeps the repeat row
 
 
 def test_latency_plans_ask_each_question_once_and_keep_warm_up_apart() -> None:
