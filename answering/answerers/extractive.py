@@ -145,12 +145,10 @@ class ExtractiveAnswerer:
                     s -= w.repeat
             out.append(Scored(cand, s, float(cos), priors[i][1], raw))
         out.sort(key=lambda x: -x.score)
-        # Not embedded: never chosen on their own (scored -inf), kept for _context().
-        picked = set(chosen)
+        # Not embedded (the rest of ``order``): never chosen on their own, kept for _context().
         out += [
             Scored(cands[i], float("-inf"), float("nan"), priors[i][1], float("-inf"))
-            for i in order
-            if i not in picked
+            for i in order[len(chosen) :]
         ]
         return out
 
