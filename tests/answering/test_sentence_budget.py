@@ -10,12 +10,12 @@ import dataclasses
 from typing import Any
 
 import pytest
-from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from answering.answerers.extractive import Weights
 from answering.factory import build_answering
 from newsdesk.settings import Settings
 from tests.answering.fakes import FakeReader
+from tests.index.fakes import CountingEmbeddings
 
 QUESTIONS = (
     "Who denied involvement in the attack?",
@@ -24,21 +24,11 @@ QUESTIONS = (
 )
 
 
-class CountingEmbeddings(DeterministicFakeEmbedding):
-    """Fake embeddings that count the texts embedded as documents."""
-
-    embedded: int = 0
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        self.embedded += len(texts)
-        return super().embed_documents(texts)
-
-
 def _service(settings: Settings, corpus_docs: list[Any], budget: int) -> tuple[Any, CountingEmbeddings]:
     emb = CountingEmbeddings(size=64)
     reader = FakeReader(corpus_docs, emb)
     service = build_answering(settings.model_copy(update={"sentence_budget": budget}), reader, emb)
-    emb.embedded = 0  # the reader's chunk vectors are not the answerer's work
+    emb.embedded.clear()  # the reader's chunk vectors are not the answerer's work
     return service, emb
 
 
@@ -48,16 +38,16 @@ def test_at_most_budget_sentences_are_embedded_per_question(
 ) -> None:
     service, emb = _service(settings, corpus_docs, budget)
     for question in QUESTIONS:
-        before = emb.embedded
+        before = len(emb.embedded)
         service.answer(question)
-        assert 0 < emb.embedded - before <= budget
+        assert 0 < len(emb.embedded) - before <= budget
 
 
 def test_zero_budget_embeds_every_candidate(settings: Settings, corpus_docs: list[Any]) -> None:
     service, emb = _service(settings, corpus_docs, 0)
     retrieved = service.retriever.retrieve(QUESTIONS[0], service.top_k)
     scored = service.answerer.score(QUESTIONS[0], retrieved)
-    assert emb.embedded == len(scored) > 9
+    assert len(emb.embedded) == len(scored) > 9
     assert all(s.score > float("-inf") for s in scored)
 
 
