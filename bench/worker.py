@@ -58,7 +58,8 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
     # query embedding and sentence like a new user's question does; later passes (--repeats) ask
     # the same questions again and are recorded as cache hits (pass >= 1), reported separately.
     warmup: list[str] = plan.get("warmup") or questions[:3]
-    questions = [q for q in questions if q not in set(warmup)]
+    warm = set(warmup)
+    questions = [q for q in questions if q not in warm]
     settings = _settings(args)
     t0 = time.perf_counter()
     service = build_service(settings)
