@@ -13,13 +13,16 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
 from answering.answerers.base import Answerer
-from answering.answerers.extractive import ExtractiveAnswerer, Weights
+from answering.answerers.extractive import ExtractiveAnswerer, Limits
+from answering.answerhood import WordStats
+from answering.language import Analyzer
 from answering.answerers.llm import LLMAnswerer, LLMCondenser
 from answering.prompts import load_prompts
 from answering.retrieval import HybridRetriever, Reader
-from answering.rewrite import rewrite_follow_up
+from answering.rewrite import EntityRewriter
 from answering.sentences import SentenceCache
 from answering.service import AnsweringService, Condenser
+from answering.text import tokenize
 from newsdesk.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -68,6 +71,7 @@ def build_answering(
     *,
     answerer: str | None = None,
     model: BaseChatModel | None = None,
+    analyzer: Analyzer | None = None,
 ) -> AnsweringService:
     """The service for ``answerer`` (default: ``settings.answerer``).
 
@@ -77,21 +81,27 @@ def build_answering(
     prompts = load_prompts(settings.prompts_dir)  # checked even in extractive mode
     retriever = HybridRetriever(reader)
 
-    def idf(term: str) -> float:
-        return retriever.keyword_index().bm25.idf(term)
+    def idf(word: str) -> float | None:
+        terms = tokenize(word)
+        if not terms:
+            return None
+        bm25 = retriever.keyword_index().bm25
+        return max(bm25.idf(t) for t in terms)
 
     def max_idf() -> float:
         return retriever.keyword_index().bm25.max_idf()
 
+    analyzer = analyzer or Analyzer()
     extractive = ExtractiveAnswerer(
         reader.document,
         SentenceCache(embeddings),
-        idf,
-        max_idf,
-        Weights(embed_budget=settings.sentence_budget),
+        WordStats(idf, max_idf),
+        analyzer,
+        limits=Limits(embed_budget=settings.sentence_budget),
     )
     chosen: Answerer = extractive
-    condenser: Condenser = rewrite_follow_up
+    rewriter = EntityRewriter(analyzer)
+    condenser: Condenser = rewriter
     if name != "extractive":
         if model is None:
             model, url = chat_model(settings, name)
@@ -106,7 +116,7 @@ def build_answering(
             extractive,
             uncited=settings.llm_uncited,
         )
-        condenser = LLMCondenser(name, model, url, prompts.condense)
+        condenser = LLMCondenser(name, model, url, prompts.condense, fallback=rewriter)
     log.debug("answerer: %s", name)
     return AnsweringService(
         reader,

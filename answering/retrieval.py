@@ -1,6 +1,6 @@
 """Hybrid retrieval: Chroma vector search + BM25 keywords, fused by RRF, spread across articles.
 
-Embeddings miss rare names ("Kata'ib Hezbollah", "Saad Maan"); BM25 finds them. The BM25 index is
+Embeddings miss rare names ("Kata'ib", "Nandakumar"); BM25 finds them. The BM25 index is
 built lazily from ``reader.chunks()`` once per index generation and swapped atomically, so a
 rebuild by another process is picked up without blocking concurrent questions.
 """
@@ -20,7 +20,7 @@ from pydantic import ConfigDict
 
 from answering.bm25 import BM25Index
 from answering.fusion import diversify, reciprocal_rank_fusion
-from answering.text import SYNONYM_WEIGHT, synonyms, tokenize
+from answering.text import tokenize
 from index.models import Chunk, Document, ScoredChunk
 
 log = logging.getLogger(__name__)
@@ -61,13 +61,9 @@ class KeywordIndex:
         self.by_position = {(c.doc_id, c.position): c for c in self.chunks}
 
     def search(self, query: str, k: int) -> list[ScoredChunk]:
-        """BM25 with the query widened by a few synonyms at half weight ("denied" ~ "rejected")."""
         terms: dict[str, float] = {}
         for term in tokenize(query):
             terms[term] = terms.get(term, 0.0) + 1.0
-        for term in list(terms):
-            for extra in synonyms().get(term, ()):
-                terms.setdefault(extra, SYNONYM_WEIGHT)
         return [ScoredChunk(self.chunks[i], s) for i, s in self.bm25.search_terms(terms, k)]
 
 
@@ -141,14 +137,22 @@ class HybridRetriever:
         chosen.sort(key=lambda cid: -scores[cid])
         out = [Retrieved(by_id[cid], scores[cid], v_rank.get(cid), k_rank.get(cid)) for cid in chosen]
         # The chunk after each of the best few: an answer often continues past a chunk border
-        # ("Kata'ib Hezbollah ... rejected" | "Through the spokesman ... they doubted").
+        # ("The union ... rejected" | "Through its spokesman ... they doubted").
+        # And the chunk before: its last sentence is often who "they" in the first one are.
+        # Each neighbour follows the chunk it completes (same article, so the article order,
+        # which the eval ranks, does not change).
         have = set(chosen)
-        for r in out[: self.neighbours]:
-            nxt = keywords.by_position.get((r.chunk.doc_id, r.chunk.position + 1))
-            if nxt is not None and nxt.chunk_id not in have:
-                have.add(nxt.chunk_id)
-                out.append(Retrieved(nxt, 0.0, v_rank.get(nxt.chunk_id), k_rank.get(nxt.chunk_id)))
-        return out
+        with_near: list[Retrieved] = []
+        for i, r in enumerate(out):
+            with_near.append(r)
+            if i >= self.neighbours:
+                continue
+            for step in (1, -1):
+                near = keywords.by_position.get((r.chunk.doc_id, r.chunk.position + step))
+                if near is not None and near.chunk_id not in have:
+                    have.add(near.chunk_id)
+                    with_near.append(Retrieved(near, 0.0, v_rank.get(near.chunk_id), k_rank.get(near.chunk_id)))
+        return with_near
 
 
 class ChunkRetriever(BaseRetriever):

@@ -1,156 +1,129 @@
-"""Follow-up questions made standalone before retrieval.
+"""Follow-up questions made standalone before retrieval, by the entities of the earlier turns.
 
-"What did their spokesman claim?" after a turn about Kata'ib Hezbollah becomes "What did Kata'ib
-Hezbollah's spokesman claim?". The deterministic rewriter (extractive mode) detects pronouns and
-elliptical questions and fills them from the named entities of the previous turns; LLM modes use
-``prompts/condense.txt`` and fall back to this one when the model's output is unusable.
+"What did their spokesman claim?" after a turn about the Harbor Workers Union becomes "What did
+the Harbor Workers Union's spokesman claim?"; "and the mayor?" after "What did the governor say?"
+becomes "What did the mayor say?". Pronouns are found by spaCy's tagger, the entities they stand for by its recogniser and
+parser (the subject of the last answer first); nothing here knows any name. When no entity fits,
+the question is asked in the context of the previous one, written so it reads as English. LLM
+modes use ``prompts/condense.txt`` and fall back to this rewriter when the model's reply is unusable.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from answering.answerers.base import REFUSAL_PREFIX
 from answering.citations import MARKER
+from answering.language import Analyzer, Entity
 from answering.models import Turn
-from answering.text import STOPWORDS, normalize, tokenize
+from answering.text import normalize
 
 _PERSONAL = {"he": "subj", "him": "obj", "his": "poss", "she": "subj", "her": "poss"}
 _PLURAL = {"they": "subj", "them": "obj", "their": "poss", "theirs": "poss"}
-_ELLIPTIC_START = re.compile(r"^\s*(and|but|also|what about|how about|and what about|why|what else)\b", re.I)
-_ORG_CUES = frozenset(
-    "hezbollah league department ministry government council alliance forces group militia "
-    "militias party army military office state nations union agency committee network press "
-    "news reuters cnn cbs institute".split()
-)
-_ENTITY = re.compile(r"(?:\b[A-Z][\w'\-]*|\bal-[A-Z][\w'\-]*)(?:\s+(?:of\s+|al-|bin\s+|de\s+)?[A-Z][\w'\-]*)*")
-_QUESTION_WORDS = frozenset(
-    "what who whom whose when where why how which did does do is are was were can could "
-    "should would will has have had according".split()
-)
+_THING = {"it": "subj", "its": "poss"}
+_ELLIPTIC_START = ("and ", "but ", "also ", "what about ", "how about ", "and what about ")
+# Entity kinds that can be "they" (groups, places) and "he" / "she" (people).
+_GROUPS = frozenset({"ORG", "NORP", "GPE", "PERSON", "FAC", "LOC", "PRODUCT", "EVENT"})
 
 
-def entities(text: str) -> list[str]:
-    """Capitalised name phrases in order of appearance ("Kata'ib Hezbollah", "Ned Price")."""
-    found: list[str] = []
-    seen: set[str] = set()
-    for m in _ENTITY.finditer(normalize(MARKER.sub("", text))):
-        words = m.group(0).split()
-        while words and (words[0].lower() in STOPWORDS or words[0].lower() in _QUESTION_WORDS):
-            words.pop(0)
-        phrase = " ".join(words)
-        if phrase.endswith("'s"):
-            phrase = phrase[:-2]
-        if len(phrase) < 2 or phrase.lower() in STOPWORDS or phrase == "I":
-            continue
-        key = phrase.lower()
-        if key not in seen:
-            seen.add(key)
-            found.append(phrase)
-    return found
+class EntityRewriter:
+    """Callable ``(question, history) -> standalone question``; thread-safe."""
 
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
 
-def _is_org(entity: str) -> bool:
-    return any(w.lower().strip("'") in _ORG_CUES for w in entity.split())
-
-
-def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
-    """Does the question lean on earlier turns (pronouns, "what about ...", too few terms)?"""
-    if not history:
-        return False
-    words = [w.lower() for w in re.findall(r"[\w']+", normalize(question))]
-    if any(w in _PERSONAL or w in _PLURAL for w in words):
-        return True
-    if _ELLIPTIC_START.match(question):
-        return True
-    if any(w in ("it", "its", "this", "these", "those") for w in words) and not entities(question):
-        return True
-    return len(tokenize(question)) <= 1
-
-
-def _context_entities(question: str, history: Sequence[Turn]) -> list[str]:
-    """Entities from the latest turns first (answer before question), not already asked about."""
-    asked = {e.lower() for e in entities(question)}
-    out: list[str] = []
-    for turn in reversed(history[-3:]):
-        if normalize(turn.answer).startswith(REFUSAL_PREFIX):
-            continue  # a refused turn says nothing about what "they" refers to
-        for text in (turn.answer, turn.question):
-            for e in entities(text):
-                if e.lower() not in asked and e.lower() not in {x.lower() for x in out}:
-                    out.append(e)
-        if out:
-            break
-    return out
-
-
-def _pick(candidates: list[str], want_person: bool) -> str | None:
-    if not candidates:
-        return None
-    if want_person:
-        people = [
-            e
-            for e in candidates
-            if not _is_org(e) and len(e.split()) >= 2 and not re.search(r"-[a-z]", e)
-        ]
-        if people:
-            return people[0]
-    else:
-        orgs = [e for e in candidates if _is_org(e)]
-        if orgs:
-            return orgs[0]
-    return candidates[0]
-
-
-def rewrite_follow_up(question: str, history: Sequence[Turn]) -> str:
-    """A standalone version of ``question``; unchanged when it does not need the history."""
-    question = question.strip()
-    if not is_follow_up(question, history):
+    def __call__(self, question: str, history: Sequence[Turn]) -> str:
+        question = " ".join(question.split())
+        turns = [t for t in history if not normalize(t.answer).startswith(REFUSAL_PREFIX)]
+        if not turns or not question:
+            return question
+        words = [w.strip("?.,!").lower() for w in question.split()]
+        pronoun = next(
+            (i for i, w in enumerate(words) if w in _PERSONAL or w in _PLURAL or w in _THING), None
+        )
+        if pronoun is not None and words[pronoun] not in _THING:  # "it" is rarely a named entity
+            rewritten = self._replace_pronoun(question, pronoun, words[pronoun], turns)
+            if rewritten is not None:
+                return rewritten
+        lowered = question.lower()
+        if lowered.startswith(_ELLIPTIC_START) or (pronoun is None and len(words) <= 3):
+            rewritten = self._fill_ellipsis(question, turns)
+            if rewritten is not None:
+                return rewritten
+        if pronoun is not None or lowered.startswith(_ELLIPTIC_START) or len(words) <= 3:
+            previous = turns[-1].question.strip().rstrip("?")
+            return f"{question.rstrip('?')}? (following: \u201c{previous}?\u201d)"
         return question
-    candidates = _context_entities(question, history)
-    for table, person in ((_PLURAL, False), (_PERSONAL, True)):
-        pattern = re.compile(r"\b(" + "|".join(table) + r")\b", re.I)
-        m = pattern.search(question)
-        if m is None:
-            continue
-        entity = _pick(candidates, want_person=person)
+
+    # --- pronouns ------------------------------------------------------------------------
+    def _replace_pronoun(self, question: str, index: int, word: str, turns: Sequence[Turn]) -> str | None:
+        people = word in _PERSONAL
+        entity = self._referent(turns, people=people)
         if entity is None:
-            break
-        role = table[m.group(1).lower()]
-        replacement = f"{entity}'s" if role == "poss" else entity
-        rest = question[m.end() :]
-        if role == "poss":
-            rest = _name_the_noun(rest, history)
-        return question[: m.start()] + replacement + rest
-    # Elliptical or "it/this": keep the question, add what the conversation was about.
-    previous = history[-1].question
-    topic = " ".join(dict.fromkeys([*candidates[:2], *_keywords(previous)]))
-    if not topic:
-        return question
-    return f"{question.rstrip('?').rstrip()} ({topic})?"
+            return None
+        role = (_PERSONAL | _PLURAL)[word]
+        name = entity.text[:-2] if entity.text.endswith(("'s", "\u2019s")) else entity.text
+        replacement = f"{name}'s" if role == "poss" else name
+        tokens = question.split()
+        original = tokens[index]
+        stripped = original.rstrip("?.,!")
+        tokens[index] = replacement + original[len(stripped) :]
+        return " ".join(tokens)
+
+    def _referent(self, turns: Sequence[Turn], *, people: bool) -> Entity | None:
+        """The entity a pronoun most likely stands for: in the latest turn, the answer's subject
+        first, then its other entities, then the question's."""
+        for turn in reversed(turns[-3:]):
+            ranked: list[Entity] = []
+            for text in (MARKER.sub("", turn.answer), turn.question):
+                a = self.analyzer.analyse(normalize(text))
+                subjects = [e for e in a.entities if all(w in a.subjects for w in e.key.split())]
+                ranked += subjects + [e for e in a.entities if e not in subjects]
+            if people:
+                fits = [e for e in ranked if e.label == "PERSON"]
+            else:
+                fits = [e for e in ranked if e.label in _GROUPS]
+            if fits:
+                return fits[0]
+        return None
+
+    # --- ellipsis ------------------------------------------------------------------------
+    def _fill_ellipsis(self, question: str, turns: Sequence[Turn]) -> str | None:
+        """ "and the US?" after "What did Iran say?" -> "What did the US say?"."""
+        q = question.rstrip("?").strip()
+        lowered = q.lower()
+        for start in sorted(_ELLIPTIC_START, key=len, reverse=True):
+            if lowered.startswith(start):
+                q = q[len(start) :].strip()
+                break
+        if not q:
+            return None
+        previous = turns[-1].question.strip()
+        prev = self.analyzer.analyse(previous)
+        swap = [e for e in prev.entities if e.label in _GROUPS]
+        if not swap:
+            return None
+        e = swap[0]
+        start = e.start
+        # A title written before the name belongs to it ("Governor Maria Lopez").
+        while True:
+            head = previous[:start].rstrip()
+            word = head.rsplit(" ", 1)[-1] if head else ""
+            if not word or not word[0].isupper() or len(head) == len(word):
+                break
+            start = len(head) - len(word)
+        return previous[:start] + q + previous[e.end :]
 
 
-_NAME_WORD = r"(?:[A-Z][\w'\-]*|al-[A-Z][\w'\-]*)"
+def rewrite_follow_up(question: str, history: Sequence[Turn], analyzer: Analyzer | None = None) -> str:
+    """A standalone version of ``question`` (a shared default analyzer when none is given)."""
+    return EntityRewriter(analyzer or _default_analyzer())(question, history)
 
 
-def _name_the_noun(rest: str, history: Sequence[Turn]) -> str:
-    """ "their spokesman claim" + earlier "the spokesman Abu Ali al-Askari" ->
-    "their spokesman Abu Ali al-Askari claim": names the person the conversation already named."""
-    m = re.match(r"\s+([a-z][\w\-]*)", rest)
-    if m is None:
-        return rest
-    noun = m.group(1)
-    pattern = re.compile(rf"\b{re.escape(noun)}\s+({_NAME_WORD}(?:\s+{_NAME_WORD})*)")
-    for turn in reversed(history[-3:]):
-        found = pattern.search(normalize(MARKER.sub("", turn.answer)))
-        if found:
-            name = found.group(1)
-            name = name[:-2] if name.endswith("'s") else name
-            return rest[: m.end()] + " " + name + rest[m.end() :]
-    return rest
+_DEFAULT: list[Analyzer] = []
 
 
-def _keywords(text: str) -> list[str]:
-    words = re.findall(r"[\w'\-]+", normalize(text))
-    return [w for w in words if w.lower() not in STOPWORDS and w.lower() not in _QUESTION_WORDS]
+def _default_analyzer() -> Analyzer:
+    if not _DEFAULT:
+        _DEFAULT.append(Analyzer())
+    return _DEFAULT[0]

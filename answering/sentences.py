@@ -1,18 +1,21 @@
-"""Candidate sentences of retrieved chunks, their cached embeddings, and question-type cues.
+"""Candidate sentences of retrieved chunks and their cached embeddings.
 
 Sentences are cut from the whole stored document (not the chunk) so an excerpt is never a
-sentence fragment at a chunk border, and every span indexes ``document.text`` directly.
+sentence fragment at a chunk border, and every span indexes ``document.text`` directly. The
+cut is the index's own (``index.chunking.sentence_spans``): one sentence splitter for chunks
+and answers.
 """
 
 from __future__ import annotations
 
-import re
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from cachetools import LRUCache
 from langchain_core.embeddings import Embeddings
 
 from answering.retrieval import Retrieved
@@ -35,6 +38,7 @@ class SentenceCache:
         self.embeddings = embeddings
         self._vectors: OrderedDict[tuple[str, int, int, int], np.ndarray] = OrderedDict()
         self._splits: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
+        self._words: LRUCache[str, np.ndarray] = LRUCache(maxsize=100_000)
         self._max_sentences = max_sentences
         self._max_docs = max_docs
         self._lock = threading.Lock()
@@ -53,6 +57,31 @@ class SentenceCache:
             while len(self._splits) > self._max_docs:
                 self._splits.popitem(last=False)
         return spans
+
+    def words(self, words: Sequence[str]) -> dict[str, np.ndarray]:
+        """Unit vectors of single words (focus words of questions), cached."""
+        with self._lock:
+            out = {w: self._words[w] for w in words if w in self._words}
+        missing = [w for w in dict.fromkeys(words) if w not in out]
+        if missing:
+            with self._embed_lock:
+                raw = self.embeddings.embed_documents(missing)
+            matrix = _unit(np.asarray(raw, dtype=np.float32))
+            with self._lock:
+                for w, vec in zip(missing, matrix, strict=True):
+                    self._words[w] = vec
+                    out[w] = vec
+        return out
+
+    def previous(self, doc: Document, span: Span) -> Span | None:
+        """The sentence before ``span`` in the same paragraph (no line break between), if any."""
+        spans = self.sentences(doc)
+        i = bisect.bisect_left([s.start for s in spans], span.start)
+        if i == 0 or i > len(spans):
+            return None
+        prev = spans[i - 1]
+        gap = doc.text[prev.end : span.start]
+        return prev if "\n" not in gap and len(gap) < 5 else None
 
     def embed(self, question: str, spans: Sequence[tuple[str, Span]]) -> tuple[np.ndarray, np.ndarray]:
         """(question vector, sentence matrix), unit-normalised; embeds only uncached sentences."""
@@ -116,96 +145,3 @@ def candidates(
             if len(out) >= max_candidates:
                 return out
     return out
-
-
-# --- question types --------------------------------------------------------------------
-
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_DATE = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|(?:19|20)\d\d|monday|tuesday|"
-    r"wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|morning|evening|night|"
-    r"\d{1,2}:\d\d|\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|last (?:week|month|year)|earlier|later|"
-    r"ago|since|after|before|ahead of|early on|late)\b",
-    re.I,
-)
-_NUMBER = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-    r"dozens?|hundreds?|thousands?|several|many|few|half|two-thirds|a third)\b",
-    re.I,
-)
-_PLACE = re.compile(
-    r"\b(?:in|at|near|outside|inside|from|into|north|south|east|west|northeast|northwest|"
-    r"southeast|southwest)\s+(?:the\s+)?[A-Z]\w+|\b(?:residence|home|house|zone|city|capital|"
-    r"province|region|gate|km|kilometres|kilometers|miles|street|building)\b"
-)
-_REASON = re.compile(r"\b(?:because|due to|amid|after|following|in order to|over|as|since|so)\b", re.I)
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z'\u2019\-]+(?:\s+[A-Z][\w'\u2019\-]+)*")
-
-
-def question_type(question: str) -> str | None:
-    q = question.lower()
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share)\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (?:time|date|day|year|month)\b", q):
-        return "date"
-    if re.search(r"\bwhere\b", q):
-        return "place"
-    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:" + _WHO_NOUNS + ")", q):
-        return "entity"
-    if re.search(r"\bwhy\b", q):
-        return "reason"
-    return None
-
-
-_WHO_NOUNS = "group|organi[sz]ation|country|countries|official|person|people|militia|leader"
-
-# Verbs of stance: a question asking who *denied* wants a sentence that denies something.
-_STANCE: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (re.compile(q, re.I), re.compile(s, re.I))
-    for q, s in (
-        (
-            r"\bden(?:y|ied|ies|ial)|\breject|\brefut|\bdismiss",
-            r"\bden(?:y|ied|ies|ial)|\breject|\brefut|\bdismiss|\bdoubt|\bdisown"
-            r"|\bno (?:role|link)",
-        ),
-        (
-            r"\bcondemn|\bdenounc|\bcensur|\bcriticis|\bcriticiz",
-            r"\bcondemn|\bdenounc|\bcensur|\bcriticis|\bcriticiz",
-        ),
-        (r"\bblam|\baccus", r"\bblam|\baccus"),
-        (r"\bresponsib", r"\bresponsib"),
-        (r"\binjur|\bwound|\bhurt", r"\binjur|\bwound|\bhurt"),
-        (r"\bkill|\bdie|\bdead|\bdeath", r"\bkill|\bdied|\bdead|\bdeath|\bdeadly"),
-        (r"\bsupport|\bassist|\bhelp|\boffer", r"\bsupport|\bassist|\bhelp|\boffer"),
-    )
-)
-
-
-def stance(question: str, sentence: str) -> float:
-    """1.0 if the question asks about a stance (denied, condemned, blamed...) and the sentence
-    expresses it, 0.0 otherwise."""
-    best = 0.0
-    for q_pat, s_pat in _STANCE:
-        if q_pat.search(question) and s_pat.search(sentence):
-            best = 1.0
-    return best
-
-
-def cue(question: str, sentence: str, qtype: str | None = None) -> float:
-    """1.0 if the sentence has what this type of question asks for: a name for "who", a date
-    for "when", a number for "how many"."""
-    best = 0.0
-    if qtype == "number" and _NUMBER.search(sentence):
-        best = max(best, 1.0)
-    elif qtype == "date" and _DATE.search(sentence):
-        best = max(best, 1.0)
-    elif qtype == "place" and _PLACE.search(sentence):
-        best = max(best, 1.0)
-    elif qtype == "entity" and (_NAME.search(sentence) or sentence[:1].isupper() and " " in sentence):
-        best = max(best, 1.0)
-    elif qtype == "reason" and _REASON.search(sentence):
-        best = max(best, 0.5)
-    return best

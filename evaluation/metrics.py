@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from evaluation.questions import Question, matches_expected
+from evaluation.questions import Question, list_items_named, matches_expected
 
 # doc_id -> stored document text, or None when the index has no such document
 TextLookup = Callable[[str], str | None]
@@ -35,6 +35,7 @@ class QuestionResult:
     ranking: list[str]  # retrieved document ids, best first
     error: str | None = None
     standalone_question: str | None = None
+    kind: str | None = None  # the question's category in its set ("who", "list", ...)
     # flags and scores (None = not applicable to this question)
     correct: bool = False  # answerable: answered with an expected phrase; else: refused
     answer_correct: bool | None = None
@@ -106,6 +107,7 @@ def score_question(
         expected=list(q.expected),
         sources=list(q.sources),
         history_turns=len(q.history),
+        kind=q.kind,
         answer=answer,
         refused=refused,
         citations=citations,
@@ -129,7 +131,11 @@ def score_question(
         else:
             r.refusal_correct = False
     elif q.answerable:
-        r.answer_correct = (not refused) and matches_expected(answer, q.expected)
+        r.answer_correct = (
+            (not refused)
+            and matches_expected(answer, q.expected)
+            and list_items_named(answer, q.list_items) >= q.list_min
+        )
         r.correct = r.answer_correct
     else:
         r.refusal_correct = refused
@@ -182,6 +188,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "latency_p95_ms": ("Latency p95", "ms"),
     "latency_mean_ms": ("Latency mean", "ms"),
     "answer_chars_mean": ("Answer length, chars (mean)", "n"),
+    "answer_chars_median": ("Answer length, chars (median)", "n"),
     "answer_words_mean": ("Answer length, words (mean)", "n"),
     "citations_per_answer": ("Citations per answer (mean)", "n"),
     "questions": ("Questions", "n"),
@@ -233,6 +240,7 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float | None]:
         "latency_p95_ms": percentile([r.latency_ms for r in ok], 95),
         "latency_mean_ms": _mean([r.latency_ms for r in ok]),
         "answer_chars_mean": _mean([float(r.chars) for r in non_refused]),
+        "answer_chars_median": percentile([float(r.chars) for r in non_refused], 50),
         "answer_words_mean": _mean([float(r.words) for r in non_refused]),
         "citations_per_answer": _mean([float(len(r.citations)) for r in non_refused]),
     }
@@ -263,3 +271,16 @@ def format_value(name: str, value: float | None) -> str:
     if kind == "ms":
         return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def by_category(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
+    """Per category of the set ("who", "list", "unanswerable", ...; "follow-up" for questions
+    with history): questions and the share answered correctly (refused, if unanswerable)."""
+    groups: dict[str, list[QuestionResult]] = {}
+    for r in results:
+        name = r.kind or ("follow-up" if r.history_turns else "answerable" if r.answerable else "unanswerable")
+        groups.setdefault(name, []).append(r)
+    return {
+        name: {"questions": float(len(rs)), "correct": sum(1 for r in rs if r.correct) / len(rs)}
+        for name, rs in sorted(groups.items())
+    }

@@ -41,6 +41,10 @@ class Question:
     sources: tuple[str, ...]
     answerable: bool
     history: tuple[Turn, ...] = ()
+    kind: str | None = None  # the set's "type" field (who, when, list, agreement, ...)
+    list_items: tuple[tuple[str, ...], ...] = ()  # distinct answers, each a group of phrasings
+    list_min: int = 0  # how many of ``list_items`` a correct answer names
+    agreement: str | None = None  # "agree" | "differ": what the sources do on this detail
 
     @property
     def is_follow_up(self) -> bool:
@@ -89,6 +93,11 @@ def contains_phrase(text: str, phrase: str) -> bool:
 
 def matches_expected(text: str, expected: tuple[str, ...] | list[str]) -> bool:
     return any(contains_phrase(text, phrase) for phrase in expected)
+
+
+def list_items_named(text: str, items: tuple[tuple[str, ...], ...]) -> int:
+    """How many distinct items (groups of phrasings) the text names."""
+    return sum(1 for group in items if matches_expected(text, group))
 
 
 def _fail(path: Path, line_no: int, what: str) -> QuestionSetError:
@@ -148,6 +157,17 @@ def parse_question(raw: str, path: Path, line_no: int) -> Question:
     sources = _str_list(obj.get("sources", []), "sources", path, line_no)
     if answerable and not any(normalize(e) for e in expected):
         raise _fail(path, line_no, "an answerable question needs at least one 'expected' phrase")
+    items_raw = obj.get("list_items", [])
+    if not isinstance(items_raw, list):
+        raise _fail(path, line_no, "'list_items' must be a list of lists of strings")
+    items = tuple(_str_list(g, "list_items", path, line_no) for g in items_raw)
+    list_min = obj.get("list_min", min(2, len(items)) if items else 0)
+    if not isinstance(list_min, int) or isinstance(list_min, bool) or not 0 <= list_min <= len(items):
+        raise _fail(path, line_no, f"'list_min' must be an integer from 0 to {len(items)}")
+    agreement = obj.get("agreement")
+    if agreement not in (None, "agree", "differ"):
+        raise _fail(path, line_no, f"'agreement' must be \"agree\" or \"differ\", got {agreement!r:.40}")
+    kind = obj.get("type")
     return Question(
         id=qid,
         question=text,
@@ -155,6 +175,10 @@ def parse_question(raw: str, path: Path, line_no: int) -> Question:
         sources=sources,
         answerable=answerable,
         history=_history(obj.get("history"), path, line_no),
+        kind=kind if isinstance(kind, str) else None,
+        list_items=items,
+        list_min=list_min,
+        agreement=agreement,
     )
 
 

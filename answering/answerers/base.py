@@ -40,9 +40,13 @@ class Answerer(Protocol):
 _WH = ("who", "whom", "whose", "what", "when", "where", "why", "how", "which")
 
 
-def refusal_text(question: str) -> str:
-    """ "The articles don't say who won the 2022 World Cup." — restates the question."""
-    q = " ".join(question.split()).rstrip(" ?.!")
+def refusal_text(question: str, *, missing: str | None = None) -> str:
+    """ "The articles don't say who won the 2022 World Cup." — restates the question; or,
+    when the question names something the articles never mention, says that."""
+    if missing:
+        return f"{REFUSAL_PREFIX} anything about \u201c{missing}\u201d: the articles never mention it."
+    q = " ".join(question.split())
+    q = q.split("?", 1)[0].rstrip(" ?.!") if "?" in q.rstrip("?") else q.rstrip(" ?.!")
     first = q.split(" ", 1)[0].lower() if q else ""
     if first in _WH:
         return f"{REFUSAL_PREFIX} {q[0].lower()}{q[1:]}."

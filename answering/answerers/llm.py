@@ -204,11 +204,19 @@ class LLMCondenser:
     """Rewrites follow-ups with the model (``prompts/condense.txt``); falls back to the
     deterministic rewriter when the model's output is unusable."""
 
-    def __init__(self, name: str, model: BaseChatModel, url: str, prompt: PromptTemplate) -> None:
+    def __init__(
+        self,
+        name: str,
+        model: BaseChatModel,
+        url: str,
+        prompt: PromptTemplate,
+        fallback: Callable[[str, Sequence[Turn]], str] = rewrite_follow_up,
+    ) -> None:
         self.name = name
         self.model = model
         self.url = url
         self.prompt = prompt
+        self.fallback = fallback
 
     def __call__(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
@@ -223,5 +231,5 @@ class LLMCondenser:
         line = line.removeprefix("Standalone question:").strip().strip('"')
         if not line or len(line) > 4 * max(len(question), 100) or NOT_FOUND in line.upper():
             log.info("condense reply unusable (%r); using the deterministic rewriter", reply[:80])
-            return rewrite_follow_up(question, history)
+            return self.fallback(question, history)
         return line

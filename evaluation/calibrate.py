@@ -1,0 +1,180 @@
+"""Fit the extractive answerer's answerhood model on labelled question sets.
+
+    python -m evaluation.calibrate --questions evaluation/questions.jsonl \\
+        --questions evaluation/heldout.jsonl [--out answering/data/answerhood.json] [--compare-e5]
+
+For every question, the sentences the answerer would consider are labelled: a sentence answers
+an answerable question if it holds one of its expected phrases; no sentence answers an
+unanswerable one. A class-balanced logistic regression over ``answering.answerhood.FEATURES`` is
+cross-validated grouped by question, and the refusal threshold on the best sentence's
+probability is the one that maximises, out of fold, the share of questions handled right
+(answerable: the composed answer holds an expected phrase; unanswerable: refused). A second,
+question-level model over the candidate list was tried and did no better out of fold. The coefficients, threshold, fitted-on sets and the cross-validated scores are
+written to the model file. Needs a built index of the corpus the sets are about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from answering.answerers.extractive import ExtractiveAnswerer
+from answering.answerhood import FEATURES, MODEL_PATH, AnswerModel, Logistic, choose
+from evaluation.questions import Question, QuestionSet, load_questions, matches_expected
+
+
+@dataclass
+class Sample:
+    qid: str
+    question: str
+    answerable: bool
+    rows: np.ndarray
+    labels: np.ndarray
+    texts: list[str]
+    before: list[int]
+    after: list[int]
+
+    def right(self, probs: np.ndarray) -> bool:
+        """Would the answer the answerer composes hold an expected phrase?"""
+        return len(probs) > 0 and bool(self.labels[choose(self.rows, probs, self.before, self.after)].any())
+
+
+def collect(sets: list[QuestionSet]) -> list[Sample]:
+    from newsdesk.app import build_service
+    from newsdesk.settings import Settings
+
+    service = build_service(Settings(), answerer="extractive")
+    answerer = service.answerer
+    if not isinstance(answerer, ExtractiveAnswerer):
+        raise SystemExit("the extractive answerer is needed to collect its signals")
+    samples: list[Sample] = []
+    for qs in sets:
+        for q in qs.questions:
+            standalone = service.condenser(q.question, q.history) if q.history else q.question
+            retrieved = service.retriever.retrieve(standalone, service.top_k)
+            sc = answerer.signals(standalone, retrieved)
+            texts = [c.span.text for c in sc.cands]
+            labels = np.array([_answers(q, t) for t in texts], dtype=np.int64)
+            samples.append(
+                Sample(f"{qs.name}:{q.id}", standalone, q.answerable, sc.rows, labels, texts, sc.before, sc.after)
+            )
+    return samples
+
+
+def _answers(q: Question, sentence: str) -> int:
+    if not q.answerable:
+        return 0
+    phrases = [*q.expected, *(p for group in q.list_items for p in group)]
+    return int(matches_expected(sentence, phrases))
+
+
+def _fit(x: np.ndarray, y: np.ndarray, c: float) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model.fit((x - mean) / scale, y)
+    return Logistic(model.coef_[0], float(model.intercept_[0]), mean, scale)
+
+
+def _fit_sentences(samples: list[Sample], c: float) -> Logistic:
+    usable = [s for s in samples if len(s.labels)]
+    return _fit(np.vstack([s.rows for s in usable]), np.concatenate([s.labels for s in usable]), c)
+
+
+def _folds(n: int, folds: int, seed: int) -> list[int]:
+    order = np.random.default_rng(seed).permutation(n)
+    fold_of = [0] * n
+    for k, i in enumerate(order):
+        fold_of[int(i)] = k % folds
+    return fold_of
+
+
+def cross_validate(samples: list[Sample], *, folds: int = 5, c: float = 1.0, seed: int = 0) -> list[np.ndarray]:
+    """Out-of-fold sentence probabilities, folds grouped by question."""
+    fold_of = _folds(len(samples), folds, seed)
+    probs: list[np.ndarray] = [np.zeros(0)] * len(samples)
+    for f in range(folds):
+        model = _fit_sentences([s for i, s in enumerate(samples) if fold_of[i] != f], c)
+        for i, s in enumerate(samples):
+            if fold_of[i] == f:
+                probs[i] = model.probability(s.rows) if len(s.labels) else np.zeros(0)
+    return probs
+
+
+def _decide(samples: list[Sample], probs: list[np.ndarray], threshold: float) -> dict[str, float]:
+    """Question-level outcome if the best sentence answers when its probability >= threshold."""
+    right = refused_ok = false_refusal = 0
+    n_ans = sum(1 for s in samples if s.answerable)
+    n_un = len(samples) - n_ans
+    for s, p in zip(samples, probs, strict=True):
+        answers = len(p) > 0 and float(p.max()) >= threshold
+        if s.answerable:
+            if answers:
+                right += int(s.right(p))
+            else:
+                false_refusal += 1
+        elif not answers:
+            refused_ok += 1
+    return {
+        "accuracy": right / max(1, n_ans),
+        "refusal_recall": refused_ok / max(1, n_un),
+        "false_refusals": false_refusal / max(1, n_ans),
+        # questions handled right, in the sets' own mix of answerable and unanswerable
+        "objective": (right + refused_ok) / max(1, len(samples)),
+    }
+
+
+def best_threshold(samples: list[Sample], probs: list[np.ndarray]) -> tuple[float, dict[str, float]]:
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    scored = [(float(t), _decide(samples, probs, float(t))) for t in grid]
+    return max(scored, key=lambda ts: (ts[1]["objective"], -abs(ts[0] - 0.5)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--questions", action="append", required=True, help="question set (repeatable)")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("-C", type=float, default=1.0, help="inverse L2 regularisation strength")
+    parser.add_argument("--dry-run", action="store_true", help="report cross-validation only")
+    args = parser.parse_args(argv)
+    sets = [load_questions(p) for p in args.questions]
+    samples = collect(sets)
+    probs = cross_validate(samples, c=args.C)
+    threshold, cv = best_threshold(samples, probs)
+    top1 = np.mean([s.right(p) for s, p in zip(samples, probs, strict=True) if s.answerable])
+    print(f"{len(samples)} questions, {sum(len(s.labels) for s in samples)} sentences")
+    print(f"cross-validated (5 folds by question): best sentence right {top1:.3f}; "
+          f"threshold {threshold:.2f} -> " + json.dumps({k: round(v, 3) for k, v in cv.items()}))
+    sentence = _fit_sentences(samples, args.C)
+    for name, w in sorted(zip(FEATURES, sentence.coef, strict=True), key=lambda t: -abs(t[1])):
+        print(f"  {name:>17} {w:+.3f}")
+    if args.dry_run:
+        return 0
+    info = {
+        "fitted": dt.date.today().isoformat(),
+        "fitted_on": [{"set": qs.name, "questions": len(qs), "sha256": qs.sha256} for qs in sets],
+        "sentences": int(sum(len(s.labels) for s in samples)),
+        "positives": int(sum(int(s.labels.sum()) for s in samples)),
+        "best_sentence_right_cv": round(float(top1), 4),
+        "C": args.C,
+        "cross_validated": {k: round(v, 4) for k, v in cv.items()},
+        "how": "python -m evaluation.calibrate (logistic regression, class-balanced, 5-fold CV by question)",
+    }
+    model = AnswerModel(sentence, threshold, info)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model.to_json(), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
