@@ -115,4 +115,5 @@ def build_answering(
         top_k=settings.top_k,
         max_question_chars=settings.max_question_chars,
         condenser=condenser,
+        history_turns=settings.discord_history_turns,
     )

@@ -25,11 +25,11 @@ EXIT_WORDS = {"exit", "quit", ":q", "/exit", "/quit"}
 
 
 def _service(settings: Settings, answerer: str | None) -> AnsweringService:
-    from newsdesk.app import build_service
+    from newsdesk.app import build_runtime
 
     if sys.stderr.isatty():
         click.echo("Loading the embedding model and the index...", err=True)
-    return build_service(settings, answerer=answerer)
+    return build_runtime(settings, answerer=answerer).service
 
 
 def render_text(answer: Answer) -> str:

@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 
 
 def _settings(ctx: click.Context) -> Settings:
+    """The Settings the root `newsdesk` group read: never a second, silently different copy."""
     from newsdesk.settings import Settings
 
     obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings.model_validate({})
+    if not isinstance(obj, Settings):
+        raise click.UsageError("`index` runs under the `newsdesk` command: newsdesk index ...")
+    return obj
 
 
 def _echo_json(data: dict[str, Any]) -> None:
@@ -121,23 +124,18 @@ def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: boo
       newsdesk index build --corpus ./my-articles --force
       newsdesk index build --json | jq .chunks_embedded
     """
-    from index.build import build_index
-    from index.lazy import LazyEmbeddings
+    from newsdesk.app import build_index_now
 
     settings = _settings(ctx)
-    # The model is loaded only if something needs embedding: no-change builds stay fast.
-    embeddings = LazyEmbeddings(settings)
     show_bar = not as_json and sys.stderr.isatty()
     progress: Progress | None = None
     if show_bar:
         bar = _ProgressBar()
         with bar:
             progress = bar
-            summary = build_index(
-                settings, embeddings, corpus_dir=corpus_dir, force=force, progress=progress
-            )
+            summary = build_index_now(settings, corpus_dir=corpus_dir, force=force, progress=progress)
     else:
-        summary = build_index(settings, embeddings, corpus_dir=corpus_dir, force=force)
+        summary = build_index_now(settings, corpus_dir=corpus_dir, force=force)
     if as_json:
         _echo_json(summary.to_dict())
     else:

@@ -126,3 +126,25 @@ def test_query_cache_keeps_the_stamp_name_and_vectors(fake_embeddings: Any) -> N
     for q in ("a", "b", "c"):
         cached.embed_query(q)
     assert len(cached._cache) == 2
+
+
+@pytest.mark.parametrize("turns", [0, 2, 9])
+def test_history_cap_follows_discord_history_turns(
+    settings: Any, fake_reader: Any, fake_embeddings: Any, turns: int
+) -> None:
+    from answering.factory import build_answering
+
+    service = build_answering(
+        settings.model_copy(update={"discord_history_turns": turns}), fake_reader, fake_embeddings
+    )
+    seen: list[int] = []
+
+    def condenser(question: str, history: Any) -> str:
+        seen.append(len(history))
+        return question
+
+    service.condenser = condenser
+    history = [Turn(question=f"question {i}?", answer=f"answer {i}.") for i in range(12)]
+    service.answer("Saad Maan said seven were wounded", history)
+    # no turns kept: the condenser is not called at all
+    assert seen == ([turns] if turns else [])

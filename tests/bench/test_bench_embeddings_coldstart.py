@@ -82,7 +82,7 @@ def test_verdict_needs_reliable_speed_and_the_same_retrieval() -> None:
 def test_cold_start_commands_and_medians(tmp_path: Path) -> None:
     cmds = commands(tmp_path)
     assert cmds["ask"][-3:] == ["ask", "--json", QUESTION] and cmds["bot"][-1] == QUESTION
-    assert "build_deps" in BOT_SCRIPT and "os._exit" in BOT_SCRIPT
+    assert "build_bot_deps" in BOT_SCRIPT and "os._exit" in BOT_SCRIPT
     compile(BOT_SCRIPT, "<bot>", "exec")
     records = [{"tree": "baseline", "path": "ask", "s": s} for s in (20.0, 12.0, 14.0)] + [
         {"tree": "current", "path": "ask", "s": s} for s in (11.0, 9.0)
