@@ -175,6 +175,8 @@ def build_index_now(
     from index.build import build_index
     from index.lazy import LazyEmbeddings
 
+    if corpus_dir is not None:
+        corpus_dir = corpus_dir.expanduser().absolute()  # messages name the folder absolutely
     return build_index(
         settings, LazyEmbeddings(settings), corpus_dir=corpus_dir, force=force, progress=progress
     )
