@@ -39,7 +39,9 @@ def test_empty_or_too_long_question_exits_2(question: str, capsys: pytest.Captur
 
 
 @pytest.mark.slow
-def test_ask_without_an_index_says_how_to_build_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_without_an_index_says_how_to_build_one(
+    capsys: pytest.CaptureFixture[str], real_model: object
+) -> None:
     code, _, err = run_main(["ask", "Who denied involvement?"], capsys)
     assert code == 1
     assert "newsdesk index build" in err
@@ -67,7 +69,9 @@ def test_ask_json_in_a_real_process(shipped_index: Path, tmp_path: Path) -> None
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_ask_text_lists_numbered_sources(shipped_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ask_text_lists_numbered_sources(
+    shipped_index: Path, monkeypatch: pytest.MonkeyPatch, real_model: object
+) -> None:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(shipped_index))
     result = CliRunner().invoke(cli, ["ask", "How many drones were launched?"])
     assert result.exit_code == 0, result.output
