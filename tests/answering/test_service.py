@@ -96,6 +96,7 @@ def test_concurrent_answers_match_sequential(fake_service: Any) -> None:
     sequential = [fake_service.answer(q).to_dict() for q in questions]
     with ThreadPoolExecutor(max_workers=6) as pool:
         parallel = [a.to_dict() for a in pool.map(fake_service.answer, questions)]
+    assert sequential and len(parallel) == len(sequential)
     for s, p in zip(sequential, parallel, strict=True):
         assert (s["answer"], s["citations"]) == (p["answer"], p["citations"])
 
