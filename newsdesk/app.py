@@ -49,7 +49,7 @@ class Runtime:
     reader: IndexReader
     retriever: HybridRetriever
     service: AnsweringService
-    _reindex_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _reindex_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @cached_property
     def feedback(self) -> FeedbackStore:
