@@ -143,11 +143,13 @@ def build_runtime(settings: Settings, *, answerer: str | None = None) -> Runtime
     from index.reader import open_reader
 
     load_prompts(settings.prompts_dir)  # fail on a broken prompt before loading the model
-    _serve_threads(settings)
     embeddings = LazyEmbeddings(settings)
-    embeddings.model()  # serving: load now, so the first question does not pay for it
     query_embeddings = QueryCachedEmbeddings(embeddings)
+    # The store is opened before the model loads: no index is reported in a second, not after
+    # importing torch (the embedder check that follows loads the model).
     reader = open_reader(settings, query_embeddings)
+    _serve_threads(settings)
+    embeddings.model()  # serving: loaded now, so the first question does not pay for it
     service = build_answering(settings, reader, query_embeddings, answerer=answerer)
     return Runtime(
         settings=settings,

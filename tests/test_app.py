@@ -94,3 +94,15 @@ def test_index_commands_refuse_to_invent_settings() -> None:
     result = CliRunner().invoke(index, ["status"])
     assert result.exit_code == 2
     assert "newsdesk index" in result.output
+
+
+def test_no_index_is_reported_before_the_model_loads(
+    app_settings: Any, loads: list[CountingEmbeddings]
+) -> None:
+    from newsdesk.app import build_runtime
+    from newsdesk.errors import IndexMissing
+
+    with pytest.raises(IndexMissing) as info:
+        build_runtime(app_settings)
+    assert str(app_settings.data_dir) in info.value.message
+    assert loads == [], "no model load for a question that cannot be answered"
