@@ -82,21 +82,19 @@ def test_ask_text_lists_numbered_sources(
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_chat_reads_a_pipe_and_resolves_follow_ups(shipped_index: Path, tmp_path: Path) -> None:
+def test_chat_reads_a_pipe_and_resolves_follow_ups(
+    shipped_index: Path, monkeypatch: pytest.MonkeyPatch, real_model: object
+) -> None:
+    """In-process with the session's model: the subject is the conversation, not start-up
+    (`test_ask_json_in_a_real_process` covers the real process)."""
     script = "Who denied involvement in the attack?\n\nWhat did their spokesman claim?\n" + (
         "/new\nexit\nnever asked\n"
     )
-    proc = subprocess.run(
-        [*NEWSDESK, "chat"],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env_for(shipped_index),
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out = normalize(proc.stdout)
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(shipped_index))
+    result = CliRunner().invoke(cli, ["chat"], input=script)
+    assert result.exit_code == 0, result.output
+    assert not (shipped_index / "chat_history").exists(), "a pipe keeps no line-editing history"
+    out = normalize(result.stdout)
     assert "understood as: What did Kata'ib Hezbollah's spokesman" in out
     assert "Al-Askari said" in out
     assert "(new conversation)" in out and "never asked" not in out
