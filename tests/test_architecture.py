@@ -173,3 +173,13 @@ def test_answering_never_imports_discord_or_click() -> None:
         if name.split(".")[0] in ("discord", "click")
     }
     assert offenders == set(), f"answering/ imports a UI library: {sorted(offenders)}"
+
+
+@pytest.mark.parametrize("layer", ["bot", "evaluation"])
+def test_adapters_never_reach_into_the_index(layer: str) -> None:
+    """The bot and the eval see the answering core's types; the index is the core's business."""
+    graph = _graph(module_level=False)
+    members = [m for m in graph if m == layer or m.startswith(f"{layer}.")]
+    assert members, f"no modules found in {layer}/"
+    reached = {(m, dep) for m in members for dep in graph[m] if dep == "index" or dep.startswith("index.")}
+    assert reached == set(), f"{layer}/ imports the index: {sorted(reached)}"
