@@ -124,7 +124,3 @@ def renumber_citations(text: str, citations: Sequence[Citation]) -> tuple[str, t
     )
     return renumber(text, mapping), renumbered
 
-
-def render_sources(citations: Sequence[Citation]) -> list[str]:
-    """Plain-text source lines: '[1] Title (doc_id): “excerpt”' — a pure function over data."""
-    return [f"[{c.n}] {c.title} ({c.doc_id}): \u201c{c.excerpt}\u201d" for c in citations]

@@ -32,35 +32,34 @@ log = logging.getLogger(__name__)
 
 
 def chat_model(settings: Settings, name: str) -> tuple[BaseChatModel, str]:
-    """(LangChain chat model, URL it talks to) for ``ollama`` or ``openai``. No network here."""
+    """(LangChain chat model, URL it talks to) for ``ollama`` or ``openai``. No network here.
+
+    LangChain's ``init_chat_model`` picks the provider's class (ChatOllama / ChatOpenAI).
+    """
+    from langchain.chat_models import init_chat_model
+
     if name == "ollama":
-        from langchain_ollama import ChatOllama
-
         url = settings.ollama_url.rstrip("/")
-        return (
-            ChatOllama(
-                model=settings.llm_model,
-                base_url=url,
-                temperature=0.0,
-                client_kwargs={"timeout": settings.llm_timeout_s},
-            ),
-            url,
+        model = init_chat_model(
+            settings.llm_model,
+            model_provider="ollama",
+            base_url=url,
+            temperature=0.0,
+            client_kwargs={"timeout": settings.llm_timeout_s},
         )
+        return model, url
     if name == "openai":
-        from langchain_openai import ChatOpenAI
-
         url = settings.openai_base_url.rstrip("/")
-        return (
-            ChatOpenAI(
-                model=settings.llm_model,
-                base_url=url,
-                api_key=settings.openai_api_key,
-                temperature=0.0,
-                timeout=settings.llm_timeout_s,
-                max_retries=0,
-            ),
-            url,
+        model = init_chat_model(
+            settings.llm_model,
+            model_provider="openai",
+            base_url=url,
+            api_key=settings.openai_api_key,
+            temperature=0.0,
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
         )
+        return model, url
     raise ConfigError(f"Unknown answerer {name!r}", hint="use NEWSDESK_ANSWERER=extractive, ollama or openai")
 
 
@@ -125,4 +124,5 @@ def build_answering(
         top_k=settings.top_k,
         max_question_chars=settings.max_question_chars,
         condenser=condenser,
+        history_turns=settings.discord_history_turns,
     )

@@ -11,12 +11,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from typing import Protocol
 
 from answering.bm25 import BM25Index
 from answering.fusion import diversify, reciprocal_rank_fusion
@@ -154,34 +149,3 @@ class HybridRetriever:
                     with_near.append(Retrieved(near, 0.0, v_rank.get(near.chunk_id), k_rank.get(near.chunk_id)))
         return with_near
 
-
-class ChunkRetriever(BaseRetriever):
-    """The hybrid retriever as a LangChain retriever (a Runnable: ``invoke``, ``batch``, LCEL).
-
-    Each LangChain document carries ``chunk_id``, ``doc_id``, ``start``, ``end`` and ``score``
-    in its metadata so callers can still cite exact offsets.
-    """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    hybrid: Any
-    k: int = 6
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
-        hybrid: HybridRetriever = self.hybrid
-        return [
-            LCDocument(
-                page_content=r.chunk.text,
-                id=r.chunk.chunk_id,
-                metadata={
-                    "chunk_id": r.chunk.chunk_id,
-                    "doc_id": r.chunk.doc_id,
-                    "start": r.chunk.start,
-                    "end": r.chunk.end,
-                    "score": r.score,
-                },
-            )
-            for r in hybrid.retrieve(query, self.k)
-        ]

@@ -23,7 +23,6 @@ from newsdesk.errors import QuestionInvalid
 log = logging.getLogger(__name__)
 
 Condenser = Callable[[str, Sequence[Turn]], str]
-MAX_HISTORY_TURNS = 6
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -62,6 +61,7 @@ class AnsweringService:
         max_question_chars: int = 1000,
         condenser: Condenser = rewrite_follow_up,
         refresh_interval_s: float = 1.0,
+        history_turns: int = 6,
     ) -> None:
         self.reader = reader
         self.retriever = retriever
@@ -70,6 +70,7 @@ class AnsweringService:
         self.max_question_chars = max_question_chars
         self.condenser = condenser
         self.refresh_interval_s = refresh_interval_s
+        self.history_turns = history_turns
         self._last_refresh = 0.0
         self._refresh_lock = threading.Lock()
 
@@ -108,7 +109,7 @@ class AnsweringService:
         t_start = time.perf_counter()
         text = clean_question(question, self.max_question_chars)
         self._maybe_refresh()
-        turns = _clean_history(history)
+        turns = _clean_history(history, self.history_turns)
 
         t0 = time.perf_counter()
         standalone = self.condenser(text, turns) if turns else text
@@ -158,10 +159,11 @@ class AnsweringService:
     def _verified(self, draft: Draft, standalone: str, retrieved: Sequence) -> tuple[str, bool, tuple]:
         good, bad = verify(draft.citations, self.reader.document, [r.chunk for r in retrieved])
         text, citations = renumber_citations(draft.answer, good)
-        if not draft.refused and (bad or not citations):
-            if not citations:
-                log.warning("answer lost all its citations in verification; refusing")
-                return refusal_text(standalone), True, ()
+        if bad:
+            log.debug("dropped %d citation(s) that failed verification", len(bad))
+        if not draft.refused and not citations:
+            log.warning("answer lost all its citations in verification; refusing")
+            return refusal_text(standalone), True, ()
         return text, draft.refused, citations
 
     def _maybe_refresh(self) -> None:
@@ -179,6 +181,7 @@ class AnsweringService:
             self._refresh_lock.release()
 
 
-def _clean_history(history: Sequence[Turn]) -> list[Turn]:
+def _clean_history(history: Sequence[Turn], limit: int) -> list[Turn]:
+    """The last ``limit`` turns that asked something (``settings.discord_history_turns``)."""
     turns = [t for t in history if isinstance(t, Turn) and (t.question or "").strip()]
-    return turns[-MAX_HISTORY_TURNS:]
+    return turns[-limit:] if limit > 0 else []

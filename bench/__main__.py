@@ -27,14 +27,13 @@ examples:
   .venv/bin/python -m bench latency --repeats 2
   .venv/bin/python -m bench memory
   .venv/bin/python -m bench coldstart --runs 5 --baseline /tmp/newsdesk-old   # A/B vs another tree
-  .venv/bin/python -m bench embeddings --chunks 256 --rounds 5 --threads 1 --threads 2
   .venv/bin/python -m bench scale --chunks 100000 --pool 3000   # 100k-chunk store, ~15-25 min
   .venv/bin/python -m bench report                 # re-render results.md from results.json
 
 Sizes: 1k, 10k, 100k chunks (with the default 500/100 chunking). Work files (generated corpora,
-indexes, exported models) go to --work-dir, default bench/.work (git-ignored)."""
+indexes) go to --work-dir, default bench/.work (git-ignored)."""
 
-SUITE = ("indexing", "latency", "memory", "coldstart", "embeddings")
+SUITE = ("indexing", "latency", "memory", "coldstart")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -97,11 +96,6 @@ def _parser() -> argparse.ArgumentParser:
         help="source tree of another commit (git archive REV | tar -x -C DIR) run A/B with this one",
     )
 
-    s = sub.add_parser("embeddings", help="torch vs ONNX fp32 vs ONNX int8 on the same chunks")
-    s.add_argument("--chunks", type=int, default=256)
-    s.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
-    s.add_argument("--threads", type=int, action="append", help="thread counts (default: 1 and 2)")
-
     s = sub.add_parser("scale", help="100k-chunk store: latency, HNSW recall, memory")
     s.add_argument("--chunks", type=int, default=SIZES["100k"])
     s.add_argument("--pool", type=int, default=3000, help="distinct chunks really embedded")
@@ -113,14 +107,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_suite(ctx: RunContext, skip: list[str]) -> None:
-    from bench import coldstart, embeddings_bench, indexing, latency
+    from bench import coldstart, indexing, latency
 
     steps: dict[str, Callable[[], object]] = {
         "indexing": lambda: indexing.run(ctx, ["1k"]),
         "latency": lambda: latency.run_shipped(ctx, repeats=2),
         "memory": lambda: latency.run_memory(ctx),
         "coldstart": lambda: coldstart.run(ctx, runs=2),
-        "embeddings": lambda: embeddings_bench.run(ctx, n_chunks=256, rounds=3),
     }
     failed = []
     for name, step in steps.items():
@@ -184,10 +177,6 @@ def main(argv: list[str] | None = None) -> int:
         from bench import coldstart
 
         coldstart.run(ctx, runs=args.runs, baseline=args.baseline)
-    elif cmd == "embeddings":
-        from bench import embeddings_bench
-
-        embeddings_bench.run(ctx, n_chunks=args.chunks, rounds=args.rounds, threads=args.threads or (1, 2))
     elif cmd == "scale":
         from bench import scale
 

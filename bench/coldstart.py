@@ -37,9 +37,9 @@ _IMPORT_RE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)")
 BOT_SCRIPT = """\
 import json, os, sys
 from newsdesk.settings import Settings
-from newsdesk.cli.bot_cmd import build_deps
+from newsdesk.app import build_bot_deps
 import bot.runner
-deps = build_deps(Settings())
+deps = build_bot_deps(Settings())
 answer = deps.service.answer(sys.argv[1])
 print(json.dumps(answer.to_dict()))
 sys.stdout.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,3 @@ def offline_env() -> None:
 
 def command_line(argv: list[str]) -> str:
     return " ".join([".venv/bin/python -m bench", *map(shlex.quote, argv)]).strip()
-
-
-def python_exe() -> str:
-    return sys.executable

@@ -16,7 +16,6 @@ PACKAGES = (
     "transformers",
     "chromadb",
     "onnxruntime",
-    "onnx",
     "langchain-core",
     "rank-bm25",
     "numpy",

@@ -14,7 +14,6 @@ import logging
 import math
 import shutil
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -225,7 +224,3 @@ def run(
         sec.notes.append("Recall could not be computed.")
     ctx.save(sec)
     return sec.data
-
-
-def store_size_mib(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20

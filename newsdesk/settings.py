@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AnswererName = Literal["extractive", "ollama", "openai"]
@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     # --- data and index -------------------------------------------------------------
     data_dir: Path = Field(Path(".newsdesk"), description="Where the local index, feedback and state live.")
     corpus_dir: Path = Field(Path("corpus"), description="Folder of articles to index.")
+
+    @field_validator("data_dir", "corpus_dir", "prompts_dir")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        """Relative folders are taken from where newsdesk starts, and shown absolute in every message."""
+        return None if value is None else value.expanduser().absolute()
     chroma_url: str | None = Field(
         None, description="Chroma server URL (e.g. http://127.0.0.1:8000); unset = embedded store on disk."
     )

@@ -141,6 +141,18 @@ def embeddings():  # noqa: ANN201 - langchain Embeddings imported lazily
 
 
 @pytest.fixture
+def real_model(embeddings, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
+    """In-process CLI/app code loads the bundled model as usual but gets the session's loaded
+    copy (the same model: only the repeated ~1-3 s load is saved). Not for tests of start-up."""
+    import index.embeddings
+    import index.lazy
+
+    monkeypatch.setattr(index.lazy, "load_embeddings", lambda settings: embeddings)
+    monkeypatch.setattr(index.embeddings, "load_embeddings", lambda settings: embeddings)
+    return embeddings
+
+
+@pytest.fixture
 def fake_embeddings():  # noqa: ANN201
     """Fast deterministic embeddings implementing the real LangChain interface."""
     from langchain_core.embeddings import DeterministicFakeEmbedding

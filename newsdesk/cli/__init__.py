@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import CorpusError, IndexMissing, NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,25 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = settings
 
 
+def nearby_hint(exc: NewsdeskError, cwd: Path | None = None) -> str | None:
+    """Run from a subfolder, the default ./.newsdesk and ./corpus are not there: point at the
+    nearest parent folder that has them, so the hint leads somewhere."""
+    if isinstance(exc, IndexMissing):
+        wanted, advice = ".newsdesk", "cd {dir} (or set NEWSDESK_DATA_DIR={path})"
+    elif isinstance(exc, CorpusError):
+        wanted, advice = "corpus", "cd {dir} (or pass --corpus {path})"
+    else:
+        return None
+    if "://" in exc.message:
+        return None  # a Chroma server: local folders are beside the point
+    here = (cwd or Path.cwd()).absolute()
+    for folder in here.parents:
+        path = folder / wanted
+        if path.is_dir() and str(path) not in exc.message:
+            return f"found {path}: " + advice.format(dir=folder, path=path)
+    return None
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: translate typed errors into messages and exit codes."""
     try:
@@ -116,6 +136,9 @@ def main(argv: list[str] | None = None) -> Any:
         click.secho(f"Error: {exc.message}", fg="red", err=True)
         if exc.hint:
             click.echo(f"  -> {exc.hint}", err=True)
+        nearby = nearby_hint(exc)
+        if nearby:
+            click.echo(f"  -> {nearby}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -25,11 +28,44 @@ EXIT_WORDS = {"exit", "quit", ":q", "/exit", "/quit"}
 
 
 def _service(settings: Settings, answerer: str | None) -> AnsweringService:
-    from newsdesk.app import build_service
+    from newsdesk.app import build_runtime
 
     if sys.stderr.isatty():
         click.echo("Loading the embedding model and the index...", err=True)
-    return build_service(settings, answerer=answerer)
+    return build_runtime(settings, answerer=answerer).service
+
+
+HISTORY_FILE = "chat_history"
+HISTORY_LINES = 1000
+
+
+@contextmanager
+def line_editing(history_file: Path) -> Iterator[None]:
+    """Arrow keys, Ctrl-R and history across sessions for ``input()`` (GNU readline / libedit).
+
+    The history is read from ``history_file`` and written back on the way out. Without a
+    readline module (some platforms) ``input()`` still works, just without editing.
+    """
+    try:
+        import readline
+    except ImportError:  # e.g. Windows without pyreadline
+        yield
+        return
+    readline.set_history_length(HISTORY_LINES)
+    try:
+        readline.read_history_file(history_file)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        click.echo(f"(chat history not read from {history_file}: {exc.strerror or exc})", err=True)
+    try:
+        yield
+    finally:
+        try:
+            history_file.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history_file)
+        except OSError as exc:
+            click.echo(f"(chat history not saved to {history_file}: {exc.strerror or exc})", err=True)
 
 
 def render_text(answer: Answer) -> str:
@@ -84,9 +120,13 @@ def ask(settings: Settings, question: tuple[str, ...], as_json: bool, answerer: 
 @click.command(
     epilog="""\b
 Type a question and press Enter; follow-up questions ("What did their spokesman
-claim?") are understood in the context of the conversation.
+claim?") are understood in the context of the conversation. Up/down recall earlier
+questions, also from past sessions.
   /new    start a new conversation
   exit    leave (or Ctrl-D)
+Examples:
+  newsdesk chat
+  newsdesk chat --answerer ollama
 Reads from a pipe too:
   printf 'Who denied involvement?\\nWhat did their spokesman claim?\\n' | newsdesk chat
 """
@@ -99,14 +139,23 @@ Reads from a pipe too:
 )
 @click.pass_obj
 def chat(settings: Settings, answerer: str | None) -> None:
-    """Interactive conversation about the articles, with follow-up questions."""
-    from answering.models import Turn
+    """Interactive conversation about the articles, with follow-up questions.
 
+    Line editing and history (arrow keys, Ctrl-R) are kept in <data dir>/chat_history.
+    """
     service = _service(settings, answerer)
     interactive = sys.stdin.isatty()
+    with ExitStack() as stack:
+        if interactive:
+            stack.enter_context(line_editing(settings.data_dir / HISTORY_FILE))
+            click.echo("Ask about the articles. /new starts over, exit leaves; arrow keys recall.")
+        _converse(service, interactive)
+
+
+def _converse(service: AnsweringService, interactive: bool) -> None:
+    from answering.models import Turn
+
     history: list[Turn] = []
-    if interactive:
-        click.echo("Ask about the articles. /new starts over, exit leaves.")
     while True:
         try:
             line = input("you> " if interactive else "")

@@ -3,59 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
 import click
 
 log = logging.getLogger(__name__)
-
-
-def build_deps(settings: Any, *, allow_reindex: bool = True) -> Any:
-    """Compose the bot's dependencies from the real core and index (heavy: loads the model)."""
-    from bot.client import BotDeps
-    from bot.feedback import FeedbackStore
-    from newsdesk.app import build_service
-
-    service = build_service(settings)
-    reader: Any = service.reader  # an index.reader.IndexReader (documents(), location)
-    # The keyword index takes seconds at 100k chunks: build it now, beside the gateway login,
-    # rather than inside the first user's question.
-    threading.Thread(target=service.warm, name="newsdesk-warm", daemon=True).start()
-    embeddings_lock = threading.Lock()
-    cached: dict[str, Any] = {}
-
-    def reindex() -> Any:
-        from index.build import build_index
-        from index.embeddings import load_embeddings
-
-        with embeddings_lock:
-            if "embeddings" not in cached:
-                cached["embeddings"] = load_embeddings(settings)
-        summary = build_index(settings, cached["embeddings"])
-        refresh = getattr(reader, "refresh", None)
-        if callable(refresh) and refresh():
-            log.info("now serving index generation %s", reader.generation)
-            service.warm()
-        return summary
-
-    def describe_index() -> str:
-        location = getattr(reader, "location", "?")
-        generation = getattr(reader, "generation", "?")
-        documents = len(reader.documents())
-        answerer = getattr(service, "answerer_name", settings.answerer)
-        return (
-            f"index {location} generation {generation} ({documents} articles, {answerer} answerer)"
-        )
-
-    return BotDeps(
-        service=service,
-        feedback=FeedbackStore.in_data_dir(settings.data_dir),
-        list_sources=reader.documents,
-        reindex=reindex if allow_reindex else None,
-        describe_index=describe_index,
-    )
 
 
 @click.command(
@@ -101,5 +54,7 @@ def bot(
         settings = settings.model_copy(update={"discord_guild_id": guild_id})
     require_token(settings)  # fail fast, before loading the model
     click.echo("Loading the index and the embedding model…", err=True)
-    deps = build_deps(settings, allow_reindex=not no_reindex)
+    from newsdesk.app import build_bot_deps
+
+    deps = build_bot_deps(settings, allow_reindex=not no_reindex)
     run(settings, deps)

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
+from newsdesk.app import EvalTarget, build_eval_target, judge_model
 from newsdesk.errors import ConfigError, NewsdeskError
 from newsdesk.settings import AnswererName, Settings
 
 if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
     from rich.console import Console
 
-    from answering.models import AnswerService
     from evaluation.metrics import QuestionResult
     from evaluation.questions import QuestionSet
-    from evaluation.run import EvalRun, Judge, Ranker, RunInfo
+    from evaluation.run import EvalRun, Judge, RunInfo
 
 log = logging.getLogger(__name__)
 
@@ -42,88 +40,10 @@ class GateFailed(NewsdeskError):
     """The run scored below a --min-* threshold (or above --max-p95-ms)."""
 
 
-@dataclass
-class EvalTarget:
-    """What the eval scores, built from settings by ``build_target`` (faked in tests)."""
-
-    service: AnswerService
-    lookup: Callable[[str], str | None]  # doc id -> stored text, straight from the index
-    ranker: Ranker | None  # None: retrieval metrics from the citation order
-    answerer: str
-    model: str | None
-    embedding_model: str | None
-    chat_model: Callable[[], BaseChatModel] | None = None  # for --judge
-
-
-def _reader_lookup(reader: Any) -> Callable[[str], str | None]:
-    cache: dict[str, str | None] = {}
-
-    def lookup(doc_id: str) -> str | None:
-        if doc_id not in cache:
-            try:
-                cache[doc_id] = reader.document(doc_id).text
-            except (LookupError, NewsdeskError):
-                cache[doc_id] = None
-        return cache[doc_id]
-
-    return lookup
-
-
-def _retriever_ranker(service: Any, k: int) -> Ranker | None:
-    """Rank documents by what the core's retriever returns for the (rewritten) question.
-
-    Re-runs retrieval after answering (outside the timed call); the core's retrieval is
-    deterministic, so this is the ranking the answerer saw.
-    """
-    retriever = getattr(service, "retriever", None)
-    if retriever is None or not callable(getattr(retriever, "retrieve", None)):
-        return None
-
-    def ranker(question: Any, answer: Any) -> list[str]:
-        query = answer.standalone_question or question.question
-        ranked: list[str] = []
-        for item in retriever.retrieve(query, k):
-            doc_id = item.chunk.doc_id
-            if doc_id not in ranked:
-                ranked.append(doc_id)
-        return ranked
-
-    return ranker
-
-
-def build_chat_model(settings: Settings) -> BaseChatModel:
-    """The configured LLM as the core builds it (same LangChain chat model types)."""
-    if settings.answerer == "extractive":
-        raise ConfigError(
-            "--judge needs an LLM answerer: the extractive answerer has no model to judge with",
-            hint="use --answerer ollama or --answerer openai (or NEWSDESK_ANSWERER)",
-        )
-    from answering.factory import chat_model
-
-    return chat_model(settings, settings.answerer)[0]
-
-
-def build_target(settings: Settings, k: int) -> EvalTarget:
-    """Build the real answering core from settings, as the CLI and the bot do."""
-    from newsdesk.app import build_service
-
-    service = build_service(settings)
-    reader = getattr(service, "reader", None)
-    if reader is None:
-        from index.embeddings import load_embeddings
-        from index.reader import open_reader
-
-        reader = open_reader(settings, load_embeddings(settings))
-    llm = settings.answerer != "extractive"
-    return EvalTarget(
-        service=service,
-        lookup=_reader_lookup(reader),
-        ranker=_retriever_ranker(service, k),
-        answerer=str(getattr(service, "answerer_name", settings.answerer)),
-        model=settings.llm_model if llm else None,
-        embedding_model=settings.embedding_model,
-        chat_model=(lambda: build_chat_model(settings)) if llm else None,
-    )
+# Built in the composition root; named here so tests can swap them for fakes.
+build_target = build_eval_target
+build_chat_model = judge_model
+__all__ = ["EvalTarget", "GateFailed", "build_chat_model", "build_target", "eval_command"]
 
 
 def _ratio(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

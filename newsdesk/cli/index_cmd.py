@@ -6,24 +6,30 @@ Heavy imports (torch, sentence-transformers, chromadb) happen inside the command
 from __future__ import annotations
 
 import json
+import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
-    from index.build import BuildSummary, Progress
+    from index.build import BuildSummary
     from index.status import IndexStatus
     from index.verify import VerifyReport
     from newsdesk.settings import Settings
 
 
 def _settings(ctx: click.Context) -> Settings:
+    """The Settings the root `newsdesk` group read: never a second, silently different copy."""
     from newsdesk.settings import Settings
 
     obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings.model_validate({})
+    if not isinstance(obj, Settings):
+        raise click.UsageError("`index` runs under the `newsdesk` command: newsdesk index ...")
+    return obj
 
 
 def _echo_json(data: dict[str, Any]) -> None:
@@ -77,6 +83,38 @@ class _ProgressBar:
         self._progress.update(self._tasks[stage], completed=done, total=total)
 
 
+class _HeldWarnings(logging.Filter):
+    """Holds the index's WARNING log records during a build: those that are also in the
+    summary's warnings are printed once, by the summary; the rest are logged afterwards."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and record.name.split(".")[0] == "index":
+            self.held.append(record)
+            return False
+        return True
+
+
+@contextmanager
+def _warnings_once() -> Iterator[Callable[[list[str]], None]]:
+    handlers = logging.getLogger().handlers
+    held = _HeldWarnings()
+    for handler in handlers:
+        handler.addFilter(held)
+    shown: set[str] = set()
+    try:
+        yield shown.update
+    finally:
+        for handler in handlers:
+            handler.removeFilter(held)
+        for record in held.held:
+            if record.getMessage() not in shown:
+                logging.getLogger(record.name).handle(record)
+
+
 def _print_summary(summary: BuildSummary) -> None:
     for warning in summary.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
@@ -121,27 +159,21 @@ def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: boo
       newsdesk index build --corpus ./my-articles --force
       newsdesk index build --json | jq .chunks_embedded
     """
-    from index.build import build_index
-    from index.lazy import LazyEmbeddings
+    from newsdesk.app import build_index_now
 
     settings = _settings(ctx)
-    # The model is loaded only if something needs embedding: no-change builds stay fast.
-    embeddings = LazyEmbeddings(settings)
     show_bar = not as_json and sys.stderr.isatty()
-    progress: Progress | None = None
-    if show_bar:
-        bar = _ProgressBar()
-        with bar:
-            progress = bar
-            summary = build_index(
-                settings, embeddings, corpus_dir=corpus_dir, force=force, progress=progress
-            )
-    else:
-        summary = build_index(settings, embeddings, corpus_dir=corpus_dir, force=force)
-    if as_json:
-        _echo_json(summary.to_dict())
-    else:
-        _print_summary(summary)
+    with _warnings_once() as printed:
+        if show_bar:
+            with _ProgressBar() as bar:
+                summary = build_index_now(settings, corpus_dir=corpus_dir, force=force, progress=bar)
+        else:
+            summary = build_index_now(settings, corpus_dir=corpus_dir, force=force)
+        if as_json:
+            _echo_json(summary.to_dict())  # the warnings are in the JSON and the log
+        else:
+            _print_summary(summary)
+            printed(summary.warnings)
 
 
 def _print_status(status: IndexStatus) -> None:

@@ -39,7 +39,9 @@ def test_empty_or_too_long_question_exits_2(question: str, capsys: pytest.Captur
 
 
 @pytest.mark.slow
-def test_ask_without_an_index_says_how_to_build_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_without_an_index_says_how_to_build_one(
+    capsys: pytest.CaptureFixture[str], real_model: object
+) -> None:
     code, _, err = run_main(["ask", "Who denied involvement?"], capsys)
     assert code == 1
     assert "newsdesk index build" in err
@@ -67,7 +69,9 @@ def test_ask_json_in_a_real_process(shipped_index: Path, tmp_path: Path) -> None
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_ask_text_lists_numbered_sources(shipped_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ask_text_lists_numbered_sources(
+    shipped_index: Path, monkeypatch: pytest.MonkeyPatch, real_model: object
+) -> None:
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(shipped_index))
     result = CliRunner().invoke(cli, ["ask", "How many drones were launched?"])
     assert result.exit_code == 0, result.output
@@ -78,21 +82,19 @@ def test_ask_text_lists_numbered_sources(shipped_index: Path, monkeypatch: pytes
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_chat_reads_a_pipe_and_resolves_follow_ups(shipped_index: Path, tmp_path: Path) -> None:
+def test_chat_reads_a_pipe_and_resolves_follow_ups(
+    shipped_index: Path, monkeypatch: pytest.MonkeyPatch, real_model: object
+) -> None:
+    """In-process with the session's model: the subject is the conversation, not start-up
+    (`test_ask_json_in_a_real_process` covers the real process)."""
     script = "Who denied involvement in the attack?\n\nWhat did their spokesman claim?\n" + (
         "/new\nexit\nnever asked\n"
     )
-    proc = subprocess.run(
-        [*NEWSDESK, "chat"],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env_for(shipped_index),
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out = normalize(proc.stdout)
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(shipped_index))
+    result = CliRunner().invoke(cli, ["chat"], input=script)
+    assert result.exit_code == 0, result.output
+    assert not (shipped_index / "chat_history").exists(), "a pipe keeps no line-editing history"
+    out = normalize(result.stdout)
     assert "understood as: What did Kata'ib Hezbollah's spokesman" in out
     assert "Al-Askari said" in out
     assert "(new conversation)" in out and "never asked" not in out

@@ -96,6 +96,7 @@ def test_concurrent_answers_match_sequential(fake_service: Any) -> None:
     sequential = [fake_service.answer(q).to_dict() for q in questions]
     with ThreadPoolExecutor(max_workers=6) as pool:
         parallel = [a.to_dict() for a in pool.map(fake_service.answer, questions)]
+    assert sequential and len(parallel) == len(sequential)
     for s, p in zip(sequential, parallel, strict=True):
         assert (s["answer"], s["citations"]) == (p["answer"], p["citations"])
 
@@ -126,3 +127,25 @@ def test_query_cache_keeps_the_stamp_name_and_vectors(fake_embeddings: Any) -> N
     for q in ("a", "b", "c"):
         cached.embed_query(q)
     assert len(cached._cache) == 2
+
+
+@pytest.mark.parametrize("turns", [0, 2, 9])
+def test_history_cap_follows_discord_history_turns(
+    settings: Any, fake_reader: Any, fake_embeddings: Any, turns: int
+) -> None:
+    from answering.factory import build_answering
+
+    service = build_answering(
+        settings.model_copy(update={"discord_history_turns": turns}), fake_reader, fake_embeddings
+    )
+    seen: list[int] = []
+
+    def condenser(question: str, history: Any) -> str:
+        seen.append(len(history))
+        return question
+
+    service.condenser = condenser
+    history = [Turn(question=f"question {i}?", answer=f"answer {i}.") for i in range(12)]
+    service.answer("Saad Maan said seven were wounded", history)
+    # no turns kept: the condenser is not called at all
+    assert seen == ([turns] if turns else [])

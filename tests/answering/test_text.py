@@ -45,7 +45,9 @@ def test_sentences_keep_abbreviations_together() -> None:
 
 def test_sentence_offsets_with_base_offset() -> None:
     text = "  First one.  Second “quoted.” Third?"
-    for span in split_sentences(text, offset=100):
+    spans = split_sentences(text, offset=100)
+    assert spans
+    for span in spans:
         assert text[span.start - 100 : span.end - 100] == span.text
 
 

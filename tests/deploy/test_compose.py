@@ -84,6 +84,7 @@ def test_the_four_services_exist(services: dict[str, Any]) -> None:
 
 
 def test_every_depends_on_names_a_defined_service(services: dict[str, Any]) -> None:
+    assert any(s.get("depends_on") for s in services.values())
     for name, service in services.items():
         deps = service.get("depends_on") or {}
         for dep in deps if isinstance(deps, list) else deps.keys():
@@ -130,6 +131,7 @@ def test_every_named_volume_is_declared(compose: dict[str, Any]) -> None:
 
 def test_every_secret_is_declared_and_kept_out_of_git_and_images(compose: dict[str, Any]) -> None:
     declared = compose.get("secrets") or {}
+    assert any(s.get("secrets") for s in compose["services"].values())
     for name, service in compose["services"].items():
         for secret in service.get("secrets", []):
             secret_name = secret if isinstance(secret, str) else secret["source"]
@@ -161,6 +163,7 @@ def test_service_urls_point_at_compose_services(services: dict[str, Any]) -> Non
 
 
 def test_published_ports_are_loopback_only(services: dict[str, Any]) -> None:
+    assert any(s.get("ports") for s in services.values())
     for name, service in services.items():
         for port in service.get("ports", []):
             assert interpolate(str(port)).startswith("127.0.0.1:"), f"{name} publishes {port}"
@@ -190,6 +193,7 @@ def test_bot_sees_the_same_corpus_as_the_indexer(services: dict[str, Any]) -> No
 
 
 def test_every_service_rotates_its_logs(services: dict[str, Any]) -> None:
+    assert services
     for name, service in services.items():
         logging = service.get("logging", {})
         assert logging.get("driver") == "json-file", name
@@ -267,6 +271,7 @@ def test_compose_defaults_can_be_overridden_from_dotenv(services: dict[str, Any]
 
 def test_no_unescaped_dollar_in_healthchecks(services: dict[str, Any]) -> None:
     """A shell `$var` must be written `$$var`, or compose substitutes it (usually with '')."""
+    assert any(s.get("healthcheck", {}).get("test") for s in services.values())
     for name, service in services.items():
         for text in walk_strings(service.get("healthcheck", {}).get("test", [])):
             stripped = text.replace("$$", "")

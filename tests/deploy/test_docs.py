@@ -45,6 +45,7 @@ def services() -> dict[str, Any]:
 
 
 def test_every_service_and_image_is_described(docker_docs: str, services: dict[str, Any]) -> None:
+    assert services
     for name, service in services.items():
         assert f"`{name}`" in docker_docs, name
         if "image" in service and name in ("chroma", "ollama"):

@@ -45,6 +45,7 @@ def test_documented_defaults_are_the_real_defaults() -> None:
 
 def test_every_setting_has_an_explanation_above_it() -> None:
     lines = ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("# NEWSDESK_") and "=" in line for line in lines)
     for number, line in enumerate(lines):
         if line.startswith("# NEWSDESK_") and "=" in line:
             above = lines[number - 1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,21 +51,21 @@ def _eval(args: list[str]) -> int:
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def index_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path:
     """One real index of the shipped corpus for this module (built once: ~20-60 s)."""
     from index.build import build_index
-    from index.embeddings import load_embeddings
     from newsdesk.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("eval-index")
     settings = Settings(_env_file=None, data_dir=data_dir, corpus_dir=SHIPPED_CORPUS, chroma_url=None)  # type: ignore[call-arg]
-    summary = build_index(settings, load_embeddings(settings))
+    summary = build_index(settings, embeddings)
     assert summary.added == 5
     return data_dir
 
 
 @pytest.fixture
-def built_index(monkeypatch: pytest.MonkeyPatch, index_dir: Path) -> Path:
+def built_index(monkeypatch: pytest.MonkeyPatch, index_dir: Path, real_model: Any) -> Path:
+    """The index, and the session's loaded model for every in-process `newsdesk eval`."""
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(index_dir))
     monkeypatch.setenv("NEWSDESK_CORPUS_DIR", str(SHIPPED_CORPUS))
     return index_dir

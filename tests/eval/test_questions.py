@@ -196,6 +196,7 @@ def test_every_source_exists_and_holds_an_expected_phrase() -> None:
     sources (normalised), and every listed source exists in the shipped corpus."""
     texts = _corpus_texts()
     qs = load_questions(DEFAULT_QUESTIONS)
+    assert qs.questions and any(q.sources for q in qs.questions)
     wrong = []
     for q in qs.questions:
         for doc_id in q.sources:
@@ -225,6 +226,7 @@ def test_expected_phrases_are_not_matched_by_a_generic_answer() -> None:
     """Answering every question with one article's opening lines (a plausible but useless
     answer) must score badly: expected phrases like "7" (in "Nov. 7") would not."""
     qs = [q for q in load_questions(DEFAULT_QUESTIONS).questions if q.answerable]
+    assert qs and _corpus_texts()
     for doc_id, text in _corpus_texts().items():
         lead = " ".join(text.split("\n")[:2])
         share = sum(matches_expected(lead, q.expected) for q in qs) / len(qs)
@@ -236,7 +238,8 @@ def test_expected_phrases_survive_the_indexers_cleaning() -> None:
     from index.loaders import load_corpus
 
     cleaned = {d.doc_id: d.text for d in load_corpus(SHIPPED_CORPUS).documents}
-    assert set(cleaned) == set(_corpus_texts())
+    assert cleaned and set(cleaned) == set(_corpus_texts())
+    assert any(q.answerable for q in load_questions(DEFAULT_QUESTIONS).questions)
     for q in load_questions(DEFAULT_QUESTIONS).questions:
         if q.answerable:
             assert any(matches_expected(cleaned[d], q.expected) for d in q.sources), q.id

@@ -25,7 +25,9 @@ def test_sentences_respect_abbreviations_quotes_and_newlines() -> None:
 
 
 def test_corpus_chunks_are_exact_slices_of_whole_sentences(shipped_corpus: Path) -> None:
-    for doc in load_corpus(shipped_corpus).documents:
+    documents = load_corpus(shipped_corpus).documents
+    assert len(documents) == 5
+    for doc in documents:
         chunks = chunk_document(doc, chunk_size=500, chunk_overlap=100)
         assert len(chunks) >= 2
         starts = {s for s, _ in sentence_spans(doc.text)}
@@ -60,6 +62,7 @@ def test_overlap_is_whole_sentences_within_the_limit() -> None:
 def test_zero_overlap_gives_disjoint_chunks() -> None:
     text = " ".join(f"Fact {i} was reported." for i in range(30))
     spans = chunk_spans(text, chunk_size=100, chunk_overlap=0)
+    assert len(spans) >= 2
     for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
         assert s2 > e1
 

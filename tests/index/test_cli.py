@@ -31,7 +31,8 @@ def run_json(*args: str) -> dict:
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, corpus: Path) -> Path:
+def cli_env(monkeypatch: pytest.MonkeyPatch, corpus: Path, real_model: object) -> Path:
+    """The corpus, and the session's loaded model for every in-process `newsdesk index`."""
     monkeypatch.setenv("NEWSDESK_CORPUS_DIR", str(corpus))
     return corpus
 

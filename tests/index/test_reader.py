@@ -32,10 +32,14 @@ def test_other_embedder_is_refused_with_rebuild_hint(index_settings) -> None:
         open_reader(other_chunking, CountingEmbeddings(size=64))
 
 
-def test_real_model_is_refused_on_a_fake_built_index(index_settings, embeddings) -> None:
+def test_real_model_is_refused_on_a_fake_built_index(index_settings) -> None:
+    from index.lazy import LazyEmbeddings
+
     build_index(index_settings, CountingEmbeddings(size=384))
+    real = LazyEmbeddings(index_settings)  # the real model's stamp, without loading it (fast tier)
     with pytest.raises(EmbedderMismatch, match="all-MiniLM-L6-v2"):
-        open_reader(index_settings, embeddings)
+        open_reader(index_settings, real)
+    assert not real.loaded, "the check compares stamps: no model load needed"
 
 
 def test_corrupt_data_dir_is_index_corrupt(index_settings) -> None:

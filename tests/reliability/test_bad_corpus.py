@@ -59,6 +59,7 @@ def test_bad_files_are_warned_about_and_the_rest_is_indexed(
     before = {d.doc_id: d.text for d in open_reader(rel_settings, fake_emb).documents()}
 
     expected = _add_bad_files(corpus)
+    assert expected
     summary = build_index(rel_settings, fake_emb)
     for where, words in expected.items():
         hits = [w for w in summary.warnings if where in w]

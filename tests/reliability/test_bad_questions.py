@@ -130,7 +130,9 @@ async def test_nasty_questions_through_the_bot(simcord_env) -> None:  # noqa: AN
         await alice.send(channel, f"{mention} {question[:1900]}")  # Discord: 2000 max
     sent = assert_no_mentions_anywhere(simcord_env)
     assert sent >= len(NASTY)
-    for _, _, body in sent_payloads(simcord_env):
+    payloads = list(sent_payloads(simcord_env))
+    assert payloads
+    for _, _, body in payloads:
         assert len(body.get("content") or "") <= 2000
         for embed in body.get("embeds") or []:
             assert len(str(embed)) <= 6000 + 500

@@ -97,21 +97,6 @@ CASES: dict[str, tuple[Callable[..., None], str, list[str]]] = {
 }
 
 
-@pytest.fixture
-def real_model(embeddings, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
-    """The CLI loads the bundled model as usual, but gets the session's already-loaded copy
-    (the same model: only the repeated load time is saved)."""
-    import importlib
-
-    for module in ("index.embeddings", "index.lazy"):
-        try:
-            target = importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-        monkeypatch.setattr(target, "load_embeddings", lambda settings: embeddings, raising=False)
-    return embeddings
-
-
 @pytest.fixture(scope="module")
 def built_template(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Path:  # noqa: ANN001
     """An index of the shipped corpus built once with the real model; tests copy it."""
