@@ -14,9 +14,9 @@ from langchain_core.language_models import BaseChatModel
 
 from answering.answerers.base import Answerer
 from answering.answerers.extractive import ExtractiveAnswerer, Limits
+from answering.answerers.llm import LLMAnswerer, LLMCondenser
 from answering.answerhood import WordStats
 from answering.language import Analyzer
-from answering.answerers.llm import LLMAnswerer, LLMCondenser
 from answering.prompts import load_prompts
 from answering.retrieval import HybridRetriever, Reader
 from answering.rewrite import EntityRewriter

@@ -2,10 +2,11 @@
 
 "What did their spokesman claim?" after a turn about the Harbor Workers Union becomes "What did
 the Harbor Workers Union's spokesman claim?"; "and the mayor?" after "What did the governor say?"
-becomes "What did the mayor say?". Pronouns are found by spaCy's tagger, the entities they stand for by its recogniser and
-parser (the subject of the last answer first); nothing here knows any name. When no entity fits,
-the question is asked in the context of the previous one, written so it reads as English. LLM
-modes use ``prompts/condense.txt`` and fall back to this rewriter when the model's reply is unusable.
+becomes "What did the mayor say?". Pronouns are found by spaCy's tagger, the entities they
+stand for by its recogniser and parser (the subject of the last answer first); nothing here
+knows any name. When no entity fits, the question is asked in the context of the previous one,
+written so it reads as English. LLM modes use ``prompts/condense.txt`` and fall back to this
+rewriter when the model's reply is unusable.
 """
 
 from __future__ import annotations
@@ -103,16 +104,16 @@ class EntityRewriter:
         swap = [e for e in prev.entities if e.label in _GROUPS]
         if not swap:
             return None
-        e = swap[0]
-        start = e.start
+        entity = swap[0]
+        begin = entity.start
         # A title written before the name belongs to it ("Governor Maria Lopez").
         while True:
-            head = previous[:start].rstrip()
+            head = previous[:begin].rstrip()
             word = head.rsplit(" ", 1)[-1] if head else ""
             if not word or not word[0].isupper() or len(head) == len(word):
                 break
-            start = len(head) - len(word)
-        return previous[:start] + q + previous[e.end :]
+            begin = len(head) - len(word)
+        return previous[:begin] + q + previous[entity.end :]
 
 
 def rewrite_follow_up(question: str, history: Sequence[Turn], analyzer: Analyzer | None = None) -> str:

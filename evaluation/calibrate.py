@@ -1,7 +1,7 @@
 """Fit the extractive answerer's answerhood model on labelled question sets.
 
     python -m evaluation.calibrate --questions evaluation/questions.jsonl \\
-        --questions evaluation/heldout.jsonl [--out answering/data/answerhood.json] [--compare-e5]
+        --questions evaluation/heldout.jsonl --questions evaluation/testset.jsonl [-C 1.0] [--dry-run]
 
 For every question, the sentences the answerer would consider are labelled: a sentence answers
 an answerable question if it holds one of its expected phrases; no sentence answers an
@@ -9,8 +9,9 @@ unanswerable one. A class-balanced logistic regression over ``answering.answerho
 cross-validated grouped by question, and the refusal threshold on the best sentence's
 probability is the one that maximises, out of fold, the share of questions handled right
 (answerable: the composed answer holds an expected phrase; unanswerable: refused). A second,
-question-level model over the candidate list was tried and did no better out of fold. The coefficients, threshold, fitted-on sets and the cross-validated scores are
-written to the model file. Needs a built index of the corpus the sets are about.
+question-level model over the candidate list was tried and did no better out of fold. The
+coefficients, threshold, fitted-on sets and the cross-validated scores are written to the model
+file. Needs a built index of the corpus the sets are about.
 """
 
 from __future__ import annotations
@@ -61,9 +62,8 @@ def collect(sets: list[QuestionSet]) -> list[Sample]:
             sc = answerer.signals(standalone, retrieved)
             texts = [c.span.text for c in sc.cands]
             labels = np.array([_answers(q, t) for t in texts], dtype=np.int64)
-            samples.append(
-                Sample(f"{qs.name}:{q.id}", standalone, q.answerable, sc.rows, labels, texts, sc.before, sc.after)
-            )
+            qid = f"{qs.name}:{q.id}"
+            samples.append(Sample(qid, standalone, q.answerable, sc.rows, labels, texts, sc.before, sc.after))
     return samples
 
 

@@ -124,7 +124,8 @@ class ExtractiveAnswerer:
                 sims[word][embedded] = matrix @ vec
         word_sim = self._word_sim(q, [analyses[i] for i in embedded])
         rows = features(
-            q, analyses, previous, [float(c) for c in cos], ranks, self.stats, sims, word_sim, self._noun_labels(q)
+            q, analyses, previous, [float(c) for c in cos], ranks, self.stats, sims, word_sim,
+            self._noun_labels(q),
         )
         probs = np.zeros(n)
         if n:
@@ -148,14 +149,17 @@ class ExtractiveAnswerer:
             sims = {w: matrix @ vec for w, vec in self.cache.words(q.focus).items()}
         word_sim = self._word_sim(q, analyses)
         rows = features(
-            q, analyses, previous, cos, [c.rank for c in cands], self.stats, sims, word_sim, self._noun_labels(q)
+            q, analyses, previous, cos, [c.rank for c in cands], self.stats, sims, word_sim,
+            self._noun_labels(q),
         )
         return Scoring(q, cands, analyses, rows, np.zeros(len(cands)), before, after)
 
     def _noun_labels(self, q: QuestionInfo) -> frozenset[str]:
         return self.typer.labels(q.wh_noun) if q.wh_noun else frozenset()
 
-    def _word_sim(self, q: QuestionInfo, analyses: Sequence[Analysis]) -> Callable[[str, frozenset[str]], float]:
+    def _word_sim(
+        self, q: QuestionInfo, analyses: Sequence[Analysis]
+    ) -> Callable[[str, frozenset[str]], float]:
         """Closest cosine of a question word to a sentence's words ("hurt" ~ "injured")."""
         vocab = sorted({w for a in analyses for w in a.lemmas | a.verbs})
         asked = sorted({*q.focus, *([q.verb] if q.verb else [])})
@@ -284,7 +288,8 @@ class ExtractiveAnswerer:
             vocab |= a.words | a.lemmas
         q = sc.question
         for e in q.analysis.entities:
-            if e.label in NAMES and any(self.stats.unseen(w) and w not in vocab for w in e.key.split() if w.isalpha()):
+            unseen = [w for w in e.key.split() if w.isalpha() and self.stats.unseen(w) and w not in vocab]
+            if e.label in NAMES and unseen:
                 return e.text
         for name in q.analysis.propns:
             if self.stats.unseen(name) and name not in vocab:

@@ -181,7 +181,7 @@ class LLMAnswerer:
         return self._refuse(question, retrieved, {})
 
     def _refuse(self, question: str, retrieved: Sequence[Retrieved], timings: dict[str, float]) -> Draft:
-        closest = self.extractive.closest(question, retrieved)
+        closest = self.extractive.closest(self.extractive.score(question, retrieved))
         text = refusal_text(question)
         if closest:
             text += " The closest excerpts, for reference: " + " ".join(f"[{c.n}]" for c in closest)
