@@ -35,8 +35,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POINTER_ID = "active"
-HTTP_TIMEOUT_S = 60.0  # per request to a Chroma server (large upserts during builds included)
+HTTP_TIMEOUT_S = 60.0  # per write request to a Chroma server (large upserts during builds)
 HTTP_CONNECT_TIMEOUT_S = 5.0
+# Requests that write: they may legitimately take long; every other request is a read and gets
+# settings.chroma_timeout_s, so a hung server costs a question seconds, not minutes.
+_WRITE_PATHS = ("/add", "/upsert", "/update", "/delete")
 PLACEHOLDER_EMBEDDING: Sequence[float] = (
     1.0,
 )  # records of docs/meta collections are looked up by id only
@@ -101,13 +104,26 @@ def _parse_url(url: str) -> tuple[str, int, bool]:
     return parsed.hostname, port, ssl
 
 
-def unavailable(url: str, exc: BaseException | None = None) -> StoreUnavailable:
+def unavailable(
+    url: str, exc: BaseException | None = None, *, read_timeout_s: float | None = None
+) -> StoreUnavailable:
     detail = f" ({type(exc).__name__}: {exc})" if exc else ""
+    what = "is unreachable"
+    if exc is not None and _is_timeout(exc):
+        what = "did not answer in time"
+        if read_timeout_s is not None:
+            detail = f" ({type(exc).__name__}; reads wait {read_timeout_s:g} s: NEWSDESK_CHROMA_TIMEOUT_S)"
     return StoreUnavailable(
-        f"Chroma server at {url} is unreachable{detail}",
+        f"Chroma server at {url} {what}{detail}",
         hint="start it (e.g. `chroma run --path DIR --host 127.0.0.1 --port 8000`) "
         "or unset NEWSDESK_CHROMA_URL to use the local store",
     )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException | TimeoutError)
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -145,13 +161,40 @@ def _heartbeat(base_url: str) -> None:
         raise ConnectionError(f"heartbeat answered HTTP {response.status_code}")
 
 
-def _set_http_timeout(client: ClientAPI) -> None:
+def _request_timeouts(read_s: float) -> Any:
+    """An httpx request hook giving reads ``read_s`` and writes ``max(read_s, HTTP_TIMEOUT_S)``.
+
+    chromadb sends every request through one session per server and process, with no timeout
+    argument; httpx reads the timeout of each request from ``request.extensions``, which a
+    request hook may set.
+    """
+    import httpx
+
+    write_s = max(read_s, HTTP_TIMEOUT_S)
+
+    def hook(request: httpx.Request) -> None:
+        path = request.url.path.rstrip("/")
+        writes = request.method == "DELETE" or path.endswith(_WRITE_PATHS)
+        seconds = write_s if writes else read_s
+        request.extensions["timeout"] = httpx.Timeout(
+            seconds, connect=min(seconds, HTTP_CONNECT_TIMEOUT_S)
+        ).as_dict()
+
+    hook.newsdesk_read_s = read_s  # type: ignore[attr-defined]
+    return hook
+
+
+def _set_http_timeout(client: ClientAPI, read_s: float) -> None:
     """chromadb's HTTP session waits forever by default; a hung server must not hang the bot."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(HTTP_TIMEOUT_S, connect=HTTP_CONNECT_TIMEOUT_S)
+        hooks = session.event_hooks
+        hooks["request"] = [h for h in hooks["request"] if not hasattr(h, "newsdesk_read_s")]
+        hooks["request"].append(_request_timeouts(read_s))
+        session.event_hooks = hooks
     else:  # a chromadb upgrade moved it: keep working, without the timeout
         log.warning("could not set a timeout on the Chroma HTTP client")
 
@@ -197,7 +240,7 @@ class Store:
                 if is_connection_error(exc):
                     raise unavailable(settings.chroma_url, exc) from exc
                 raise
-            _set_http_timeout(client)
+            _set_http_timeout(client, settings.chroma_timeout_s)
             return cls(client, settings)
         path = chroma_path(settings)
         if not create and not (path / "chroma.sqlite3").exists():
@@ -227,7 +270,9 @@ class Store:
             raise
         except Exception as exc:
             if self.remote and is_connection_error(exc):
-                raise unavailable(self.location, exc) from exc
+                raise unavailable(
+                    self.location, exc, read_timeout_s=self.settings.chroma_timeout_s
+                ) from exc
             if not corrupt:
                 raise
             raise IndexCorrupt(

@@ -38,6 +38,7 @@ Examples:
   newsdesk index build --force             # re-embed everything (after changing the model)
   newsdesk index status
   newsdesk index verify
+  newsdesk index unlock                    # after a build was killed on another host
   NEWSDESK_CHROMA_URL=http://127.0.0.1:8000 newsdesk index build   # a Chroma server"""
 )
 def index() -> None:
@@ -225,3 +226,35 @@ def verify(ctx: click.Context, as_json: bool) -> None:
         if not as_json:
             click.echo("  -> run `newsdesk index build --force` to rebuild the index", err=True)
         ctx.exit(1)
+
+
+@index.command()
+@click.option(
+    "--watch",
+    "watch_s",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="Seconds to watch a lease from another host for its heartbeat (default 25).",
+)
+@click.pass_context
+def unlock(ctx: click.Context, watch_s: float | None) -> None:
+    """Break the build lock left by a build that was killed (e.g. its container stopped).
+
+    Safe: a lease whose build is alive is never broken. With a Chroma server the lease is
+    watched for longer than a heartbeat and removed only if nothing renewed it (or its
+    process on this host is gone). A local index needs no unlock: its lock dies with the
+    build's process.
+
+    \b
+    Examples:
+      newsdesk index unlock
+      NEWSDESK_CHROMA_URL=http://chroma:8000 newsdesk index unlock
+    """
+    from index.locking import unlock as unlock_index
+    from index.store import Store
+
+    store = Store.open(_settings(ctx), create=False)
+    if store.remote:
+        click.echo("Checking whether the build holding the lock is alive...", err=True)
+    result = unlock_index(store, watch_s=watch_s)
+    click.echo(result.message)
