@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from index.disk import SQLITE_NAME, DiskUsage, Reclaimed, measure, other_processes_using, reclaim
 from newsdesk.errors import ConfigError, IndexCorrupt, IndexMissing, NewsdeskError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -45,6 +47,9 @@ PLACEHOLDER_EMBEDDING: Sequence[float] = (
 )  # records of docs/meta collections are looked up by id only
 _NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,400}[a-zA-Z0-9]$")
 BUILD_HINT = "run `newsdesk index build`"
+# Stores opened for reading in this process (an IndexReader keeps its own): compaction waits
+# until none is open (see Store.reclaim_disk).
+_READERS: weakref.WeakSet[Store] = weakref.WeakSet()
 FORCE_HINT = "run `newsdesk index build --force`"
 
 
@@ -256,7 +261,10 @@ class Store:
                 f"The index at {path} cannot be opened ({type(exc).__name__}: {exc})",
                 hint=FORCE_HINT,
             ) from exc
-        return cls(client, settings)
+        store = cls(client, settings)
+        if not create:
+            _READERS.add(store)
+        return store
 
     @contextmanager
     def errors(self, what: str, *, corrupt: bool = True) -> Iterator[None]:
@@ -355,14 +363,43 @@ class Store:
                 pass
 
     def drop_all_generations_except(self, keep: set[str]) -> list[str]:
-        """Delete leftovers (crashed builds, garbage-collected generations)."""
+        """Delete leftovers (crashed builds, garbage-collected generations), then give their
+        disk space back (embedded store)."""
         dropped = []
         for name in self.collection_names():
             gen = name.removesuffix("__docs")
             if self.generation_number(gen) is not None and gen not in keep:
                 self.drop_generation(gen)
                 dropped.append(gen)
+        self.reclaim_disk()
         return sorted(set(dropped))
+
+    def reclaim_disk(self, *, compact: bool | None = None) -> Reclaimed | None:
+        """Remove segment directories of dropped collections, and compact SQLite when worth it
+        (``index.disk``; Chroma 1.5.9 leaves both behind). None with a server: its disk is
+        the server's (docs/reliability.md).
+
+        ``compact=None``: compact only when nothing else uses the store (no reader open in
+        this process, no other process holding ``chroma.sqlite3``): Chroma cannot share it
+        with a writer outside itself. The bot, which keeps a reader open, leaves compaction to
+        `newsdesk index compact`.
+        """
+        if self.remote:
+            return None
+        path = chroma_path(self.settings)
+        if compact is None:
+            others = other_processes_using(path / SQLITE_NAME)
+            readers = [s for s in _READERS if s.location == self.location]
+            compact = others == [] and not readers
+            if not compact:
+                log.debug("SQLite compaction skipped: in use (%s, %d readers)", others, len(readers))
+        return reclaim(path, compact_sqlite=compact)
+
+    def disk_usage(self, active: str | None, previous: str | None) -> DiskUsage | None:
+        """Bytes held on disk, by what holds them; None with a server."""
+        if self.remote:
+            return None
+        return measure(chroma_path(self.settings), active, previous, self.base)
 
     # --- pointer ------------------------------------------------------------------------
     def active_pointer(self) -> Pointer:

@@ -145,6 +145,28 @@ def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: boo
         _print_summary(summary)
 
 
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _disk_line(disk: dict[str, Any] | None) -> str | None:
+    """Where the embedded store's bytes are; None with a server."""
+    if not disk:
+        return None
+    if "error" in disk:
+        return f"not measured ({disk['error']})"
+    parts = [
+        f"previous generation {_mb(disk['previous_bytes'])}",
+        f"leftovers {_mb(disk['leftover_bytes'])}",
+        f"orphan segment dirs {_mb(disk['orphan_bytes'])} ({disk['orphan_dirs']})",
+        f"SQLite free pages {_mb(disk['sqlite_free_bytes'])}",
+    ]
+    return (
+        f"{_mb(disk['total_bytes'])}, of which {_mb(disk['not_serving_bytes'])} not serving: "
+        + ", ".join(parts)
+    )
+
+
 def _print_status(status: IndexStatus) -> None:
     rows = [
         ("Documents", status.documents),
@@ -155,6 +177,9 @@ def _print_status(status: IndexStatus) -> None:
         ("Last build", status.built_at),
         ("Location", status.location),
     ]
+    disk = _disk_line(status.disk)
+    if disk:
+        rows.append(("Disk", disk))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name.ljust(width)}  {value}")
@@ -200,6 +225,9 @@ def _print_verify(report: VerifyReport) -> None:
         click.echo(
             f"Leftover collections (removed by the next build): {', '.join(report.leftovers)}"
         )
+    disk = _disk_line(report.disk)
+    if disk:
+        click.echo(f"Disk: {disk}")
 
 
 @index.command()
@@ -258,3 +286,53 @@ def unlock(ctx: click.Context, watch_s: float | None) -> None:
         click.echo("Checking whether the build holding the lock is alive...", err=True)
     result = unlock_index(store, watch_s=watch_s)
     click.echo(result.message)
+
+
+@index.command()
+@click.pass_context
+def compact(ctx: click.Context) -> None:
+    """Give disk back: remove dropped collections' files and compact the local store's SQLite.
+
+    Builds do this by themselves when nothing else has the index open; with the bot serving
+    from the same data folder, stop it and run this now and then (it refuses while another
+    process has the index open, because Chroma cannot share the database with this).
+
+    \b
+    Examples:
+      newsdesk index compact
+    """
+    from index.disk import SQLITE_NAME, other_processes_using
+    from index.locking import build_lock
+    from index.store import Store, chroma_path
+    from newsdesk.errors import IndexBusy
+
+    settings = _settings(ctx)
+    if settings.chroma_url:
+        click.echo(
+            "The index is on a Chroma server: compact on the server's host "
+            "(see docs/reliability.md, 'Disk')."
+        )
+        return
+    store = Store.open(settings, create=False)
+    before = _mb_of(chroma_path(settings))
+    with build_lock(store):
+        others = other_processes_using(chroma_path(settings) / SQLITE_NAME)
+        if others:
+            raise IndexBusy(
+                f"Other processes have the index open (pids {', '.join(map(str, others))})",
+                hint="stop the bot and any other newsdesk command, then run this again",
+            )
+        result = store.reclaim_disk(compact=True)
+    assert result is not None
+    click.echo(
+        f"Removed {len(result.removed_dirs)} orphan segment folders; "
+        f"full-text indexes merged: {', '.join(result.fts_merged) or 'none needed'}; "
+        f"SQLite {'compacted' if result.vacuumed else 'had little free space'}. "
+        f"{before} -> {_mb_of(chroma_path(settings))}."
+    )
+
+
+def _mb_of(path: Path) -> str:
+    from index.disk import tree_bytes
+
+    return _mb(tree_bytes(path))
