@@ -289,8 +289,15 @@ def unlock(ctx: click.Context, watch_s: float | None) -> None:
 
 
 @index.command()
+@click.option(
+    "--path",
+    "persist_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="A Chroma server's data folder (its `chroma run --path`), with the server stopped.",
+)
 @click.pass_context
-def compact(ctx: click.Context) -> None:
+def compact(ctx: click.Context, persist_dir: Path | None) -> None:
     """Give disk back: remove dropped collections' files and compact the local store's SQLite.
 
     Builds do this by themselves when nothing else has the index open; with the bot serving
@@ -300,6 +307,7 @@ def compact(ctx: click.Context) -> None:
     \b
     Examples:
       newsdesk index compact
+      newsdesk index compact --path /srv/chroma    # a stopped Chroma server's folder
     """
     from index.disk import SQLITE_NAME, other_processes_using
     from index.locking import build_lock
@@ -307,6 +315,9 @@ def compact(ctx: click.Context) -> None:
     from newsdesk.errors import IndexBusy
 
     settings = _settings(ctx)
+    if persist_dir is not None:
+        _compact_folder(persist_dir)
+        return
     if settings.chroma_url:
         click.echo(
             "The index is on a Chroma server: compact on the server's host "
@@ -336,3 +347,31 @@ def _mb_of(path: Path) -> str:
     from index.disk import tree_bytes
 
     return _mb(tree_bytes(path))
+
+
+def _compact_folder(path: Path) -> None:
+    """Compact a Chroma data folder no process has open (a stopped server's)."""
+    from index.disk import SQLITE_NAME, reclaim
+    from newsdesk.errors import ConfigError, IndexBusy
+
+    if not (path / SQLITE_NAME).exists():
+        raise ConfigError(f"No {SQLITE_NAME} in {path}", hint="pass the folder given to `chroma run --path`")
+    others = _others(path / SQLITE_NAME)
+    if others:
+        raise IndexBusy(
+            f"Other processes have {path} open (pids {', '.join(map(str, others))})",
+            hint="stop the Chroma server first",
+        )
+    before = _mb_of(path)
+    result = reclaim(path, compact_sqlite=True)
+    click.echo(
+        f"Removed {len(result.removed_dirs)} orphan segment folders; SQLite "
+        f"{'compacted' if result.vacuumed else 'had little free space'}. "
+        f"{before} -> {_mb_of(path)}."
+    )
+
+
+def _others(path: Path) -> list[int]:
+    from index.disk import other_processes_using
+
+    return other_processes_using(path) or []

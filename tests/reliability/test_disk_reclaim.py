@@ -255,3 +255,45 @@ def test_builds_beside_a_reader_leave_compaction_to_the_compact_command(
         f"generation; `index compact` brought it to {compacted / one_generation:.2f}x"
     )
     assert compacted < grown and compacted <= 2.5 * one_generation
+
+
+@pytest.mark.integration
+def test_a_stopped_servers_folder_is_compacted_by_the_operator_command(
+    rel_settings,  # noqa: ANN001
+    corpus: Path,
+    fake_emb,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    """A Chroma server leaves dropped collections' folders too; with it stopped,
+    `newsdesk index compact --path DIR` removes them and the index still verifies after."""
+    from click.testing import CliRunner
+
+    from newsdesk.cli import cli
+    from tests.conftest import start_chroma_server, stop_chroma_server
+
+    data = tmp_path / "server"
+    url, proc = start_chroma_server(data)
+    settings = rel_settings.model_copy(update={"chroma_url": url})
+    try:
+        for k in range(4):
+            (corpus / "extra.txt").write_text(_article(k, k), "utf-8")
+            build_index(settings, fake_emb)
+        refused = CliRunner().invoke(cli, ["index", "compact", "--path", str(data / "db")])
+        assert refused.exit_code == 1 and "stop the Chroma server" in (refused.exception.hint or "")  # type: ignore[union-attr]
+    finally:
+        stop_chroma_server(proc)
+    owners = segment_owners(data / "db")
+    orphans = [d for d in (data / "db").iterdir() if d.is_dir() and d.name not in owners]
+    assert len(orphans) >= 4, "Chroma's server no longer leaves folders behind: revisit index.disk"
+    before = tree_bytes(data / "db")
+    done = CliRunner().invoke(cli, ["index", "compact", "--path", str(data / "db")])
+    assert done.exit_code == 0, done.output
+    assert not any(d.exists() for d in orphans)
+    after = tree_bytes(data / "db")
+    url, proc = start_chroma_server(data)
+    try:
+        report = verify_index(settings.model_copy(update={"chroma_url": url}))
+    finally:
+        stop_chroma_server(proc)
+    assert report.ok, report.problems
+    print(f"\nserver folder: {len(orphans)} orphan folders, {before / 1e6:.2f} -> {after / 1e6:.2f} MB")
