@@ -158,10 +158,10 @@ def _forget_client(path: Path) -> None:
         log.debug("could not reset Chroma's client cache for %s", path, exc_info=True)
 
 
-def _heartbeat(base_url: str) -> None:
+def _heartbeat(base_url: str, timeout_s: float) -> None:
     import httpx
 
-    response = httpx.get(f"{base_url}/api/v2/heartbeat", timeout=HTTP_CONNECT_TIMEOUT_S)
+    response = httpx.get(f"{base_url}/api/v2/heartbeat", timeout=timeout_s)
     if response.status_code != 200:
         raise ConnectionError(f"heartbeat answered HTTP {response.status_code}")
 
@@ -237,13 +237,16 @@ class Store:
             host, port, ssl = _parse_url(settings.chroma_url)
             base = f"{'https' if ssl else 'http'}://{host}:{port}"
             try:
-                _heartbeat(base)  # Chroma's client has no timeouts: fail fast on a hung server
+                # Chroma's client has no timeouts: fail fast on a hung server
+                _heartbeat(base, min(settings.chroma_timeout_s, HTTP_CONNECT_TIMEOUT_S))
                 client = chromadb.HttpClient(
                     host=host, port=port, ssl=ssl, settings=_chroma_settings()
                 )
             except Exception as exc:
                 if is_connection_error(exc):
-                    raise unavailable(settings.chroma_url, exc) from exc
+                    raise unavailable(
+                        settings.chroma_url, exc, read_timeout_s=settings.chroma_timeout_s
+                    ) from exc
                 raise
             _set_http_timeout(client, settings.chroma_timeout_s)
             return cls(client, settings)

@@ -252,7 +252,7 @@ def test_a_hung_chroma_server_bounds_each_question(
     with pytest.raises(StoreUnavailable, match="did not answer in time"):  # a fresh open too
         open_reader(settings, fake_emb)
     opened = time.monotonic() - started
-    assert opened < 5.0 + 2.0, opened
+    assert opened < timeout_s + 2.0, opened
 
     proxy.hang.clear()
     after = service.answer(question)
