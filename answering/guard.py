@@ -12,8 +12,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from confusable_homoglyphs import confusables
-
 from answering.text import split_sentences, tokenize
 
 # Judged on the folded text (see ``fold_for_check``), case-insensitively except where a
@@ -60,6 +58,8 @@ def _fold_char(ch: str) -> str:
     base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
     if base.isascii():
         return base
+    from confusable_homoglyphs import confusables  # loads Unicode's table (~60 ms): on first use
+
     found = confusables.is_confusable(ch, greedy=True, preferred_aliases=[]) or []
     for item in found:
         for glyph in item["homoglyphs"]:
