@@ -223,3 +223,10 @@ def test_the_cli_never_prints_raw_control_characters_from_names(
             warnings = [ln for ln in lines if ln.startswith("warning: ")]
         assert sum("cannot be a document id" in w for w in warnings) == len(BAD_NAMES) + 1
         assert any("notes.txt" in w and "outside the corpus folder" in w for w in warnings)
+
+
+def test_a_corpus_folder_that_is_itself_a_symlink_still_loads(tmp_path: Path, corpus: Path) -> None:
+    link = tmp_path / "mounted-corpus"
+    link.symlink_to(corpus, target_is_directory=True)  # e.g. a mount point behind a link
+    result = load_corpus(link)
+    assert len(result.documents) == 5 and result.warnings == []
