@@ -19,6 +19,7 @@ from typing import Any
 
 from index.chunking import sentence_spans
 from index.cleaning import clean_line, clean_text
+from index.corpus_files import Refused, printable, read_bounded, scan_corpus
 from index.html_text import html_to_article
 from index.models import Document
 from newsdesk.errors import CorpusError
@@ -44,6 +45,7 @@ class LoadResult:
     skipped: list[str] = field(default_factory=list)  # paths of files skipped entirely
 
     def warn(self, message: str) -> None:
+        message = printable(message)  # file names must not write to the terminal
         log.warning("%s", message)
         self.warnings.append(message)
 
@@ -139,14 +141,13 @@ def _iso_date(value: str | None) -> str | None:
     return match.group(0) if match else (value or None)
 
 
-def _read_text(path: Path, result: LoadResult) -> str | None:
-    """Read a file as UTF-8 text, or warn and return None."""
+def _read_text(path: Path, result: LoadResult, root: Path | None = None) -> str | None:
+    """Read a file as UTF-8 text through the corpus gate, or warn and return None."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            result.warn(f"Skipped {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
-            return None
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES, root=root)
+    except Refused as exc:
+        result.warn(f"Skipped {path}: {exc.reason}")
+        return None
     except OSError as exc:
         result.warn(f"Skipped {path}: cannot read it ({exc.strerror or exc})")
         return None
@@ -252,9 +253,10 @@ def _load_jsonl(path: Path, raw: str, result: LoadResult) -> list[Document]:
     return docs
 
 
-def load_file(path: Path, result: LoadResult) -> list[Document]:
-    """Load one file; problems become warnings in ``result``."""
-    raw = _read_text(path, result)
+def load_file(path: Path, result: LoadResult, root: Path | None = None) -> list[Document]:
+    """Load one file (``root``: the corpus folder it must stay inside); problems become
+    warnings in ``result``."""
+    raw = _read_text(path, result, root)
     if raw is None:
         result.skipped.append(str(path))
         return []
@@ -280,15 +282,9 @@ def load_file(path: Path, result: LoadResult) -> list[Document]:
 
 
 def iter_corpus_files(corpus_dir: Path) -> list[Path]:
-    """Indexable files under ``corpus_dir`` (recursively, sorted, hidden files ignored)."""
-    files = []
-    for path in sorted(corpus_dir.rglob("*")):
-        rel = path.relative_to(corpus_dir)
-        if any(part.startswith(".") for part in rel.parts):
-            continue
-        if path.suffix.lower() in SUFFIXES and not path.is_dir():
-            files.append(path)
-    return files
+    """Indexable files under ``corpus_dir`` (recursively, sorted, hidden files ignored) that
+    pass the corpus gate (``index.corpus_files``: regular files inside the folder, clean names)."""
+    return scan_corpus(corpus_dir, SUFFIXES).files
 
 
 def load_corpus(corpus_dir: Path) -> LoadResult:
@@ -307,8 +303,12 @@ def load_corpus(corpus_dir: Path) -> LoadResult:
         )
     result = LoadResult()
     seen: dict[str, str] = {}
-    for path in iter_corpus_files(corpus_dir):
-        for doc in load_file(path, result):
+    scan = scan_corpus(corpus_dir, SUFFIXES)
+    for path, reason in scan.refused:
+        result.warn(f"Skipped {path}: {reason}")
+        result.skipped.append(str(path))
+    for path in scan.files:
+        for doc in load_file(path, result, corpus_dir):
             if doc.doc_id in seen:
                 result.warn(
                     f"Duplicate document id {doc.doc_id!r} in {path}: keeping the one from "

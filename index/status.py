@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,9 @@ class IndexStatus:
     stamp: dict[str, Any] = field(default_factory=dict)
     # Differences between the index's stamp and the current settings (empty = usable as is).
     stale: list[str] = field(default_factory=list)
+    # Embedded store: bytes by what holds them (``index.disk.DiskUsage.to_dict()``, including
+    # ``not_serving_bytes``); None with a Chroma server (its disk is the server's).
+    disk: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,4 +77,13 @@ def index_status(settings: Settings) -> IndexStatus:
         location=store.location,
         stamp=dict(stamp),
         stale=stale,
+        disk=disk_report(store, pointer.generation, pointer.previous),
     )
+
+
+def disk_report(store: Store, active: str, previous: str | None) -> dict[str, Any] | None:
+    try:
+        usage = store.disk_usage(active, previous)
+    except (OSError, sqlite3.Error) as exc:  # status must not fail on a measurement
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    return usage.to_dict() if usage is not None else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from index.disk import SQLITE_NAME, DiskUsage, Reclaimed, measure, other_processes_using, reclaim
 from newsdesk.errors import ConfigError, IndexCorrupt, IndexMissing, NewsdeskError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -35,13 +37,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POINTER_ID = "active"
-HTTP_TIMEOUT_S = 60.0  # per request to a Chroma server (large upserts during builds included)
+HTTP_TIMEOUT_S = 60.0  # per write request to a Chroma server (large upserts during builds)
 HTTP_CONNECT_TIMEOUT_S = 5.0
+# Requests that write: they may legitimately take long; every other request is a read and gets
+# settings.chroma_timeout_s, so a hung server costs a question seconds, not minutes.
+_WRITE_PATHS = ("/add", "/upsert", "/update", "/delete")
 PLACEHOLDER_EMBEDDING: Sequence[float] = (
     1.0,
 )  # records of docs/meta collections are looked up by id only
 _NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,400}[a-zA-Z0-9]$")
 BUILD_HINT = "run `newsdesk index build`"
+# Stores opened for reading in this process (an IndexReader keeps its own): compaction waits
+# until none is open (see Store.reclaim_disk).
+_READERS: weakref.WeakSet[Store] = weakref.WeakSet()
 FORCE_HINT = "run `newsdesk index build --force`"
 
 
@@ -101,13 +109,26 @@ def _parse_url(url: str) -> tuple[str, int, bool]:
     return parsed.hostname, port, ssl
 
 
-def unavailable(url: str, exc: BaseException | None = None) -> StoreUnavailable:
+def unavailable(
+    url: str, exc: BaseException | None = None, *, read_timeout_s: float | None = None
+) -> StoreUnavailable:
     detail = f" ({type(exc).__name__}: {exc})" if exc else ""
+    what = "is unreachable"
+    if exc is not None and _is_timeout(exc):
+        what = "did not answer in time"
+        if read_timeout_s is not None:
+            detail = f" ({type(exc).__name__}; reads wait {read_timeout_s:g} s: NEWSDESK_CHROMA_TIMEOUT_S)"
     return StoreUnavailable(
-        f"Chroma server at {url} is unreachable{detail}",
+        f"Chroma server at {url} {what}{detail}",
         hint="start it (e.g. `chroma run --path DIR --host 127.0.0.1 --port 8000`) "
         "or unset NEWSDESK_CHROMA_URL to use the local store",
     )
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, httpx.TimeoutException | TimeoutError)
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -137,21 +158,48 @@ def _forget_client(path: Path) -> None:
         log.debug("could not reset Chroma's client cache for %s", path, exc_info=True)
 
 
-def _heartbeat(base_url: str) -> None:
+def _heartbeat(base_url: str, timeout_s: float) -> None:
     import httpx
 
-    response = httpx.get(f"{base_url}/api/v2/heartbeat", timeout=HTTP_CONNECT_TIMEOUT_S)
+    response = httpx.get(f"{base_url}/api/v2/heartbeat", timeout=timeout_s)
     if response.status_code != 200:
         raise ConnectionError(f"heartbeat answered HTTP {response.status_code}")
 
 
-def _set_http_timeout(client: ClientAPI) -> None:
+def _request_timeouts(read_s: float) -> Any:
+    """An httpx request hook giving reads ``read_s`` and writes ``max(read_s, HTTP_TIMEOUT_S)``.
+
+    chromadb sends every request through one session per server and process, with no timeout
+    argument; httpx reads the timeout of each request from ``request.extensions``, which a
+    request hook may set.
+    """
+    import httpx
+
+    write_s = max(read_s, HTTP_TIMEOUT_S)
+
+    def hook(request: httpx.Request) -> None:
+        path = request.url.path.rstrip("/")
+        writes = request.method == "DELETE" or path.endswith(_WRITE_PATHS)
+        seconds = write_s if writes else read_s
+        request.extensions["timeout"] = httpx.Timeout(
+            seconds, connect=min(seconds, HTTP_CONNECT_TIMEOUT_S)
+        ).as_dict()
+
+    hook.newsdesk_read_s = read_s  # type: ignore[attr-defined]
+    return hook
+
+
+def _set_http_timeout(client: ClientAPI, read_s: float) -> None:
     """chromadb's HTTP session waits forever by default; a hung server must not hang the bot."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(HTTP_TIMEOUT_S, connect=HTTP_CONNECT_TIMEOUT_S)
+        hooks = session.event_hooks
+        hooks["request"] = [h for h in hooks["request"] if not hasattr(h, "newsdesk_read_s")]
+        hooks["request"].append(_request_timeouts(read_s))
+        session.event_hooks = hooks
     else:  # a chromadb upgrade moved it: keep working, without the timeout
         log.warning("could not set a timeout on the Chroma HTTP client")
 
@@ -189,15 +237,18 @@ class Store:
             host, port, ssl = _parse_url(settings.chroma_url)
             base = f"{'https' if ssl else 'http'}://{host}:{port}"
             try:
-                _heartbeat(base)  # Chroma's client has no timeouts: fail fast on a hung server
+                # Chroma's client has no timeouts: fail fast on a hung server
+                _heartbeat(base, min(settings.chroma_timeout_s, HTTP_CONNECT_TIMEOUT_S))
                 client = chromadb.HttpClient(
                     host=host, port=port, ssl=ssl, settings=_chroma_settings()
                 )
             except Exception as exc:
                 if is_connection_error(exc):
-                    raise unavailable(settings.chroma_url, exc) from exc
+                    raise unavailable(
+                        settings.chroma_url, exc, read_timeout_s=settings.chroma_timeout_s
+                    ) from exc
                 raise
-            _set_http_timeout(client)
+            _set_http_timeout(client, settings.chroma_timeout_s)
             return cls(client, settings)
         path = chroma_path(settings)
         if not create and not (path / "chroma.sqlite3").exists():
@@ -213,7 +264,10 @@ class Store:
                 f"The index at {path} cannot be opened ({type(exc).__name__}: {exc})",
                 hint=FORCE_HINT,
             ) from exc
-        return cls(client, settings)
+        store = cls(client, settings)
+        if not create:
+            _READERS.add(store)
+        return store
 
     @contextmanager
     def errors(self, what: str, *, corrupt: bool = True) -> Iterator[None]:
@@ -227,7 +281,9 @@ class Store:
             raise
         except Exception as exc:
             if self.remote and is_connection_error(exc):
-                raise unavailable(self.location, exc) from exc
+                raise unavailable(
+                    self.location, exc, read_timeout_s=self.settings.chroma_timeout_s
+                ) from exc
             if not corrupt:
                 raise
             raise IndexCorrupt(
@@ -310,14 +366,43 @@ class Store:
                 pass
 
     def drop_all_generations_except(self, keep: set[str]) -> list[str]:
-        """Delete leftovers (crashed builds, garbage-collected generations)."""
+        """Delete leftovers (crashed builds, garbage-collected generations), then give their
+        disk space back (embedded store)."""
         dropped = []
         for name in self.collection_names():
             gen = name.removesuffix("__docs")
             if self.generation_number(gen) is not None and gen not in keep:
                 self.drop_generation(gen)
                 dropped.append(gen)
+        self.reclaim_disk()
         return sorted(set(dropped))
+
+    def reclaim_disk(self, *, compact: bool | None = None) -> Reclaimed | None:
+        """Remove segment directories of dropped collections, and compact SQLite when worth it
+        (``index.disk``; Chroma 1.5.9 leaves both behind). None with a server: its disk is
+        the server's (docs/reliability.md).
+
+        ``compact=None``: compact only when nothing else uses the store (no reader open in
+        this process, no other process holding ``chroma.sqlite3``): Chroma cannot share it
+        with a writer outside itself. The bot, which keeps a reader open, leaves compaction to
+        `newsdesk index compact`.
+        """
+        if self.remote:
+            return None
+        path = chroma_path(self.settings)
+        if compact is None:
+            others = other_processes_using(path / SQLITE_NAME)
+            readers = [s for s in _READERS if s.location == self.location]
+            compact = others == [] and not readers
+            if not compact:
+                log.debug("SQLite compaction skipped: in use (%s, %d readers)", others, len(readers))
+        return reclaim(path, compact_sqlite=compact)
+
+    def disk_usage(self, active: str | None, previous: str | None) -> DiskUsage | None:
+        """Bytes held on disk, by what holds them; None with a server."""
+        if self.remote:
+            return None
+        return measure(chroma_path(self.settings), active, previous, self.base)
 
     # --- pointer ------------------------------------------------------------------------
     def active_pointer(self) -> Pointer:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.loaders import content_hash
 from index.reader import chunk_from_record, document_from_record, read_all
+from index.status import disk_report
 from index.store import Store
 from newsdesk.errors import IndexCorrupt
 
@@ -29,6 +30,7 @@ class VerifyReport:
     chunks: int = 0
     problems: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # collections of crashed/old builds
+    disk: dict[str, Any] | None = None  # as in IndexStatus.disk (embedded store only)
 
     @property
     def ok(self) -> bool:
@@ -60,6 +62,7 @@ def verify_index(settings: Settings) -> VerifyReport:
         docs = {i: document_from_record(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)}
         _check_docs(report, docs, pointer.documents)
         _check_chunks(report, chunks_col, docs, pointer.chunks, pointer.stamp.get("dimension"))
+    report.disk = disk_report(store, pointer.generation, pointer.previous)
     del report.problems[MAX_PROBLEMS:]
     return report
 

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
         None, description="Chroma server URL (e.g. http://127.0.0.1:8000); unset = embedded store on disk."
     )
     collection: str = Field("newsdesk", description="Base name of the Chroma collections.")
+    chroma_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Per read request to a Chroma server (a question's search): a hung server "
+        "fails the question after this long. Build writes get max(this, 60 s).",
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="Embedding model: 'all-MiniLM-L6-v2' (bundled, offline) or a local model folder.",

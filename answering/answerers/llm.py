@@ -27,7 +27,7 @@ from answering.citations import (
     make_citation,
     markers,
 )
-from answering.guard import escape_framing, mask_instructions, supported
+from answering.guard import guard_field, supported
 from answering.models import AnswerDelta, Citation, Turn
 from answering.prompts import PromptTemplate
 from answering.retrieval import Retrieved
@@ -93,8 +93,8 @@ class LLMAnswerer:
         blocks = []
         for n, r in enumerate(retrieved, start=1):
             title = self.document(r.chunk.doc_id).title
-            text = escape_framing(mask_instructions(r.chunk.text))
-            blocks.append(f"[{n}] (article: {escape_framing(title)})\n{' '.join(text.split())}")
+            text = guard_field(r.chunk.text)
+            blocks.append(f"[{n}] (article: {guard_field(title)})\n{' '.join(text.split())}")
         return "\n\n".join(blocks)
 
     def stream(

@@ -44,6 +44,7 @@ Examples:
   newsdesk index build --force             # re-embed everything (after changing the model)
   newsdesk index status
   newsdesk index verify
+  newsdesk index unlock                    # after a build was killed on another host
   NEWSDESK_CHROMA_URL=http://127.0.0.1:8000 newsdesk index build   # a Chroma server"""
 )
 def index() -> None:
@@ -176,6 +177,28 @@ def build(ctx: click.Context, corpus_dir: Path | None, force: bool, as_json: boo
             printed(summary.warnings)
 
 
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def _disk_line(disk: dict[str, Any] | None) -> str | None:
+    """Where the embedded store's bytes are; None with a server."""
+    if not disk:
+        return None
+    if "error" in disk:
+        return f"not measured ({disk['error']})"
+    parts = [
+        f"previous generation {_mb(disk['previous_bytes'])}",
+        f"leftovers {_mb(disk['leftover_bytes'])}",
+        f"orphan segment dirs {_mb(disk['orphan_bytes'])} ({disk['orphan_dirs']})",
+        f"SQLite free pages {_mb(disk['sqlite_free_bytes'])}",
+    ]
+    return (
+        f"{_mb(disk['total_bytes'])}, of which {_mb(disk['not_serving_bytes'])} not serving: "
+        + ", ".join(parts)
+    )
+
+
 def _print_status(status: IndexStatus) -> None:
     rows = [
         ("Documents", status.documents),
@@ -186,6 +209,9 @@ def _print_status(status: IndexStatus) -> None:
         ("Last build", status.built_at),
         ("Location", status.location),
     ]
+    disk = _disk_line(status.disk)
+    if disk:
+        rows.append(("Disk", disk))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         click.echo(f"{name.ljust(width)}  {value}")
@@ -231,6 +257,9 @@ def _print_verify(report: VerifyReport) -> None:
         click.echo(
             f"Leftover collections (removed by the next build): {', '.join(report.leftovers)}"
         )
+    disk = _disk_line(report.disk)
+    if disk:
+        click.echo(f"Disk: {disk}")
 
 
 @index.command()
@@ -257,3 +286,124 @@ def verify(ctx: click.Context, as_json: bool) -> None:
         if not as_json:
             click.echo("  -> run `newsdesk index build --force` to rebuild the index", err=True)
         ctx.exit(1)
+
+
+@index.command()
+@click.option(
+    "--watch",
+    "watch_s",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="Seconds to watch a lease from another host for its heartbeat (default 25).",
+)
+@click.pass_context
+def unlock(ctx: click.Context, watch_s: float | None) -> None:
+    """Break the build lock left by a build that was killed (e.g. its container stopped).
+
+    Safe: a lease whose build is alive is never broken. With a Chroma server the lease is
+    watched for longer than a heartbeat and removed only if nothing renewed it (or its
+    process on this host is gone). A local index needs no unlock: its lock dies with the
+    build's process.
+
+    \b
+    Examples:
+      newsdesk index unlock
+      NEWSDESK_CHROMA_URL=http://chroma:8000 newsdesk index unlock
+    """
+    from index.locking import unlock as unlock_index
+    from index.store import Store
+
+    store = Store.open(_settings(ctx), create=False)
+    if store.remote:
+        click.echo("Checking whether the build holding the lock is alive...", err=True)
+    result = unlock_index(store, watch_s=watch_s)
+    click.echo(result.message)
+
+
+@index.command()
+@click.option(
+    "--path",
+    "persist_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="A Chroma server's data folder (its `chroma run --path`), with the server stopped.",
+)
+@click.pass_context
+def compact(ctx: click.Context, persist_dir: Path | None) -> None:
+    """Give disk back: remove dropped collections' files and compact the local store's SQLite.
+
+    Builds do this by themselves when nothing else has the index open; with the bot serving
+    from the same data folder, stop it and run this now and then (it refuses while another
+    process has the index open, because Chroma cannot share the database with this).
+
+    \b
+    Examples:
+      newsdesk index compact
+      newsdesk index compact --path /srv/chroma    # a stopped Chroma server's folder
+    """
+    from index.disk import SQLITE_NAME, other_processes_using
+    from index.locking import build_lock
+    from index.store import Store, chroma_path
+    from newsdesk.errors import IndexBusy
+
+    settings = _settings(ctx)
+    if persist_dir is not None:
+        _compact_folder(persist_dir)
+        return
+    if settings.chroma_url:
+        click.echo(
+            "The index is on a Chroma server: compact on the server's host "
+            "(see docs/reliability.md, 'Disk')."
+        )
+        return
+    store = Store.open(settings, create=False)
+    before = _mb_of(chroma_path(settings))
+    with build_lock(store):
+        others = other_processes_using(chroma_path(settings) / SQLITE_NAME)
+        if others:
+            raise IndexBusy(
+                f"Other processes have the index open (pids {', '.join(map(str, others))})",
+                hint="stop the bot and any other newsdesk command, then run this again",
+            )
+        result = store.reclaim_disk(compact=True)
+    assert result is not None
+    click.echo(
+        f"Removed {len(result.removed_dirs)} orphan segment folders; "
+        f"full-text indexes merged: {', '.join(result.fts_merged) or 'none needed'}; "
+        f"SQLite {'compacted' if result.vacuumed else 'had little free space'}. "
+        f"{before} -> {_mb_of(chroma_path(settings))}."
+    )
+
+
+def _mb_of(path: Path) -> str:
+    from index.disk import tree_bytes
+
+    return _mb(tree_bytes(path))
+
+
+def _compact_folder(path: Path) -> None:
+    """Compact a Chroma data folder no process has open (a stopped server's)."""
+    from index.disk import SQLITE_NAME, reclaim
+    from newsdesk.errors import ConfigError, IndexBusy
+
+    if not (path / SQLITE_NAME).exists():
+        raise ConfigError(f"No {SQLITE_NAME} in {path}", hint="pass the folder given to `chroma run --path`")
+    others = _others(path / SQLITE_NAME)
+    if others:
+        raise IndexBusy(
+            f"Other processes have {path} open (pids {', '.join(map(str, others))})",
+            hint="stop the Chroma server first",
+        )
+    before = _mb_of(path)
+    result = reclaim(path, compact_sqlite=True)
+    click.echo(
+        f"Removed {len(result.removed_dirs)} orphan segment folders; SQLite "
+        f"{'compacted' if result.vacuumed else 'had little free space'}. "
+        f"{before} -> {_mb_of(path)}."
+    )
+
+
+def _others(path: Path) -> list[int]:
+    from index.disk import other_processes_using
+
+    return other_processes_using(path) or []
