@@ -47,12 +47,12 @@ FEATURES: tuple[str, ...] = (
     # own description of its labels) that the question does not hold
     "soft_coverage",  # coverage where each question word counts by its closest sentence word
     "soft_gap",
-    "anaphor",  # starts with a pronoun: who it is about is in the sentence before
+    "anaphor",  # starts with, or has as a subject, a pronoun: who it is about is said before
     "typed",  # the question asks for a kind of answer (who/when/where/how many)
     "type_match",  # the sentence holds an answer of that kind the question does not contain
     "type_missing",  # typed question, sentence holds no answer of that kind
     "verb_match",  # the sentence uses the question's main verb
-    "verb_sim",  # ... or a verb close in meaning ("denied" ~ "rejected"), by word embeddings
+    "verb_sim",  # ... else how close in meaning its closest verb is ("denied" ~ "rejected")
     "subject_answer",  # the subject of a verb in the sentence is an answer of the asked kind
     "subject_match",  # the question's named focus is the subject of a verb in the sentence
     "quoted",  # the sentence quotes someone (what did X say)
@@ -144,13 +144,13 @@ def features(
     cosines: Sequence[float],
     ranks: Sequence[int],
     stats: WordStats,
-    focus_sims: dict[str, np.ndarray] | None = None,
+    *,
     word_sim: Callable[[str, frozenset[str]], float] | None = None,
     noun_labels: frozenset[str] = frozenset(),
 ) -> np.ndarray:
     """One row of FEATURES per sentence; ``previous``: the sentence before each, if adjacent;
-    ``focus_sims``: cosine of each focus word's embedding with each sentence's; ``word_sim``:
-    the closest cosine of a focus word to any of a sentence's words (embeddings of single words)."""
+    ``word_sim``: the closest cosine of a question word to any of a sentence's words (embeddings
+    of single words); ``noun_labels``: the entity labels the question's wh-noun names."""
     n = len(sentences)
     out = np.zeros((n, len(FEATURES)), dtype=np.float64)
     if n == 0:
@@ -188,27 +188,24 @@ def features(
         with_ctx = have | (prev.lemmas | prev.words if prev is not None else frozenset())
         lacking = most_specific_lacking(with_ctx)
         row[col["missing_max"]] = focus_w[lacking] / top_w if lacking else 0.0
-        sims = (focus_sims or {}).get(lacking) if lacking else None
         if lacking is None:
             row[col["missing_sim"]] = 1.0
         elif word_sim is not None:
             ctx_lemmas = s.lemmas | (prev.lemmas if prev is not None else frozenset())
             row[col["missing_sim"]] = word_sim(lacking, ctx_lemmas)
-        else:
-            row[col["missing_sim"]] = float(sims[i]) if sims is not None else 0.0
         if word_sim is not None:
             soft = sum(w * (1.0 if f in have else max(0.0, word_sim(f, s.lemmas))) for f, w in focus_w.items())
             row[col["soft_coverage"]] = soft / total
         else:
             row[col["soft_coverage"]] = cov
         row[col["wh_noun"]] = 0.5 if q.wh_noun is None else float(_fuzzy_in(q.wh_noun, have))
-        row[col["anaphor"]] = float(s.first_lower in _PRONOUNS)
+        row[col["anaphor"]] = float(s.first_lower in _PRONOUNS or s.pronoun_subject)
         row[col["typed"]] = float(bool(q.wants))
         row[col["type_match"]] = float(match)
         row[col["type_missing"]] = float(bool(q.wants) and not match)
         row[col["verb_match"]] = float(q.verb is not None and q.verb in s.verbs)
         if q.verb is not None and word_sim is not None and s.verbs:
-            row[col["verb_sim"]] = 1.0 if q.verb in s.verbs else max(0.0, word_sim(q.verb, s.verbs))
+            row[col["verb_sim"]] = 0.0 if q.verb in s.verbs else max(0.0, word_sim(q.verb, s.verbs))
         row[col["subject_answer"]] = float(
             any(
                 e.label in q.wants
@@ -293,8 +290,14 @@ def choose(rows: np.ndarray, probs: np.ndarray, before: Sequence[int], after: Se
     order = np.argsort(-probs, kind="stable")
     b = int(order[0])
     out = [b]
-    if rows[b, col["anaphor"]] and before[b] >= 0:
-        out.insert(0, before[b])
+    # Walk back over pronouns ("He ..." <- "..., they doubted ..." <- "The union rejected ..."),
+    # at most two sentences, to the one that names who.
+    first = b
+    for _ in range(2):
+        if not rows[first, col["anaphor"]] or before[first] < 0:
+            break
+        first = before[first]
+        out.insert(0, first)
     n = after[b]
     if n >= 0:
         r, s = rows[b], rows[n]

@@ -32,6 +32,7 @@ NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 # Labels of things with names (not "American"/"Shia" (NORP): an article says "US" or "Shiite").
 NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
+_PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "it"})
 _WH_DETERMINERS = frozenset({"which", "what", "whose"})
 _QUOTES = "\"\u201c\u201d\u00ab\u00bb"
 
@@ -60,6 +61,7 @@ class Analysis:
     is_question: bool
     propns: tuple[str, ...]  # proper nouns as typed (lower-cased)
     first_lower: str  # the first word, lower-cased
+    pronoun_subject: bool  # a verb's subject is a personal pronoun: who it is, is said before
     wh_noun: str | None  # lemma of the noun a question word determines ("which hospital")
 
 
@@ -156,5 +158,8 @@ def _analysis(doc: Doc) -> Analysis:
         is_question=stripped.endswith("?"),
         propns=tuple(propns),
         first_lower=first,
+        pronoun_subject=any(
+            t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PRON" and t.lower_ in _PERSONAL_PRONOUNS for t in doc
+        ),
         wh_noun=wh_noun,
     )

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", action="append", required=True, help="question set (repeatable)")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    parser.add_argument("-C", type=float, default=1.0, help="inverse L2 regularisation strength")
+    parser.add_argument("-C", type=float, default=0.03, help="inverse L2 regularisation strength")
     parser.add_argument("--dry-run", action="store_true", help="report cross-validation only")
     args = parser.parse_args(argv)
     sets = [load_questions(p) for p in args.questions]

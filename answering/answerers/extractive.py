@@ -110,23 +110,21 @@ class ExtractiveAnswerer:
         ranks = [c.rank for c in cands]
         n = len(cands)
         embedded = list(range(n))
+        word_sim = self._word_sim(q, analyses)
+        labels = self._noun_labels(q)
         budget = self.limits.embed_budget
         if budget and n > budget:
-            prior = self.model.probability(features(q, analyses, previous, [0.0] * n, ranks, self.stats))
+            zero = [0.0] * n
+            prior = self.model.probability(
+                features(q, analyses, previous, zero, ranks, self.stats, word_sim=word_sim, noun_labels=labels)
+            )
             embedded = sorted(sorted(range(n), key=lambda i: -prior[i])[:budget])
         cos = np.zeros(n)
-        sims: dict[str, np.ndarray] = {}
         if n:
             qvec, matrix = self.cache.embed(question, [(cands[i].doc.doc_id, cands[i].span) for i in embedded])
             cos[embedded] = matrix @ qvec
-            for word, vec in self.cache.words(q.focus).items():
-                sims[word] = np.zeros(n)
-                sims[word][embedded] = matrix @ vec
-        word_sim = self._word_sim(q, [analyses[i] for i in embedded])
-        rows = features(
-            q, analyses, previous, [float(c) for c in cos], ranks, self.stats, sims, word_sim,
-            self._noun_labels(q),
-        )
+        sims = [float(c) for c in cos]
+        rows = features(q, analyses, previous, sims, ranks, self.stats, word_sim=word_sim, noun_labels=labels)
         probs = np.zeros(n)
         if n:
             probs[embedded] = self.model.probability(rows[embedded])
@@ -142,15 +140,12 @@ class ExtractiveAnswerer:
         cands = candidates(retrieved, self.document, self.cache)
         analyses, previous, before, after = self._neighbourhood(cands)
         cos: list[float] = []
-        sims: dict[str, np.ndarray] = {}
         if cands:
             qvec, matrix = self.cache.embed(question, [(c.doc.doc_id, c.span) for c in cands])
             cos = [float(c) for c in matrix @ qvec]
-            sims = {w: matrix @ vec for w, vec in self.cache.words(q.focus).items()}
-        word_sim = self._word_sim(q, analyses)
         rows = features(
-            q, analyses, previous, cos, [c.rank for c in cands], self.stats, sims, word_sim,
-            self._noun_labels(q),
+            q, analyses, previous, cos, [c.rank for c in cands], self.stats,
+            word_sim=self._word_sim(q, analyses), noun_labels=self._noun_labels(q),
         )
         return Scoring(q, cands, analyses, rows, np.zeros(len(cands)), before, after)
 
