@@ -115,6 +115,22 @@ def _is_content(tok: Token) -> bool:
     return tok.pos_ in _CONTENT_POS and not tok.is_stop and any(ch.isalnum() for ch in tok.text)
 
 
+def _merged(doc: Doc) -> list[Entity]:
+    """Entities, with neighbours only a space apart joined into one name (the small model
+    sometimes cuts "Kata'ib Hezbollah" into two); the joined name takes the last one's label."""
+    out: list[Entity] = []
+    text = doc.text
+    for e in doc.ents:
+        if out and not text[out[-1].end : e.start_char].strip():
+            start = out[-1].start
+            out.pop()
+        else:
+            start = e.start_char
+        name = text[start : e.end_char]
+        out.append(Entity(name, e.label_, name.lower().replace("\u2019", "'"), start, e.end_char))
+    return out
+
+
 def _analysis(doc: Doc) -> Analysis:
     lemmas: set[str] = set()
     words: set[str] = set()
@@ -131,10 +147,7 @@ def _analysis(doc: Doc) -> Analysis:
             propns.append(tok.text.lower())
         if tok.dep_ in ("nsubj", "nsubjpass", "agent"):
             subjects.update(_lemma(t) for t in tok.subtree if _is_content(t))
-    ents = tuple(
-        Entity(e.text, e.label_, e.text.lower().replace("\u2019", "'"), e.start_char, e.end_char)
-        for e in doc.ents
-    )
+    ents = tuple(_merged(doc))
     wh_noun = None
     for tok in doc:
         if tok.lower_ in _WH_DETERMINERS and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i > tok.i:

@@ -63,7 +63,8 @@ class EntityRewriter:
         if entity is None:
             return None
         role = (_PERSONAL | _PLURAL)[word]
-        name = entity.text[:-2] if entity.text.endswith(("'s", "\u2019s")) else entity.text
+        name = normalize(entity.text)
+        name = name[:-2] if name.endswith("'s") else name
         replacement = f"{name}'s" if role == "poss" else name
         tokens = question.split()
         original = tokens[index]
@@ -77,7 +78,7 @@ class EntityRewriter:
         for turn in reversed(turns[-3:]):
             ranked: list[Entity] = []
             for text in (MARKER.sub("", turn.answer), turn.question):
-                a = self.analyzer.analyse(normalize(text))
+                a = self.analyzer.analyse(text)
                 subjects = [e for e in a.entities if all(w in a.subjects for w in e.key.split())]
                 ranked += subjects + [e for e in a.entities if e not in subjects]
             if people:

@@ -82,17 +82,17 @@ def test_marker_to_a_missing_excerpt_is_dropped_and_renumbered(
     def reply(request: Request) -> Reply:
         n = excerpt_number(request, "Hezbollah")
         return Reply(
-            f"Kata’ib Hezbollah rejected any relevance [9][{n}]. The drone was launched from the moon [9]."
+            f"Kata’ib Hezbollah rejected any relevance [99][{n}]. The drone was launched from the moon [99]."
         )
 
     server.respond_with(reply)
     answer = service.answer("Kata'ib Hezbollah rejected any relevance")
-    assert "[9]" not in answer.answer and "moon" not in answer.answer
+    assert "[99]" not in answer.answer and "moon" not in answer.answer
     assert answer.answer == "Kata’ib Hezbollah rejected any relevance [1]."
     assert [c.n for c in answer.citations] == [1]
 
 
-@pytest.mark.parametrize("reply", ["The militia did it [9].", "It was Kata'ib Hezbollah."])
+@pytest.mark.parametrize("reply", ["The militia did it [99].", "It was Kata'ib Hezbollah."])
 @pytest.mark.parametrize("policy", ["extractive", "refuse"])
 def test_answer_without_valid_citation_falls_back_or_refuses(
     reply: str,
