@@ -88,7 +88,7 @@ def _doc_metadata(doc: Document) -> dict[str, str | int | float | bool]:
         "title": doc.title,
         "content_hash": doc.content_hash,
     }
-    for key in ("url", "published", "source", "path"):
+    for key in ("url", "published", "published_ts", "source", "author", "path", "duplicate_cluster"):
         value = getattr(doc, key)
         if value:
             meta[key] = value
