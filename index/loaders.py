@@ -214,25 +214,37 @@ def html_metadata(raw: str, url: str | None = None) -> dict[str, str]:
     return {k: clean_line(str(v)) for k, v in found.items() if v and clean_line(str(v))}
 
 
-def _load_html(path: Path, raw: str) -> Document | None:
+def html_fields(raw: str, url: str | None = None) -> dict[str, str]:
+    """title, published (ISO date), source, author and url of an HTML article, as stated.
+
+    The title is OpenGraph's or ``<title>`` without a trailing " | Site name", else what
+    trafilatura finds (JSON-LD headline, ``<h1>``); the rest from JSON-LD/OpenGraph/``<meta>``.
+    """
     article = html_to_article(raw)
-    text = clean_text(article.text)
+    meta = html_metadata(raw, url)
+    source = meta.get("source") or clean_line(article.source or "") or None
+    fields = {
+        "title": strip_site_name(clean_line(article.title or ""), source) or meta.get("title"),
+        "published": _iso_date(article.published or meta.get("published")),
+        "source": source,
+        "author": meta.get("author"),
+        "url": clean_line(article.url or "") or meta.get("url"),
+    }
+    return {k: v for k, v in fields.items() if v}
+
+
+def _load_html(path: Path, raw: str) -> Document | None:
+    text = clean_text(html_to_article(raw).text)
     if not text:
         return None
-    meta = html_metadata(raw)
-    source = meta.get("source") or clean_line(article.source or "") or None
-    title = (
-        strip_site_name(clean_line(article.title or ""), source)
-        or meta.get("title")
-        or derive_title(text, _humanize(path.stem))
-    )
+    meta = html_fields(raw)
     return make_document(
         path.stem,
-        title,
+        meta.get("title") or derive_title(text, _humanize(path.stem)),
         text,
-        url=article.url or meta.get("url"),
-        published=_iso_date(article.published or meta.get("published")),
-        source=source,
+        url=meta.get("url"),
+        published=meta.get("published"),
+        source=meta.get("source"),
         path=str(path),
         author=meta.get("author"),
     )
