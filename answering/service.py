@@ -18,6 +18,7 @@ from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
 from answering.retrieval import HybridRetriever, Reader
 from answering.rewrite import rewrite_follow_up
+from answering.wire import WireCopies, collapse
 from newsdesk.errors import QuestionInvalid
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class AnsweringService:
         self.refresh_interval_s = refresh_interval_s
         self._last_refresh = 0.0
         self._refresh_lock = threading.Lock()
+        self._wire = WireCopies(reader.documents)
 
     @property
     def answerer_name(self) -> str:
@@ -158,6 +160,8 @@ class AnsweringService:
     def _verified(self, draft: Draft, standalone: str, retrieved: Sequence) -> tuple[str, bool, tuple]:
         good, bad = verify(draft.citations, self.reader.document, [r.chunk for r in retrieved])
         text, citations = renumber_citations(draft.answer, good)
+        clusters = self._wire.members(self.reader.generation)
+        text, citations = collapse(text, citations, self.reader.document, clusters)
         if not draft.refused and (bad or not citations):
             if not citations:
                 log.warning("answer lost all its citations in verification; refusing")
