@@ -62,7 +62,7 @@ def _span(day: date, granularity: str) -> tuple[date, date]:
     return day, day
 
 
-_CALENDAR_RE = re.compile(
+CALENDAR_RE = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b"
     r"|\b[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?(?:\s+\d{4})?\b"
@@ -76,7 +76,7 @@ def _found_dates(question: str, settings: dict[str, object]) -> list[tuple[str, 
     from dateparser.search import search_dates
 
     found: list[tuple[str, datetime]] = []
-    for m in _CALENDAR_RE.finditer(question):
+    for m in CALENDAR_RE.finditer(question):
         words = {w.lower().rstrip(".") for w in re.findall(r"[A-Za-z.]+", m.group(0))} - _ORDINAL_SUFFIXES
         if words and not words <= _MONTHS:
             continue  # "the 22 countries"

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 def build_deps(settings: Any, *, allow_reindex: bool = True) -> Any:
     """Compose the bot's dependencies from the real core and index (heavy: loads the model)."""
+    from answering.timeline import timeline
     from bot.client import BotDeps
     from bot.feedback import FeedbackStore
     from newsdesk.app import build_service
@@ -55,6 +56,7 @@ def build_deps(settings: Any, *, allow_reindex: bool = True) -> Any:
         list_sources=reader.documents,
         reindex=reindex if allow_reindex else None,
         describe_index=describe_index,
+        timeline=lambda topic: timeline(service.reader, service.retriever, topic),
     )
 
 
