@@ -133,7 +133,14 @@ class Fetcher:
                 hint="the site asks crawlers not to fetch this page; save it yourself if you may",
             )
         self._wait_turn(url)
-        return self._get(url, max_bytes=self.max_bytes)
+        got = self._get(url, max_bytes=self.max_bytes)
+        if got.final_url != url and not self.allowed(got.final_url):  # redirected elsewhere
+            raise RobotsDisallowed(
+                f"{url} redirects to {got.final_url}, which robots.txt of "
+                f"{urlsplit(got.final_url).netloc} disallows for our User-Agent",
+                hint="the site asks crawlers not to fetch this page; save it yourself if you may",
+            )
+        return got
 
     def _wait_turn(self, url: str) -> None:
         host = urlsplit(url).netloc

@@ -22,6 +22,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +85,8 @@ def serve(site: Site) -> Iterator[Site]:
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(route.body)
             except (BrokenPipeError, ConnectionResetError):

@@ -102,6 +102,7 @@ def site() -> Iterator[Site]:
         running.routes["/news/report.pdf"] = Route(b"%PDF-1.7 ...", content_type="application/pdf")
         running.routes["/news/slow"] = Route(PAGE_DIR.joinpath("og_jsonld.html").read_bytes(), delay_s=3)
         running.add_page("/private/leak", "og_jsonld.html")
+        running.routes["/news/moved"] = Route(b"", status=301, headers={"Location": "/private/leak"})
         running.routes["/news/huge"] = Route(b"<html><body>" + b"<p>x</p>" * 300_000 + b"</body></html>")
         yield running
 
@@ -147,6 +148,7 @@ def test_failures_are_clear_and_write_nothing(site: Site, ingest_settings: Setti
         "/news/slow": "did not answer within 1 s",
         "/private/leak": "robots.txt",
         "/news/huge": "byte limit",
+        "/news/moved": "which robots.txt of",  # a redirect into a disallowed path
     }
     report = ingest_urls(ingest_settings, [site.url(p) for p in cases])
     assert report.added == []
@@ -154,7 +156,8 @@ def test_failures_are_clear_and_write_nothing(site: Site, ingest_settings: Setti
     assert len(errors) == len(cases)
     for path, expected in cases.items():
         assert expected in errors[site.url(path)], (path, errors[site.url(path)])
-    assert "/private/leak" not in [p for p, _ in site.requests]  # robots.txt was obeyed
+    # asked directly: refused before any request; reached once only by following the redirect
+    assert [p for p, _ in site.requests].count("/private/leak") == 1
     ingested = ingest_settings.corpus_dir / "ingested"
     assert not ingested.exists() or list(ingested.iterdir()) == []  # no half-written files
 
