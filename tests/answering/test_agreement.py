@@ -77,6 +77,26 @@ def test_cnn_versus_cbs_attribution_differs_while_the_count_agrees(docs: dict[st
     assert "[1] and [2] agree on the number: seven." in result.render()
 
 
+def test_who_is_blamed_differs_when_the_question_asks_who(docs: dict[str, Document]) -> None:
+    iran = cite(
+        docs,
+        1,
+        "002",
+        "In a briefing on November 7, Iran’s Foreign Ministry spokesman Saeed Khatibzadeh condemned the "
+        "attack and indirectly blamed the United States.",
+    )
+    nobody = cite(
+        docs,
+        2,
+        "001",
+        "The unsuccessful murder emerged amid the escalated tensions in the Iraq capital, although no one "
+        "has been blamed or taken responsibility for the case.",
+    )
+    asked = compare([iran, nobody], "Who was blamed for the attack?")
+    assert asked.render() == "Reports differ on who was blamed: [1] says the United States; [2] says no one."
+    assert not compare([iran, nobody], "What did Iran say about the attack?").differ
+
+
 def test_different_counts_and_dates_of_the_same_thing_differ() -> None:
     def c(n: int, text: str, source: str) -> Citation:
         return Citation(n, f"d{n}", "t", text, 0, len(text), None, source, "2021-11-08")
@@ -213,6 +233,7 @@ AGREEING = [
 ]
 QUESTIONS = [
     None,
+    "Who was blamed for the attack?",
     "Was the prime minister hurt?",
     "Was it a drone?",
     "What attacked his residence?",
