@@ -225,7 +225,7 @@ def html_fields(raw: str, url: str | None = None) -> dict[str, str]:
     source = meta.get("source") or clean_line(article.source or "") or None
     fields = {
         "title": strip_site_name(clean_line(article.title or ""), source) or meta.get("title"),
-        "published": _iso_date(article.published or meta.get("published")),
+        "published": _iso_date(meta.get("published") or article.published),  # JSON-LD, <meta> first
         "source": source,
         "author": meta.get("author"),
         "url": clean_line(article.url or "") or meta.get("url"),

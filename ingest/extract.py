@@ -64,7 +64,10 @@ def extract_article(html: str, url: str, *, min_chars: int = 300) -> Article:
             hint="nothing was added; lower NEWSDESK_INGEST_MIN_CHARS if short articles are expected",
         )
     published = meta.get("published") or dateline_date(text)
-    source = meta.get("source") or _host(url)
+    source = meta.get("source")
+    netloc = urlsplit(url).netloc.lower()
+    if not source or source.lower() in (netloc, netloc.removeprefix("www.")):
+        source = _host(url)  # no name stated: the host, without port or "www."
     return Article(
         url=meta.get("url") or url,
         title=title or _first_words(text),

@@ -78,6 +78,22 @@ EXPECTED: dict[str, tuple[str, str, str, str | None, str, list[str]]] = {
         "retreated 41 metres over the summer alone",
         ["Penguin colony", "Climate"],
     ),
+    "header_clock.html": (  # a "today" clock and a "latest" box with times before/after the article
+        "Wildfire forces evacuation of mountain villages",
+        "2022-02-03",
+        "Southern Observer",
+        "Nadia Haddad",
+        "Around 1,200 residents spent the night in schools and sports halls in the valley.",
+        ["Today is", "Storm warnings", "Minister resigns"],
+    ),
+    "no_site_name.html": (  # no outlet name anywhere: the host name stands in
+        "Library reopens after two-year renovation",
+        "2021-09-14",
+        "127.0.0.1",
+        None,
+        "About 3,000 visitors came through the doors on the first day",
+        ["Unsubscribe", "newsletter"],
+    ),
     "live_updates.html": (
         "Floods: thousands evacuated as river bursts banks",
         "2024-11-02",
