@@ -286,7 +286,7 @@ def _build(
 
     log.info("building generation %s", generation)
     chunks_col, docs_col = store.create_generation(generation, stamp)
-    docs = with_duplicate_clusters(docs)  # wire copy carried by several outlets
+    docs = with_duplicate_clusters(docs, cache=Path(settings.data_dir) / "minhash-cache.npz")
     _write_docs(docs_col, docs, store)
     reusable: dict[str, Sequence[float]] = {}
     if not reuse:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from index.build import build_index
 from index.duplicates import duplicate_clusters
 from index.loaders import load_corpus, make_document
@@ -84,3 +86,23 @@ def test_the_cluster_is_stored_with_each_document(tmp_path: Path) -> None:
     assert summary.added == 1 and summary.unchanged == 4
     reader.refresh()
     assert reader.document("post").duplicate_cluster == "courier"
+
+
+def test_signatures_are_cached_by_text_and_a_bad_cache_is_recomputed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datasketch
+
+    docs = [make_document(r["id"], r["title"], r["text"]) for r in wire_rows()]
+    cache = tmp_path / "minhash-cache.npz"
+    expected = duplicate_clusters(docs)
+    assert duplicate_clusters(docs, cache=cache) == expected and cache.exists()
+    hashed: list[int] = []
+    real = datasketch.MinHash.update_batch
+    monkeypatch.setattr(datasketch.MinHash, "update_batch", lambda self, b: hashed.append(1) or real(self, b))
+    assert duplicate_clusters(docs, cache=cache) == expected
+    assert hashed == []  # every text came from the cache
+    cache.write_bytes(b"not a numpy file")
+    assert duplicate_clusters(docs, cache=cache) == expected
+    assert len(hashed) == len(docs)  # recomputed, and the cache rewritten
+    assert duplicate_clusters(docs, cache=cache) == expected and len(hashed) == len(docs)
