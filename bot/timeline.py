@@ -70,7 +70,9 @@ async def timeline(interaction: discord.Interaction[Any], topic: str | None = No
     assert isinstance(bot, NewsdeskBot)
     build = bot.deps.timeline
     assert build is not None  # registered only when given
-    topic = bot.check_question(interaction.user.id, topic or "timeline") if topic else None
+    # the same validation and per-user cooldown as a question (a timeline parses many sentences)
+    checked = bot.check_question(interaction.user.id, topic or "timeline")
+    topic = checked if topic and topic.strip() else None
     await compat.defer(interaction, thinking=True)
     result = await bot.core.run_blocking(build, topic)
     pages = timeline_pages(result)
