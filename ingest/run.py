@@ -128,7 +128,7 @@ def _ingest_one(
             return
         doc_id, path = folder.add(article, url)
     except IngestError as exc:
-        log.info("not added: %s", exc.message)  # reported to the caller in IngestReport.failed
+        log.debug("not added: %s", exc.message)  # reported to the caller in IngestReport.failed
         report.failed.append((url, exc.message))
         return
     report.added.append(Added(url, doc_id, article.title, article.source, article.published, str(path)))
