@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from answering.models import Citation
 from index.models import Chunk, Document
@@ -31,6 +32,8 @@ def make_citation(n: int, doc: Document, start: int, end: int) -> Citation:
         start=start,
         end=end,
         url=doc.url,
+        source=doc.source,
+        published=doc.published,
     )
 
 
@@ -111,16 +114,15 @@ def renumber_citations(text: str, citations: Sequence[Citation]) -> tuple[str, t
     order = [n for n in markers(text) if n in by_n]
     mapping = {old: new for new, old in enumerate(order, start=1)}
     renumbered = tuple(
-        Citation(
-            n=mapping[old],
-            doc_id=by_n[old].doc_id,
-            title=by_n[old].title,
-            excerpt=by_n[old].excerpt,
-            start=by_n[old].start,
-            end=by_n[old].end,
-            url=by_n[old].url,
-        )
-        for old in order
+        replace(by_n[old], n=mapping[old]) for old in order
     )
     return renumber(text, mapping), renumbered
 
+
+def render_sources(citations: Sequence[Citation]) -> list[str]:
+    """Plain-text source lines: '[1] Title — Outlet, 2021-11-07 (doc_id): “excerpt”'."""
+    dash = " \u2014 "
+    return [
+        f"[{c.n}] {c.title}{c.byline(lead=dash)} ({c.doc_id}): \u201c{c.excerpt}\u201d"
+        for c in citations
+    ]

@@ -172,7 +172,8 @@ def _analysis(doc: Doc) -> Analysis:
         propns=tuple(propns),
         first_lower=first,
         pronoun_subject=any(
-            t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PRON" and t.lower_ in _PERSONAL_PRONOUNS for t in doc
+            t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "PRON" and t.lower_ in _PERSONAL_PRONOUNS
+            for t in doc
         ),
         wh_noun=wh_noun,
     )

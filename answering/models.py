@@ -19,12 +19,38 @@ class Citation:
     start: int
     end: int
     url: str | None = None
+    source: str | None = None  # outlet, where the article says (never guessed)
+    published: str | None = None  # ISO date of the article, where known
+    # Other copies of the same wire text (near-duplicate articles): "outlet (date)" or doc id.
+    carried_by: tuple[str, ...] = ()
+
+    def byline(self, *, lead: str = "") -> str:
+        """'Outlet, 2021-11-07 · carried by 3 outlets' from what the article states; '' if none."""
+        text = ", ".join(p for p in (self.source, self.published) if p)
+        if self.carried_by:
+            n = len(self.carried_by) + 1
+            more = f"carried by {n} outlets" if self.source else f"in {n} articles"
+            text = f"{text} \u00b7 {more}" if text else more
+        return f"{lead}{text}" if text else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["carried_by"] = list(self.carried_by)
+        return out
 
 
-_CITATION_KEYS = ("n", "doc_id", "title", "excerpt", "start", "end", "url")
+_CITATION_KEYS = (
+    "n",
+    "doc_id",
+    "title",
+    "excerpt",
+    "start",
+    "end",
+    "url",
+    "source",
+    "published",
+    "carried_by",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,11 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from answering.bm25 import BM25Index
+from answering.dates import newest_day, parse_question_dates, rerank
 from answering.fusion import diversify, reciprocal_rank_fusion
 from answering.text import tokenize
 from index.models import Chunk, Document, ScoredChunk
@@ -28,6 +30,8 @@ class Reader(Protocol):
     def generation(self) -> str: ...
 
     def document(self, doc_id: str) -> Document: ...
+
+    def documents(self) -> list[Document]: ...
 
     def chunks(self) -> list[Chunk]: ...
 
@@ -86,6 +90,7 @@ class HybridRetriever:
         self.guaranteed = guaranteed
         self.neighbours = neighbours
         self._keywords: KeywordIndex | None = None
+        self._published: tuple[str, dict[str, str | None], date] | None = None
         self._lock = threading.Lock()
 
     def keyword_index(self) -> KeywordIndex:
@@ -116,6 +121,7 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(
             [v_ids, k_ids], weights=[self.vector_weight, self.keyword_weight], k=self.rrf_k
         )
+        fused = self._dated(query, fused, by_id, keywords)
         scores = dict(fused)
         # The best few of each retriever always make it: a name only BM25 finds (rank 1 there,
         # rank 25 in vector space) must not be fused away by chunks both rank as mediocre.
@@ -125,7 +131,7 @@ class HybridRetriever:
             lambda cid: by_id[cid].doc_id,
             limit=k,
             per_group=self.per_document,
-            pinned=[*v_ids[:g], *k_ids[:g]],
+            pinned=[cid for cid in (*v_ids[:g], *k_ids[:g]) if cid in scores],
         )
         v_rank = {cid: i for i, cid in enumerate(v_ids, start=1)}
         k_rank = {cid: i for i, cid in enumerate(k_ids, start=1)}
@@ -149,3 +155,23 @@ class HybridRetriever:
                     with_near.append(Retrieved(near, 0.0, v_rank.get(near.chunk_id), k_rank.get(near.chunk_id)))
         return with_near
 
+
+    def _dated(
+        self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk], keywords: KeywordIndex
+    ) -> list[tuple[str, float]]:
+        """Dates in the question ("on Nov 6", "last week", "latest") filter and re-rank (answering.dates)."""
+        generation = self.reader.generation
+        if self._published is None or self._published[0] != generation:
+            published = {d.doc_id: d.published for d in self.reader.documents()}
+            self._published = (generation, published, newest_day(published.values()) or date.today())
+        _, published, reference = self._published
+        when = parse_question_dates(query, reference)
+        if when is None:
+            return fused
+        texts = {cid: by_id[cid].text for cid, _ in fused}
+        if when.days():  # chunks that mention the day, wherever they ranked
+            for chunk in keywords.chunks:
+                texts.setdefault(chunk.chunk_id, chunk.text)
+                by_id.setdefault(chunk.chunk_id, chunk)
+        log.debug("question dates %s", when)
+        return rerank(when, fused, texts, {cid: published.get(by_id[cid].doc_id) for cid in texts})

@@ -69,6 +69,7 @@ class BotDeps:
     reindex: Callable[[], SummaryLike] | None = None
     describe_index: Callable[[], str] | None = None  # "collection X, generation Y" for logs
     clock: Callable[[], float] | None = None  # streaming edit pacing; tests inject one
+    timeline: Callable[[str | None], Any] | None = None  # topic -> answering.timeline.Timeline
 
 
 class NewsdeskTree(app_commands.CommandTree[Any]):
@@ -148,8 +149,10 @@ class NewsdeskBot(discord.Client):
 
     async def setup_hook(self) -> None:
         from bot.commands import register_commands
+        from bot.timeline import register_timeline
 
         register_commands(self.tree)
+        register_timeline(self)
         self._answer_view = AnswerView()
         self.add_view(self._answer_view)  # persistent: survives restarts
         await self.sync_commands()

@@ -85,7 +85,8 @@ def answer_text(answer: Answer) -> str:
 
 
 def _citation_suffix(citation: Citation) -> str:
-    suffix = f"\n`{citation.doc_id}`"
+    meta = citation.byline(lead=" · ")
+    suffix = f"\n`{citation.doc_id}`{meta}"
     if _is_http_url(citation.url):
         suffix += f" · [article]({citation.url})"
     return suffix
@@ -113,7 +114,7 @@ def citations_embed(citations: Sequence[Citation]) -> discord.Embed | None:
         )
         suffix = _citation_suffix(c)
         if len(suffix) > per_field // 3:
-            suffix = truncate(f"\n`{c.doc_id}`", per_field // 3)
+            suffix = truncate(f"\n`{c.doc_id}`{c.byline(lead=' · ')}", per_field // 3)
         room = min(FIELD_VALUE, per_field - len(name)) - len(suffix) - 2
         excerpt = truncate(_one_line(c.excerpt), max(room, 20))
         embed.add_field(name=name, value=f"> {excerpt}{suffix}"[:FIELD_VALUE], inline=False)
@@ -150,7 +151,8 @@ def excerpt_embeds(citations: Sequence[Citation]) -> list[list[discord.Embed]]:
             url=c.url if _is_http_url(c.url) else None,
             colour=discord.Colour.blurple(),
         )
-        embed.set_footer(text=truncate(f"{c.doc_id} · characters {c.start}–{c.end}", FOOTER_TEXT))
+        footer = f"{c.doc_id}{c.byline(lead=' · ')} · characters {c.start}–{c.end}"
+        embed.set_footer(text=truncate(footer, FOOTER_TEXT))
         length = len(embed)
         if current and (len(current) >= EMBEDS_PER_MESSAGE or size + length > EMBED_TOTAL):
             groups.append(current)

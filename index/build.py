@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.chunking import chunk_document
+from index.duplicates import with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
@@ -88,7 +89,7 @@ def _doc_metadata(doc: Document) -> dict[str, str | int | float | bool]:
         "title": doc.title,
         "content_hash": doc.content_hash,
     }
-    for key in ("url", "published", "source", "path"):
+    for key in ("url", "published", "published_ts", "source", "author", "path", "duplicate_cluster"):
         value = getattr(doc, key)
         if value:
             meta[key] = value
@@ -285,6 +286,7 @@ def _build(
 
     log.info("building generation %s", generation)
     chunks_col, docs_col = store.create_generation(generation, stamp)
+    docs = with_duplicate_clusters(docs, cache=Path(settings.data_dir) / "minhash-cache.npz")
     _write_docs(docs_col, docs, store)
     reusable: dict[str, Sequence[float]] = {}
     if not reuse:

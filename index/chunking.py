@@ -105,7 +105,7 @@ def chunk_spans(text: str, chunk_size: int, chunk_overlap: int) -> list[tuple[in
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     """Chunks of ``doc`` with ids ``f"{doc_id}:{position}"`` and metadata carried from it."""
     base: dict[str, str | int | float | bool] = {"doc_id": doc.doc_id, "title": doc.title}
-    for key in ("url", "published", "source"):
+    for key in ("url", "published", "published_ts", "source", "author"):
         value = getattr(doc, key)
         if value:
             base[key] = value

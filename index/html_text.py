@@ -117,3 +117,27 @@ def html_to_article(raw: str) -> HtmlArticle:
         tag.insert_after("\n\n")
     body = soup.body or soup
     return HtmlArticle(body.get_text(), title, url, published, source)
+
+
+def visible_html(raw: str) -> str:
+    """The page without scripts (JSON-LD kept for metadata), styles and hidden elements.
+
+    For extractors that work on HTML (trafilatura): hidden text never reaches the index.
+    """
+    from bs4 import BeautifulSoup, Tag
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup.find_all(_DROP_TAGS):
+        if isinstance(tag, Tag) and not (tag.name == "script" and tag.get("type") == "application/ld+json"):
+            tag.decompose()
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.decomposed:
+            continue
+        style = tag.get("style")
+        if (
+            tag.has_attr("hidden")
+            or str(tag.get("aria-hidden", "")).lower() == "true"
+            or (isinstance(style, str) and _HIDDEN_STYLE_RE.search(style))
+        ):
+            tag.decompose()
+    return str(soup)

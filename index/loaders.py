@@ -2,9 +2,11 @@
 
 Formats: ``.txt``, ``.md``, ``.html``/``.htm`` (text extracted, scripts, styles and hidden
 elements dropped) and ``.jsonl`` (one article per line: ``id``, ``title``, ``text``, optional
-``url``, ``published``, ``source``). A bad file or line is skipped with a warning naming it; the
-rest is loaded. Document id = file stem (``.jsonl``: the ``id`` field); on duplicate ids the
-first (in sorted path order) wins.
+``url``, ``published``, ``source``, ``author``). Metadata is only what the input states: HTML
+``<title>``, OpenGraph, ``article:published_time`` and JSON-LD (via trafilatura's metadata
+extraction), front matter or a leading dateline (``date 2021-11-07``) in text files. A bad file
+or line is skipped with a warning naming it; the rest is loaded. Document id = file stem
+(``.jsonl``: the ``id`` field); on duplicate ids the first (in sorted path order) wins.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +54,10 @@ class LoadResult:
 
 def content_hash(doc: Document) -> str:
     """Hash of everything stored for a document: decides whether it is rebuilt."""
-    payload = json.dumps(
-        [doc.doc_id, doc.title, doc.text, doc.url, doc.published, doc.source],
-        ensure_ascii=False,
-    )
+    fields: list[str | None] = [doc.doc_id, doc.title, doc.text, doc.url, doc.published, doc.source]
+    if doc.author:  # appended only when present: hashes of articles without one are unchanged
+        fields.append(doc.author)
+    payload = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -68,19 +70,20 @@ def make_document(
     published: str | None = None,
     source: str | None = None,
     path: str | None = None,
+    author: str | None = None,
 ) -> Document:
     """Build a Document whose ``content_hash`` is filled in (inputs must be clean already)."""
-    doc = Document(doc_id, title, text, url or None, published or None, source or None, path)
-    return Document(
-        doc.doc_id,
-        doc.title,
-        doc.text,
-        doc.url,
-        doc.published,
-        doc.source,
-        doc.path,
-        content_hash(doc),
+    doc = Document(
+        doc_id,
+        title,
+        text,
+        url or None,
+        published or None,
+        source or None,
+        path,
+        author=author or None,
     )
+    return replace(doc, content_hash=content_hash(doc))
 
 
 def derive_title(text: str, fallback: str) -> str:
@@ -186,24 +189,76 @@ def _load_plain(path: Path, raw: str, markdown: bool) -> Document | None:
         published=published,
         source=meta.get("source"),
         path=str(path),
+        author=meta.get("author"),
     )
+
+
+def html_metadata(raw: str, url: str | None = None) -> dict[str, str]:
+    """title, published, source, author, url as the page states them (JSON-LD, OpenGraph,
+    ``<meta>``, ``<title>``) via trafilatura; a field the page does not state is absent."""
+    from trafilatura import extract_metadata
+
+    # No guessing from the page text or the URL: a date is taken only from markup.
+    meta = extract_metadata(
+        raw,
+        default_url=url,
+        date_config={"extensive_search": False, "original_date": True},
+        extensive=False,
+    )
+    found = {
+        "title": meta.title,
+        "published": meta.date,
+        "source": meta.sitename,
+        "author": meta.author,
+        "url": meta.url,
+    }
+    return {k: clean_line(str(v)) for k, v in found.items() if v and clean_line(str(v))}
+
+
+def html_fields(raw: str, url: str | None = None) -> dict[str, str]:
+    """title, published (ISO date), source, author and url of an HTML article, as stated.
+
+    The title is OpenGraph's or ``<title>`` without a trailing " | Site name", else what
+    trafilatura finds (JSON-LD headline, ``<h1>``); the rest from JSON-LD/OpenGraph/``<meta>``.
+    """
+    article = html_to_article(raw)
+    meta = html_metadata(raw, url)
+    source = meta.get("source") or clean_line(article.source or "") or None
+    fields = {
+        "title": strip_site_name(clean_line(article.title or ""), source) or meta.get("title"),
+        "published": _iso_date(meta.get("published") or article.published),  # JSON-LD, <meta> first
+        "source": source,
+        "author": meta.get("author"),
+        "url": clean_line(article.url or "") or meta.get("url"),
+    }
+    return {k: v for k, v in fields.items() if v}
 
 
 def _load_html(path: Path, raw: str) -> Document | None:
-    article = html_to_article(raw)
-    text = clean_text(article.text)
+    text = clean_text(html_to_article(raw).text)
     if not text:
         return None
-    title = clean_line(article.title or "") or derive_title(text, _humanize(path.stem))
+    meta = html_fields(raw)
     return make_document(
         path.stem,
-        title,
+        meta.get("title") or derive_title(text, _humanize(path.stem)),
         text,
-        url=article.url,
-        published=_iso_date(article.published),
-        source=clean_line(article.source or "") or None,
+        url=meta.get("url"),
+        published=meta.get("published"),
+        source=meta.get("source"),
         path=str(path),
+        author=meta.get("author"),
     )
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """'Drone hits PM home | The Daily Planet' -> 'Drone hits PM home' when the site is known."""
+    if site and title.lower().endswith(site.lower()):
+        head = title[: len(title) - len(site)].rstrip()
+        for sep in ("|", "-", "\u2013", "\u2014", ":", "\u00b7"):
+            if head.endswith(sep) and head[: -len(sep)].strip():
+                return head[: -len(sep)].strip()
+    return title
 
 
 def _str_field(obj: dict[str, Any], key: str) -> str | None:
@@ -239,6 +294,7 @@ def _load_jsonl(path: Path, raw: str, result: LoadResult) -> list[Document]:
         title = clean_line(_str_field(obj, "title") or "") or derive_title(text, doc_id)
         url = _str_field(obj, "url")
         source = _str_field(obj, "source")
+        author = _str_field(obj, "author")
         docs.append(
             make_document(
                 doc_id,
@@ -248,6 +304,7 @@ def _load_jsonl(path: Path, raw: str, result: LoadResult) -> list[Document]:
                 published=_iso_date(_str_field(obj, "published")),
                 source=clean_line(source) if source else None,
                 path=str(path),
+                author=clean_line(author) if author else None,
             )
         )
     return docs

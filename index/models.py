@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+
+def day_timestamp(published: str | None) -> int | None:
+    """Seconds since the epoch of an ISO date's day (UTC midnight), for numeric Chroma filters."""
+    if not published or len(published) < 10:
+        return None
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +29,12 @@ class Document:
     source: str | None = None  # outlet
     path: str | None = None  # file it was loaded from
     content_hash: str = ""
+    author: str | None = None  # byline, where the article states one
+    duplicate_cluster: str | None = None  # near-duplicate (wire copy) group: its first doc id
+
+    @property
+    def published_ts(self) -> int | None:
+        return day_timestamp(self.published)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,8 @@ def document_from_record(doc_id: str, text: str | None, meta: dict[str, Any] | N
         source=opt("source"),
         path=opt("path"),
         content_hash=str(meta.get("content_hash") or ""),
+        author=opt("author"),
+        duplicate_cluster=opt("duplicate_cluster"),
     )
 
 

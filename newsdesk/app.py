@@ -246,6 +246,7 @@ def build_bot_deps(settings: Settings, *, allow_reindex: bool = True) -> BotDeps
     The keyword index takes seconds at 100k chunks: it is built now, beside the gateway login,
     rather than inside the first user's question. ``/reindex`` reuses this process's model.
     """
+    from answering.timeline import timeline
     from bot.client import BotDeps
 
     runtime = build_runtime(settings)
@@ -256,4 +257,5 @@ def build_bot_deps(settings: Settings, *, allow_reindex: bool = True) -> BotDeps
         list_sources=runtime.documents,
         reindex=runtime.reindex if allow_reindex else None,
         describe_index=runtime.describe,
+        timeline=lambda topic: timeline(runtime.reader, runtime.retriever, topic),
     )

@@ -119,6 +119,22 @@ class Settings(BaseSettings):
         1.0, ge=0.2, le=30, description="Minimum seconds between edits of a streamed reply."
     )
 
+    # `newsdesk ingest` (issue 13): politeness and limits for fetching articles and feeds
+    ingest_timeout_s: float = Field(15.0, gt=0, le=300, description="Per-request time limit (s).")
+    ingest_max_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024, description="Largest page or feed fetched."
+    )
+    ingest_user_agent: str = Field(
+        "newsdesk/0.1 (+https://github.com/newsdesk; article ingest)",
+        description="User-Agent sent with every request; robots.txt rules for it are obeyed.",
+    )
+    ingest_delay_s: float = Field(
+        1.0, ge=0, le=60, description="Minimum seconds between requests to the same host."
+    )
+    ingest_min_chars: int = Field(
+        300, ge=0, le=100_000, description="Shorter extracted text is refused (paywall stub, teaser)."
+    )
+
     log_level: str = Field("INFO")
 
     @model_validator(mode="after")

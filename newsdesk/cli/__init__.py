@@ -27,6 +27,8 @@ _COMMANDS: dict[str, str] = {
     "bot": "newsdesk.cli.bot_cmd:bot",
     "eval": "newsdesk.cli.eval_cmd:eval_command",
     "health": "newsdesk.cli.health_cmd:health",
+    "ingest": "newsdesk.cli.ingest_cmd:ingest",
+    "timeline": "newsdesk.cli.timeline_cmd:timeline",
 }
 
 _SHORT_HELP: dict[str, str] = {
@@ -36,6 +38,8 @@ _SHORT_HELP: dict[str, str] = {
     "bot": "Run the Discord bot.",
     "eval": "Score answers, citations and refusals on a question set.",
     "health": "Check the store and LLM server are reachable (Docker HEALTHCHECK).",
+    "ingest": "Add articles from URLs or an RSS/Atom feed, then index them.",
+    "timeline": "Dated events of the corpus (or of a topic) in order, each cited.",
 }
 
 

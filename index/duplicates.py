@@ -1,0 +1,143 @@
+"""Near-duplicate articles (wire copy republished by several outlets), found at index time.
+
+MinHash over word shingles with LSH (datasketch): each candidate pair from LSH is kept only if
+its estimated Jaccard similarity reaches the threshold; kept pairs are joined into clusters
+(union-find). A cluster's id is its smallest document id, stored in the document's metadata
+(``duplicate_cluster``); articles with no near-duplicate have none. The parameters were chosen
+on a synthetic wire-copy corpus (``python -m bench duplicates``; docs/news.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from index.models import Document
+
+log = logging.getLogger(__name__)
+
+SHINGLE_WORDS = 3
+NUM_PERM = 128
+THRESHOLD = 0.3  # estimated Jaccard of word 3-shingles (measured: no pair of different articles > 0.12)
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
+    words = _WORD_RE.findall(text.casefold())
+    if len(words) < size:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+
+
+def signatures(
+    docs: Sequence[Document],
+    *,
+    num_perm: int = NUM_PERM,
+    shingle_words: int = SHINGLE_WORDS,
+    cache: Path | None = None,
+) -> dict[str, np.ndarray]:
+    """doc_id -> MinHash values (uint32). With ``cache`` (a file), values of texts hashed in an
+    earlier build are reused (keyed by a hash of the text), so a build hashes only new text."""
+    from datasketch import MinHash
+
+    cached = _load_cache(cache, num_perm, shingle_words) if cache is not None else {}
+    template = MinHash(num_perm=num_perm, seed=1)  # permutations made once, shared
+    out: dict[str, np.ndarray] = {}
+    keep: dict[str, np.ndarray] = {}
+    for doc in docs:
+        key = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()[:32]
+        values = cached.get(key)
+        if values is None:
+            grams = shingles(doc.text, shingle_words)
+            if not grams:
+                continue
+            sig = MinHash(num_perm=num_perm, seed=1, permutations=template.permutations, scheme=template.scheme)
+            sig.update_batch(list(grams))
+            values = np.asarray(sig.hashvalues, dtype=np.uint32)
+        out[doc.doc_id] = keep[key] = values
+    if cache is not None and keep.keys() != cached.keys():
+        _save_cache(cache, keep, num_perm, shingle_words)
+    return out
+
+
+def _cache_tag(num_perm: int, shingle_words: int) -> str:
+    from datasketch import MinHash
+
+    return f"v1-{MinHash(num_perm=1, seed=1).scheme}-{num_perm}-{shingle_words}"
+
+
+def _load_cache(path: Path, num_perm: int, shingle_words: int) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["tag"]) != _cache_tag(num_perm, shingle_words):
+                return {}
+            return dict(zip((str(k) for k in data["keys"]), data["values"], strict=True))
+    except (OSError, KeyError, ValueError) as exc:  # missing or unreadable: recompute
+        if path.exists():
+            log.warning("ignoring unreadable near-duplicate cache %s (%s)", path, exc)
+        return {}
+
+
+def _save_cache(path: Path, entries: dict[str, np.ndarray], num_perm: int, shingle_words: int) -> None:
+    """Atomic: a temporary file in the same folder, then a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        values = np.stack(list(entries.values())) if entries else np.zeros((0, num_perm), np.uint32)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, tag=_cache_tag(num_perm, shingle_words), keys=np.array(list(entries)), values=values)
+        os.replace(tmp, path)
+    except OSError as exc:  # a cache: failing to write it costs time next build, nothing else
+        log.warning("could not write the near-duplicate cache %s (%s)", path, exc)
+
+
+def duplicate_clusters(
+    docs: Sequence[Document],
+    *,
+    threshold: float = THRESHOLD,
+    num_perm: int = NUM_PERM,
+    shingle_words: int = SHINGLE_WORDS,
+    cache: Path | None = None,
+) -> dict[str, str]:
+    """doc_id -> cluster id (smallest doc id of its cluster), for documents with a near-duplicate."""
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    values = signatures(docs, num_perm=num_perm, shingle_words=shingle_words, cache=cache)
+    scheme = MinHash(num_perm=1, seed=1).scheme  # the cache tag pins the datasketch version's scheme
+    sigs = {doc_id: LeanMinHash(seed=1, hashvalues=v, scheme=scheme) for doc_id, v in values.items()}
+    with lsh.insertion_session() as session:
+        for doc_id, sig in sigs.items():
+            session.insert(doc_id, sig)
+    parent = {doc_id: doc_id for doc_id in sigs}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for doc_id, sig in sigs.items():
+        for other in lsh.query(sig):
+            if other != doc_id and float(np.mean(values[doc_id] == values[other])) >= threshold:
+                a, b = root(doc_id), root(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    clusters: dict[str, list[str]] = {}
+    for doc_id in sigs:
+        clusters.setdefault(root(doc_id), []).append(doc_id)
+    return {d: min(members) for members in clusters.values() if len(members) > 1 for d in members}
+
+
+def with_duplicate_clusters(docs: Sequence[Document], *, cache: Path | None = None) -> list[Document]:
+    """The documents with ``duplicate_cluster`` set (None where an article has no near-duplicate)."""
+    clusters = duplicate_clusters(docs, cache=cache)
+    return [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in docs]
