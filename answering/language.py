@@ -65,26 +65,34 @@ class Analysis:
     wh_noun: str | None  # lemma of the noun a question word determines ("which hospital")
 
 
+_PIPELINES: dict[str, Language] = {}
+_PIPELINES_LOCK = threading.Lock()
+
+
+def pipeline(model: str = SPACY_MODEL) -> Language:
+    """The spaCy pipeline, loaded once per process on first use (~1-4 s), never at import;
+    shared by the answerer, the agreement check and the timeline."""
+    with _PIPELINES_LOCK:
+        nlp = _PIPELINES.get(model)
+        if nlp is None:
+            import spacy
+
+            nlp = _PIPELINES[model] = spacy.load(model)
+        return nlp
+
+
 class Analyzer:
     """Thread-safe, cached spaCy analyses of short texts (sentences, questions)."""
 
     def __init__(self, model: str = SPACY_MODEL, *, cache_size: int = 200_000) -> None:
         self.model = model
-        self._nlp: Language | None = None
-        self._load_lock = threading.Lock()
         self._nlp_lock = threading.Lock()  # a Language object is not documented as re-entrant
         self._cache: LRUCache[str, Analysis] = LRUCache(maxsize=cache_size)
         self._cache_lock = threading.Lock()
 
     @property
     def nlp(self) -> Language:
-        if self._nlp is None:
-            with self._load_lock:
-                if self._nlp is None:
-                    import spacy
-
-                    self._nlp = spacy.load(self.model)
-        return self._nlp
+        return pipeline(self.model)
 
     def analyse(self, text: str) -> Analysis:
         return self.analyse_many([text])[0]

@@ -70,6 +70,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     standalone_question: str | None = None  # the follow-up rewritten against history
     answerer: str = "extractive"
+    agreement: str | None = None  # "differ" | "agree" when the cited articles were compared
 
     def to_dict(self) -> dict[str, Any]:
         """The shape of `newsdesk ask --json` (and of the eval's per-question citations)."""
@@ -84,6 +85,7 @@ class Answer:
             "timings_ms": dict(self.timings_ms),
             "standalone_question": self.standalone_question,
             "answerer": self.answerer,
+            "agreement": self.agreement,
         }
 
 

@@ -13,6 +13,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 
+from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
 from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
@@ -133,6 +134,14 @@ class AnsweringService:
         assert draft is not None
 
         answer_text, refused, citations = self._verified(draft, standalone, retrieved)
+        verdict = None
+        if not refused and len({c.doc_id for c in citations}) >= 2:
+            # Several articles back the answer: say where they agree or differ (cited both sides).
+            agreement = compare(citations, standalone)
+            note = agreement.render()
+            if note:
+                answer_text = f"{answer_text} {note}"
+                verdict = "differ" if agreement.differences else "agree"
         timings = {
             "rewrite": (t1 - t0) * 1000,
             "retrieve": (t2 - t1) * 1000,
@@ -156,6 +165,7 @@ class AnsweringService:
             timings_ms=timings,
             standalone_question=standalone,
             answerer=draft.answerer,
+            agreement=verdict,
         )
 
     def _verified(self, draft: Draft, standalone: str, retrieved: Sequence) -> tuple[str, bool, tuple]:

@@ -14,6 +14,9 @@ from typing import Any
 
 from evaluation.questions import Question, list_items_named, matches_expected
 
+# How the answering core says that cited articles disagree (answering.agreement.render).
+DIFFER_MARK = "Reports differ"
+
 # doc_id -> stored document text, or None when the index has no such document
 TextLookup = Callable[[str], str | None]
 
@@ -135,6 +138,8 @@ def score_question(
             (not refused)
             and matches_expected(answer, q.expected)
             and list_items_named(answer, q.list_items) >= q.list_min
+            # an agreement question also needs the right verdict: "Reports differ" or not
+            and (q.agreement is None or (DIFFER_MARK in answer) == (q.agreement == "differ"))
         )
         r.correct = r.answer_correct
     else:
