@@ -29,16 +29,20 @@ def fake_reindex() -> FakeReindex:
 @pytest.fixture
 def documents() -> list[FakeDocument]:
     return [
-        FakeDocument(
-            "doc-a", "Drone attack on PM", "https://news.example/drone", "2021-11-07", "Wire"
-        ),
+        FakeDocument("doc-a", "Drone attack on PM", "https://news.example/drone", "2021-11-07", "Wire"),
         FakeDocument("doc-b", "Kadhimi unharmed", None, None, "Daily"),
     ]
 
 
 @pytest.fixture
 def bot_config() -> BotConfig:
-    return BotConfig(cooldown_rate=50, cooldown_per_s=60.0, history_turns=4, memory_channels=10)
+    return BotConfig(
+        cooldown_rate=50,
+        cooldown_per_s=60.0,
+        history_turns=4,
+        memory_channels=10,
+        message_content=True,
+    )
 
 
 @pytest.fixture
