@@ -103,7 +103,7 @@ class NewsdeskBot(discord.Client):
         self.commands = NewsdeskCommands(self.flow)
         self._synced = False
         self._heartbeat_task: asyncio.Task[None] | None = None
-        self._sync_task: asyncio.Task[bool] | None = None
+        self.sync_task: asyncio.Task[bool] | None = None
 
     # --- start-up ---------------------------------------------------------------------
     async def login(self, token: str) -> None:
@@ -139,7 +139,7 @@ class NewsdeskBot(discord.Client):
     async def on_ready(self) -> None:
         if not self._synced:
             self._synced = True
-            self._sync_task = asyncio.create_task(self.sync_if_changed())
+            self.sync_task = asyncio.create_task(self.sync_if_changed())
         if self._heartbeat_task is None and self.config.data_dir is not None:
             self._heartbeat_task = asyncio.create_task(self._heartbeat_loop())
         await self.write_heartbeat("ready")
@@ -267,7 +267,7 @@ class NewsdeskBot(discord.Client):
         await self.close()
 
     async def close(self) -> None:
-        for task in (self._heartbeat_task, self._sync_task):
+        for task in (self._heartbeat_task, self.sync_task):
             if task is not None and not task.done():
                 task.cancel()
         await super().close()

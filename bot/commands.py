@@ -125,7 +125,7 @@ class NewsdeskCommands:
                 report = reindex_report(summary.to_dict())
             log.info("reindex done: %s", report.splitlines()[0])
             await deliver_late(
-                interaction, report, expired=time.monotonic() - started > flow.config.interaction_token_s
+                interaction, report, expired=time.monotonic() - started >= flow.config.interaction_token_s
             )
 
         return reindex

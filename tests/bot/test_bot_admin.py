@@ -89,3 +89,24 @@ async def test_reindex_disabled_without_callable(simcord_env, bot_deps, question
     result = await owner.slash(channel, "reindex")
     assert result.ephemeral and "not enabled" in result.response.content
     simcord.assert_error(simcord_env, Exception, contains="not enabled")
+
+
+async def test_a_rebuild_longer_than_the_interaction_token_posts_its_summary_to_the_channel(
+    simcord_env, fake_reindex, bot_deps, bot_config
+) -> None:  # noqa: ANN001
+    """The interaction token lasts 15 minutes; a longer build's summary must not be lost."""
+    from dataclasses import replace
+
+    from bot.client import NewsdeskBot
+
+    await simcord_env.restart_bot(NewsdeskBot(bot_deps, replace(bot_config, interaction_token_s=0)))
+    guild, channel, _ = world(simcord_env)
+    admins = guild.create_role("Admins", permissions=discord.Permissions(manage_guild=True))
+    admin = guild.add_member(simcord_env.create_user("admin"), roles=[admins])
+    await admin.slash(channel, "reindex")
+    assert fake_reindex.calls == 1
+    posted = channel.last_message
+    assert posted.author.id == simcord_env.bot.user.id
+    assert "Index rebuilt in 0.5 s: 1 added" in posted.content
+    assert f"<@{admin.id}>" in posted.content  # says whose rebuild it was (pings nobody)
+    assert_no_mentions_anywhere(simcord_env)

@@ -24,6 +24,8 @@ from aiohttp import WSMsgType, web
 
 BOT_TOKEN = "twin-bot-token"
 ALL_PERMISSIONS = str((1 << 50) - 1)
+# Everything but Administrator (which would override every channel's permission overwrites).
+EVERYONE_PERMISSIONS = str(((1 << 50) - 1) & ~(1 << 3))
 BODY = web.RequestKey("body", object)
 # Permission bits (Discord's documented values).
 SEND_MESSAGES = 1 << 11
@@ -231,7 +233,7 @@ class Twin:
                 {
                     "id": self.guild_id,
                     "name": "@everyone",
-                    "permissions": ALL_PERMISSIONS,
+                    "permissions": EVERYONE_PERMISSIONS,
                     "position": 0,
                     "color": 0,
                     "hoist": False,
