@@ -64,6 +64,8 @@ def build_deps(settings: Any, *, allow_reindex: bool = True) -> Any:
 Examples:
   NEWSDESK_DISCORD_TOKEN=... newsdesk bot
   newsdesk bot --guild-id 123456789012345678    # commands appear at once in that server
+  newsdesk bot --sync                           # sync slash commands even if unchanged
+  newsdesk bot --guild-id 1234... --clear-global  # and remove stale global duplicates
   newsdesk bot --no-reindex                     # hide rebuilds from Discord
   newsdesk bot --export-feedback feedback.jsonl # write 👍/👎 feedback as eval JSONL, then exit
 
@@ -75,6 +77,16 @@ Against a Discord-compatible server instead of discord.com:
 @click.option("--guild-id", type=int, default=None, help="Sync slash commands to one server only.")
 @click.option("--no-reindex", is_flag=True, help="Do not allow /reindex from Discord.")
 @click.option(
+    "--sync",
+    is_flag=True,
+    help="Sync slash commands now (otherwise only when they changed since the last sync).",
+)
+@click.option(
+    "--clear-global",
+    is_flag=True,
+    help="With --guild-id: remove this bot's global slash commands (stale duplicates).",
+)
+@click.option(
     "--export-feedback",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -82,7 +94,12 @@ Against a Discord-compatible server instead of discord.com:
 )
 @click.pass_obj
 def bot(
-    settings: Any, guild_id: int | None, no_reindex: bool, export_feedback: Path | None
+    settings: Any,
+    guild_id: int | None,
+    no_reindex: bool,
+    sync: bool,
+    clear_global: bool,
+    export_feedback: Path | None,
 ) -> None:
     """Run the Discord bot: /ask, mentions and threads, /sources, /reindex, feedback buttons.
 
@@ -102,4 +119,4 @@ def bot(
     require_token(settings)  # fail fast, before loading the model
     click.echo("Loading the index and the embedding model…", err=True)
     deps = build_deps(settings, allow_reindex=not no_reindex)
-    run(settings, deps)
+    run(settings, deps, sync=sync, clear_global=clear_global)
