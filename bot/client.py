@@ -24,6 +24,8 @@ from bot.deps import BotConfig, BotDeps, SummaryLike
 from bot.errors import user_message
 from bot.flow import AnswerFlow
 from bot.guild_config import GuildConfigStore
+from bot.heartbeat import EVERY_S as HEARTBEAT_EVERY_S
+from bot.heartbeat import write_heartbeat
 from bot.mentions import MessageHandler
 from bot.render import NO_MENTIONS
 from bot.views import AnswerView, AutoAnswerView, send_ephemeral
@@ -34,8 +36,6 @@ log = logging.getLogger(__name__)
 __all__ = ["BotConfig", "BotDeps", "NewsdeskBot", "SummaryLike", "bot_intents"]
 
 COMMANDS_HASH_FILE = "discord_commands.json"
-HEARTBEAT_FILE = "discord_heartbeat.json"
-HEARTBEAT_EVERY_S = 30.0
 
 
 class NewsdeskTree(app_commands.CommandTree[Any]):
@@ -238,7 +238,7 @@ class NewsdeskBot(discord.Client):
 
     # --- health -------------------------------------------------------------------------
     async def write_heartbeat(self, event: str) -> None:
-        """``<data_dir>/discord_heartbeat.json``: when the gateway was last known alive."""
+        """``<data_dir>/discord_heartbeat.json`` (``bot.heartbeat``): the gateway was alive now."""
         if self.config.data_dir is None:
             return
         latency = self.latency
@@ -249,7 +249,7 @@ class NewsdeskBot(discord.Client):
             "guilds": len(self.guilds),
         }
         try:
-            await self.db.run(_write_json, self.config.data_dir / HEARTBEAT_FILE, beat)
+            await self.db.run(write_heartbeat, self.config.data_dir, beat)
         except OSError:
             log.warning("could not write the heartbeat file", exc_info=True)
 

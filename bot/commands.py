@@ -139,7 +139,8 @@ class NewsdeskCommands:
             guild_only=True,
             default_permissions=discord.Permissions(manage_guild=True),
         )
-        config = app_commands.Group(
+        # discord.py runs the interaction_check of a command's direct parent: both levels check.
+        config = AdminGroup(
             name="config", description="Where and how newsdesk answers in this server.", parent=group
         )
 

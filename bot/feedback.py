@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from answering.models import Answer
+from answering.models import Answer, Turn
 from newsdesk.errors import NewsdeskError
 
 FEEDBACK_FILENAME = "feedback.sqlite3"
@@ -166,6 +166,25 @@ class FeedbackStore:
                 (message_id, user_id, vote, time.time()),
             )
             return self._counts(conn, message_id)
+
+    def recent_turns(
+        self, channel_id: int, limit: int, *, asked_by: int | None = None
+    ) -> list[Turn]:
+        """The last ``limit`` answered turns in a channel or thread, oldest first.
+
+        How a conversation's memory survives a restart: every answer is stored here anyway.
+        ``asked_by`` keeps one user's turns (replies in a channel are per-user conversations).
+        """
+        if limit <= 0:
+            return []
+        query = "SELECT question, answer FROM answers WHERE channel_id = ?"
+        args: tuple[Any, ...] = (channel_id,)
+        if asked_by is not None:
+            query += " AND asked_by = ?"
+            args += (asked_by,)
+        with self._connect() as conn:
+            rows = conn.execute(query + " ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall()
+        return [Turn(question=q, answer=a) for q, a in reversed(rows)]
 
     def stats(self, guild_id: int | None, days: int = 7, *, now: float | None = None) -> UsageStats:
         """Usage in one server over the last ``days`` days."""

@@ -24,7 +24,14 @@ from bot.delivery import Reply
 from bot.deps import BotConfig, BotDeps
 from bot.errors import Throttled, UserFacingError, user_message
 from bot.guild_config import GuildConfigStore, GuildSettings
-from bot.memory import ConversationKey, ConversationMemory, dm_key, reply_key, thread_key
+from bot.memory import (
+    ConversationKey,
+    ConversationMemory,
+    dm_key,
+    is_reply_key,
+    reply_key,
+    thread_key,
+)
 from bot.render import render_answer
 from bot.worker import CoreRunner, DbRunner
 from newsdesk.errors import QuestionInvalid
@@ -181,7 +188,9 @@ class AnswerFlow:
         guild_id: int | None,
         user_id: int,
     ) -> Answer | None:
-        history: tuple[Turn, ...] = self.memory.history(conversation) if conversation else ()
+        history: tuple[Turn, ...] = ()
+        if conversation is not None:
+            history = await self._history(conversation, channel_id, user_id)
         try:
             answer = await self.core.stream(question, history, reply.progress)
             message = await reply.finish(render_answer(answer))
@@ -205,6 +214,25 @@ class AnswerFlow:
         except Exception:  # the answer is out; losing its feedback row must not hide it
             log.exception("could not record the answer for feedback")
         return answer
+
+    async def _history(
+        self, conversation: ConversationKey, channel_id: int | None, user_id: int
+    ) -> tuple[Turn, ...]:
+        """Remembered turns; after a restart, rebuilt once from the stored answers."""
+        if conversation in self.memory or channel_id is None or self.memory.max_turns == 0:
+            return self.memory.history(conversation)
+        asked_by = user_id if is_reply_key(conversation) else None
+        try:
+            turns = await self.db.run(
+                lambda: self.feedback.recent_turns(
+                    channel_id, self.memory.max_turns, asked_by=asked_by
+                )
+            )
+        except Exception:  # memory is a convenience: answer without it rather than fail
+            log.warning("could not rebuild a conversation's history", exc_info=True)
+            return ()
+        self.memory.replace(conversation, turns)
+        return tuple(turns)
 
     # --- shutdown -----------------------------------------------------------------------
     @property

@@ -3,8 +3,8 @@
 A conversation is a thread, a DM, or one user's replies in one channel (where the bot
 cannot start threads): never one channel shared by everybody, so one user's earlier turn
 is never another user's history. Lives on the event loop only (no locks needed). After a
-restart the first follow-up in a thread rebuilds its history from the thread's messages
-(``bot.flow``), so nothing has to be persisted here.
+restart the first question in a conversation rebuilds its history from the answers the
+feedback store already keeps (``AnswerFlow._history``), so nothing else is persisted.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ def dm_key(channel_id: int) -> ConversationKey:
 
 def reply_key(channel_id: int, user_id: int) -> ConversationKey:
     return f"reply:{channel_id}:{user_id}"
+
+
+def is_reply_key(key: ConversationKey) -> bool:
+    return key.startswith("reply:")
 
 
 class ConversationMemory:

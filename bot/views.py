@@ -162,6 +162,6 @@ class AutoAnswerView(AnswerView):
         await self.db.run(self.opt_out, interaction.guild_id, interaction.user.id, True)
         await send_ephemeral(
             interaction,
-            "Done: I won't answer your messages here unless you mention me. "
-            "`/newsdesk auto-answer-me` turns it back on.",
+            "Done: in this server I won't answer your messages here or in other auto-answer "
+            "channels unless you mention me.",
         )

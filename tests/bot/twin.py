@@ -223,7 +223,7 @@ class Twin:
             "features": [],
             "emojis": [],
             "stickers": [],
-            "threads": [],
+            "threads": [c for c in self.channels.values() if c["type"] in (11, 12)],  # active
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
