@@ -110,29 +110,44 @@ class CoreRunner:
                         close()  # the same thread that iterated: never "already executing"
 
             worker = loop.run_in_executor(self._executor, produce)
-            text = ""
-            last_edit: float | None = None
             try:
-                while True:
-                    item = await queue.get()
-                    if isinstance(item, _Fallback):
-                        return await self.run_blocking(self.service.answer, question, tuple(history))
-                    if isinstance(item, _Failure):
-                        raise item.error
-                    if item is _END:
-                        raise NoAnswer("The answering service ended without an answer.")
-                    if isinstance(item, Answer):
-                        return item
-                    if isinstance(item, AnswerDelta) and item.text:
-                        text += item.text
-                        now = self._now()
-                        if last_edit is None or now - last_edit >= self.edit_interval_s:
-                            last_edit = now
-                            await _safe_partial(on_partial, text)
-            finally:
+                result = await self._consume(queue, on_partial, question, history)
+            except asyncio.CancelledError:
+                stop.set()  # the worker stops at its next item and closes the stream itself
+                raise
+            except BaseException:
                 stop.set()
-                if worker.done() and not worker.cancelled() and worker.exception() is not None:
-                    log.warning("the answer stream failed", exc_info=worker.exception())
+                await worker  # the stream is closed before the slot is given back
+                raise
+            stop.set()
+            await worker
+            return result
+
+    async def _consume(
+        self,
+        queue: asyncio.Queue[object],
+        on_partial: Callable[[str], Awaitable[None]],
+        question: str,
+        history: Sequence[Turn],
+    ) -> Answer:
+        text = ""
+        last_edit: float | None = None
+        while True:
+            item = await queue.get()
+            if isinstance(item, _Fallback):
+                return await self.run_blocking(self.service.answer, question, tuple(history))
+            if isinstance(item, _Failure):
+                raise item.error
+            if item is _END:
+                raise NoAnswer("The answering service ended without an answer.")
+            if isinstance(item, Answer):
+                return item
+            if isinstance(item, AnswerDelta) and item.text:
+                text += item.text
+                now = self._now()
+                if last_edit is None or now - last_edit >= self.edit_interval_s:
+                    last_edit = now
+                    await _safe_partial(on_partial, text)
 
 
 class _Fallback:
