@@ -95,7 +95,7 @@ class MessageHandler:
         if mentioned and not message.attachments:
             await message.reply(EMPTY_HINT, mention_author=False, allowed_mentions=NO_MENTIONS)
         elif not self.flow.config.message_content:
-            if isinstance(message.channel, discord.Thread):
+            if self.flow.is_own_thread(message.channel):
                 await message.reply(NEEDS_MENTION, mention_author=False, allowed_mentions=NO_MENTIONS)
             elif not self._warned_content:
                 self._warned_content = True
