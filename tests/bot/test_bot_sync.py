@@ -51,3 +51,22 @@ async def test_guild_sync_can_clear_stale_global_commands(
     assert puts[0][0] == "/api/v10/applications/900/guilds/100/commands"
     assert {c["name"] for c in puts[0][1]} == {"ask", "sources", "reindex", "newsdesk"}
     assert puts[1] == ("/api/v10/applications/900/commands", [])
+
+
+async def test_a_failing_command_store_does_not_hold_up_answers(
+    wire_twin: Twin, bot_deps: BotDeps, tmp_path: Path
+) -> None:
+    """discord.py retries a 5xx sync for ~25 s; that happens beside answering, not before it."""
+    wire_twin.command_sync_status = 500
+    bot, task = await start_bot(
+        wire_twin, bot_deps, BotConfig(data_dir=tmp_path / "data"), wait_for_commands=False
+    )
+    try:
+        alice = wire_twin.user("501", "alice")
+        token = await wire_twin.slash(alice, "ask", question="who denied involvement?")
+        state = wire_twin.interactions[token]
+        await wire_twin.wait_for(lambda m: m["id"] == state["original"] and m["embeds"], timeout=5)
+        assert bot.sync_task is not None and not bot.sync_task.done()  # still retrying
+    finally:
+        await stop_bot(bot, task)
+    assert not (tmp_path / "data" / "discord_commands.json").exists()  # nothing claimed synced

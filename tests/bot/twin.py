@@ -46,6 +46,7 @@ def _json(data: Any, status: int = 200) -> web.Response:
 class Twin:
     serve_application: bool = False
     terse_callbacks: bool = False  # answer interaction callbacks 204 with no body
+    command_sync_status: int = 200  # e.g. 500: a server whose command store is failing
     guild_id: str = "100"
     channel_id: str = "200"
     bot_user: dict[str, Any] = field(
@@ -462,6 +463,8 @@ class Twin:
         )
 
     async def _put_commands(self, request: web.Request) -> web.Response:
+        if self.command_sync_status != 200:
+            return _json({"message": "Internal Server Error", "code": 0}, self.command_sync_status)
         self.commands = [
             {
                 **c,
