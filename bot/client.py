@@ -24,7 +24,6 @@ from bot.deps import BotConfig, BotDeps, SummaryLike
 from bot.errors import user_message
 from bot.flow import AnswerFlow
 from bot.guild_config import GuildConfigStore
-from bot.heartbeat import EVERY_S as HEARTBEAT_EVERY_S
 from bot.heartbeat import write_heartbeat
 from bot.mentions import MessageHandler
 from bot.render import NO_MENTIONS
@@ -253,10 +252,21 @@ class NewsdeskBot(discord.Client):
         except OSError:
             log.warning("could not write the heartbeat file", exc_info=True)
 
+    def gateway_alive(self) -> bool:
+        """Connected now: the gateway socket is open and a heartbeat was acknowledged."""
+        ws = self.ws
+        return (
+            self.is_ready()
+            and not self.is_closed()
+            and ws is not None
+            and ws.open
+            and self.latency != float("inf")
+        )
+
     async def _heartbeat_loop(self) -> None:
         while not self.is_closed():
-            await asyncio.sleep(HEARTBEAT_EVERY_S)
-            if self.is_ready() and not self.is_closed() and self.ws is not None:
+            await asyncio.sleep(self.config.heartbeat_s)
+            if self.gateway_alive():
                 await self.write_heartbeat("heartbeat")
 
     # --- shutdown -----------------------------------------------------------------------

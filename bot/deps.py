@@ -36,6 +36,7 @@ class BotConfig:
     clear_global: bool = False  # with guild_id: remove this app's global commands
     data_dir: Path | None = None  # where the synced-commands hash is kept (None: always sync)
     interaction_token_s: float = 14 * 60.0  # after this, post to the channel, not the token
+    heartbeat_s: float = 30.0  # how often the gateway heartbeat file is refreshed while connected
 
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> BotConfig:

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 HEARTBEAT_FILE = "discord_heartbeat.json"
-EVERY_S = 30.0
-MAX_AGE_S = 90.0  # three missed beats
+MAX_AGE_S = 90.0  # three missed beats of the bot's default 30 s (BotConfig.heartbeat_s)
 
 
 def heartbeat_path(data_dir: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -54,3 +55,24 @@ async def test_the_bot_writes_the_heartbeat_on_ready(
         await stop_bot(bot, task)
     check = _discord_check(monkeypatch, data_dir, "t0ken")
     assert check["ok"] is True and "gateway heartbeat" in check["detail"]
+
+
+async def test_the_heartbeat_stops_when_the_gateway_is_gone(
+    wire_twin: Twin, bot_deps: BotDeps, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    wire_twin.heartbeat_interval_s = 0.1  # the gateway's own heartbeat, so latency is known
+    bot, task = await start_bot(wire_twin, bot_deps, data_dir=data_dir, heartbeat_s=0.1)
+    try:
+        await wire_twin.wait_until(
+            lambda: (read_heartbeat(data_dir) or {}).get("event") == "heartbeat"
+        )
+        await wire_twin.stop()  # Discord unreachable: the socket closes, reconnects fail
+        await wire_twin.wait_until(lambda: not bot.gateway_alive(), timeout=10)
+        last = read_heartbeat(data_dir)
+        await asyncio.sleep(0.5)
+        assert read_heartbeat(data_dir) == last  # no beats while disconnected
+    finally:
+        await bot.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
