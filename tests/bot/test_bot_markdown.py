@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from answering.models import Answer, Citation
 from bot.client import BotDeps
 from bot.render import citations_embed, excerpt_embeds, quote, render_answer
 from tests.bot.fakes import PLANTED
+from tests.bot.helpers import formatting_in, shown_as
 from tests.bot.twin import Twin
 from tests.bot.wire import start_bot, stop_bot
-
-# What Discord would render as formatting: a masked link, spoilers, underline, bold/italic,
-# each only when its first character is not escaped with a backslash.
-_UNESCAPED = r"(?<!\\)"
-MARKDOWN = [
-    re.compile(_UNESCAPED + r"\[[^\]\n]+" + _UNESCAPED + r"\]\(\S+\)"),
-    re.compile(_UNESCAPED + r"\|\|.+?" + _UNESCAPED + r"\|\|"),
-    re.compile(_UNESCAPED + r"__.+?" + _UNESCAPED + r"__"),
-    re.compile(_UNESCAPED + r"\*[^*\s].*?" + _UNESCAPED + r"\*"),
-]
-
-
-def formatting_in(text: str) -> list[str]:
-    return [m.group(0) for pattern in MARKDOWN for m in pattern.finditer(text)]
-
-
-def shown_as(text: str) -> str:
-    """What a reader sees: Discord drops the escaping backslash, and <url> brackets."""
-    return re.sub(r"<(https?://[^>]+)>", r"\1", re.sub(r"\\(.)", r"\1", text))
 
 
 def test_quote_escapes_every_kind_of_formatting_and_reads_the_same() -> None:

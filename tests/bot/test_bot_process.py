@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from bot.flow import RESTARTING
-from tests.bot.test_bot_markdown import formatting_in, shown_as
+from tests.bot.helpers import formatting_in, shown_as
 from tests.bot.test_bot_real_core import _env
 from tests.bot.twin import BOT_TOKEN, CREATE_PUBLIC_THREADS, MANAGE_GUILD, Twin
 from tests.llm_server import Reply, ScriptedLLMServer
