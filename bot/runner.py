@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from typing import Any
 
@@ -114,3 +115,11 @@ def run(settings: Any, deps: BotDeps, **config_overrides: Any) -> None:
         asyncio.run(serve(bot, token))
     except KeyboardInterrupt:
         log.info("stopped")
+    stuck = bot.flow.core.busy
+    if stuck and bot.flow.closing:
+        # Worker threads cannot be abandoned and the interpreter joins them at exit: a core
+        # call stuck on a slow LLM would hold the exit past compose's stop grace period. Its
+        # answer was already closed for the user, so exit now.
+        log.warning("exiting with %d abandoned answering call(s) still running", stuck)
+        logging.shutdown()
+        os._exit(0)

@@ -47,6 +47,22 @@ class CoreRunner:
         self._questions = asyncio.Semaphore(max_concurrency)
         # One spare thread for the small calls (describe the index, list sources, reindex).
         self._executor = ThreadPoolExecutor(max_workers=max_concurrency + 1, thread_name_prefix="newsdesk-core")
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+
+    @property
+    def busy(self) -> int:
+        """Core calls running in a thread right now (a cancelled wait does not stop one)."""
+        return self._busy
+
+    def _tracked(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            return fn(*args)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else time.monotonic()
@@ -54,7 +70,7 @@ class CoreRunner:
     async def run_blocking(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a core worker thread (no question slot taken)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        return await loop.run_in_executor(self._executor, functools.partial(self._tracked, fn, *args))
 
     def close(self) -> None:
         """Stop taking work; threads still running finish on their own."""
@@ -109,7 +125,7 @@ class CoreRunner:
                     if callable(close):
                         close()  # the same thread that iterated: never "already executing"
 
-            worker = loop.run_in_executor(self._executor, produce)
+            worker = loop.run_in_executor(self._executor, self._tracked, produce)
             try:
                 result = await self._consume(queue, on_partial, question, history)
             except asyncio.CancelledError:
