@@ -202,25 +202,26 @@ class NewsdeskBot(discord.Client):
         return True
 
     async def sync_commands(self, guild: discord.Object | None) -> bool:
-        try:
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d slash commands (%s)", len(synced), _scope(guild))
-            return True
-        except discord.HTTPException as exc:
-            log.warning("slash command sync failed (%s); retrying in the documented shape", _short(exc))
+        """Send the commands in Discord's documented shape; discord.py's own sync as a fallback.
+
+        discord.py sends ``default_member_permissions`` as an integer, which Discord accepts
+        but stricter compatible servers answer with a 5xx, which discord.py retries for ~25 s.
+        """
         try:
             await self._sync_spec_payload(guild)
             return True
+        except (discord.HTTPException, discord.ClientException) as exc:
+            log.warning("slash command sync failed (%s); retrying with discord.py's sync", _short(exc))
+        try:
+            synced = await self.tree.sync(guild=guild)
         except discord.HTTPException as exc:
             log.error("could not sync slash commands (%s); mentions still work", _short(exc))
             return False
+        log.info("synced %d slash commands (%s)", len(synced), _scope(guild))
+        return True
 
     async def _sync_spec_payload(self, guild: discord.Object | None) -> None:
-        """Sync with ``default_member_permissions`` as a string, as Discord documents it.
-
-        discord.py sends an integer, which Discord accepts but stricter compatible servers
-        may not.
-        """
+        """Sync with ``default_member_permissions`` as a string, as Discord documents it."""
         if self.application_id is None:
             raise discord.ClientException("no application id to sync commands for")
         payload = []
