@@ -14,12 +14,9 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.render import RenderedAnswer, partial_text
-from bot.views import AnswerView
+from bot.render import NO_MENTIONS, RenderedAnswer, partial_text
 
 log = logging.getLogger(__name__)
-
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class Reply(Protocol):
@@ -35,14 +32,12 @@ class Reply(Protocol):
 class InteractionReply:
     """For `/ask`: the interaction was deferred; edit the original, then follow up."""
 
-    def __init__(self, interaction: discord.Interaction[Any], view: AnswerView) -> None:
+    def __init__(self, interaction: discord.Interaction[Any], view: discord.ui.View) -> None:
         self.interaction = interaction
         self.view = view
 
     async def progress(self, text: str) -> None:
-        await self.interaction.edit_original_response(
-            content=partial_text(text), allowed_mentions=NO_MENTIONS
-        )
+        await self.interaction.edit_original_response(content=partial_text(text), allowed_mentions=NO_MENTIONS)
 
     async def finish(self, rendered: RenderedAnswer) -> discord.Message:
         contents = rendered.contents
@@ -65,9 +60,7 @@ class InteractionReply:
             message = await self._followup(content, embeds if is_last else [], is_last)
         return message
 
-    async def _followup(
-        self, content: str, embeds: list[discord.Embed], with_view: bool
-    ) -> discord.Message:
+    async def _followup(self, content: str, embeds: list[discord.Embed], with_view: bool) -> discord.Message:
         kwargs: dict[str, Any] = {"allowed_mentions": NO_MENTIONS, "wait": True}
         if embeds:
             kwargs["embeds"] = embeds
@@ -91,7 +84,7 @@ class ChannelReply:
     def __init__(
         self,
         channel: discord.abc.Messageable,
-        view: AnswerView,
+        view: discord.ui.View,
         *,
         reference: discord.Message | None = None,
     ) -> None:
@@ -144,9 +137,7 @@ class ChannelReply:
     async def fail(self, content: str) -> None:
         if self.placeholder is not None:
             try:
-                await self.placeholder.edit(
-                    content=content, embeds=[], view=None, allowed_mentions=NO_MENTIONS
-                )
+                await self.placeholder.edit(content=content, embeds=[], view=None, allowed_mentions=NO_MENTIONS)
                 return
             except discord.HTTPException:
                 log.warning("could not edit the placeholder with an error", exc_info=True)

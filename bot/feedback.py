@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from answering.models import Answer
+from answering.models import Answer, Turn
 from newsdesk.errors import NewsdeskError
 
 FEEDBACK_FILENAME = "feedback.sqlite3"
@@ -135,9 +135,7 @@ class FeedbackStore:
 
     def answer_for(self, message_id: int) -> StoredAnswer | None:
         with self._connect() as conn:
-            row = conn.execute(
-                "SELECT * FROM answers WHERE message_id = ?", (message_id,)
-            ).fetchone()
+            row = conn.execute("SELECT * FROM answers WHERE message_id = ?", (message_id,)).fetchone()
         if row is None:
             return None
         return StoredAnswer(
@@ -160,10 +158,7 @@ class FeedbackStore:
         if vote not in (-1, 1):
             raise ValueError("vote must be +1 or -1")
         with self._connect() as conn:
-            if (
-                conn.execute("SELECT 1 FROM answers WHERE message_id = ?", (message_id,)).fetchone()
-                is None
-            ):
+            if conn.execute("SELECT 1 FROM answers WHERE message_id = ?", (message_id,)).fetchone() is None:
                 raise KeyError(message_id)
             conn.execute(
                 "INSERT INTO votes VALUES (?, ?, ?, ?) ON CONFLICT(message_id, user_id) "
@@ -172,6 +167,30 @@ class FeedbackStore:
             )
             return self._counts(conn, message_id)
 
+    def recent_turns(
+        self, channel_id: int, limit: int, *, asked_by: int | None = None
+    ) -> list[Turn]:
+        """The last ``limit`` answered turns in a channel or thread, oldest first.
+
+        How a conversation's memory survives a restart: every answer is stored here anyway.
+        ``asked_by`` keeps one user's turns (replies in a channel are per-user conversations).
+        """
+        if limit <= 0:
+            return []
+        query = "SELECT question, answer FROM answers WHERE channel_id = ?"
+        args: tuple[Any, ...] = (channel_id,)
+        if asked_by is not None:
+            query += " AND asked_by = ?"
+            args += (asked_by,)
+        with self._connect() as conn:
+            rows = conn.execute(query + " ORDER BY created_at DESC LIMIT ?", (*args, limit)).fetchall()
+        return [Turn(question=q, answer=a) for q, a in reversed(rows)]
+
+    def stats(self, guild_id: int | None, days: int = 7, *, now: float | None = None) -> UsageStats:
+        """Usage in one server over the last ``days`` days."""
+        with self._connect() as conn:
+            return _stats(conn, guild_id, days, time.time() if now is None else now)
+
     def counts(self, message_id: int) -> VoteCounts:
         with self._connect() as conn:
             return self._counts(conn, message_id)
@@ -179,8 +198,7 @@ class FeedbackStore:
     @staticmethod
     def _counts(conn: sqlite3.Connection, message_id: int) -> VoteCounts:
         up, down = conn.execute(
-            "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes "
-            "WHERE message_id = ?",
+            "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes WHERE message_id = ?",
             (message_id,),
         ).fetchone()
         return VoteCounts(up=int(up), down=int(down))
@@ -210,6 +228,55 @@ class FeedbackStore:
                     }
                 )
             return out
+
+
+@dataclass(frozen=True, slots=True)
+class UsageStats:
+    """What `/newsdesk stats` shows, computed from the stored answers and votes."""
+
+    days: int
+    per_day: list[tuple[str, int]]  # (YYYY-MM-DD, questions), oldest first
+    questions: int
+    refused: int
+    up: int
+    down: int
+    top_unanswered: list[tuple[str, int]]  # (question, times asked), most asked first
+
+    @property
+    def refusal_rate(self) -> float:
+        return self.refused / self.questions if self.questions else 0.0
+
+
+def _stats(conn: sqlite3.Connection, guild_id: int | None, days: int, now: float) -> UsageStats:
+    since = now - days * 86400
+    scope = "created_at >= ? AND guild_id IS ?"
+    args = (since, guild_id)
+    per_day = conn.execute(
+        f"SELECT date(created_at, 'unixepoch'), COUNT(*) FROM answers WHERE {scope} GROUP BY 1 ORDER BY 1",
+        args,
+    ).fetchall()
+    questions, refused = conn.execute(
+        f"SELECT COUNT(*), COALESCE(SUM(refused), 0) FROM answers WHERE {scope}", args
+    ).fetchone()
+    up, down = conn.execute(
+        "SELECT COALESCE(SUM(v.vote > 0), 0), COALESCE(SUM(v.vote < 0), 0) FROM votes v "
+        f"JOIN answers a ON a.message_id = v.message_id WHERE a.{scope.replace(' AND ', ' AND a.')}",
+        args,
+    ).fetchone()
+    unanswered = conn.execute(
+        f"SELECT MIN(question), COUNT(*) FROM answers WHERE {scope} AND refused = 1 "
+        "GROUP BY lower(trim(question)) ORDER BY 2 DESC, 1 LIMIT 5",
+        args,
+    ).fetchall()
+    return UsageStats(
+        days=days,
+        per_day=[(d, n) for d, n in per_day],
+        questions=questions,
+        refused=refused,
+        up=up,
+        down=down,
+        top_unanswered=[(q, n) for q, n in unanswered],
+    )
 
 
 def export_jsonl(store: FeedbackStore, out: Path) -> int:

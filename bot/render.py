@@ -2,6 +2,11 @@
 
 No I/O and no client here, so every limit (2,000 characters a message, the embed limits)
 is unit-tested directly. Handlers only send what these functions return.
+
+Article text is untrusted and is quoted, not formatted: excerpts, titles and answer text
+are markdown-escaped (a planted ``[click here](https://...)`` shows as those characters,
+not as a masked link; ``||``, ``__``, ``*`` do not reformat a quote). Answers keep their
+``[n]`` citation markers as plain brackets.
 """
 
 from __future__ import annotations
@@ -14,7 +19,11 @@ from typing import Any, Protocol
 import discord
 
 from answering.models import Answer, Citation
+from bot.feedback import UsageStats
 from bot.split import MESSAGE_LIMIT, split_text, truncate
+
+# Every message the bot sends pings nobody (also set on the client as the default).
+NO_MENTIONS = discord.AllowedMentions.none()
 
 # Discord's documented limits.
 EMBED_TITLE = 256
@@ -30,6 +39,14 @@ EMBEDS_PER_MESSAGE = 10
 _EMBED_BUDGET = EMBED_TOTAL - 200
 _URL = re.compile(r"(?<![<(])\bhttps?://[^\s<>]+")
 _TRAILING_PUNCT = ".,;:!?)]}'\""
+_MARKER = re.compile(r"\[\d+\]")
+# Markdown that works anywhere (discord.utils.escape_markdown escapes a masked link with
+# one backslash before the whole span, leaving the text inside it formatted), and the
+# block markers that work at a line start (quote, heading, list).
+_MD_CHAR = re.compile(r"([\\*_~|`\[\]])")
+_LINE_START = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
+_NUMBERED = re.compile(r"^([ \t]*\d+)\.", re.MULTILINE)
+_URL_SPLIT = re.compile(r"(https?://[^\s<>()\[\]]+)")
 CURSOR = " ▌"
 
 
@@ -70,6 +87,33 @@ def hide_link_previews(text: str) -> str:
     return _URL.sub(wrap, text)
 
 
+def quote(text: str) -> str:
+    """Untrusted text (an excerpt, a title) shown exactly as written, not as markdown."""
+    pieces = _URL_SPLIT.split(text)
+    for i in range(0, len(pieces), 2):  # even pieces are text, odd ones URLs (kept as they are)
+        escaped = _MD_CHAR.sub(r"\\\1", pieces[i])
+        escaped = _LINE_START.sub(r"\1\\\2", escaped)
+        pieces[i] = _NUMBERED.sub(r"\1\\.", escaped)
+    return "".join(pieces)
+
+
+def quote_answer(text: str) -> str:
+    """An answer's text quoted like an excerpt, its ``[n]`` markers left as they are.
+
+    A marker directly followed by ``(`` would form a masked link with it: that ``(`` is
+    escaped too.
+    """
+    pieces = _MARKER.split(text)
+    markers = _MARKER.findall(text)
+    out = [quote(pieces[0])]
+    for marker, piece in zip(markers, pieces[1:], strict=True):
+        quoted = quote(piece)
+        if quoted.startswith("("):
+            quoted = "\\" + quoted
+        out.append(marker + quoted)
+    return "".join(out)
+
+
 def _is_http_url(url: str | None) -> bool:
     return bool(url) and str(url).startswith(("http://", "https://"))
 
@@ -80,8 +124,10 @@ def _one_line(text: str) -> str:
 
 def answer_text(answer: Answer) -> str:
     """The answer as users read it: text with [n] markers, links not previewed."""
-    text = answer.answer.strip() or "I could not find an answer in the articles."
-    return hide_link_previews(text)
+    text = answer.answer.strip()
+    if not text:
+        return "I could not find an answer in the articles."
+    return hide_link_previews(quote_answer(text))
 
 
 def _citation_suffix(citation: Citation) -> str:
@@ -104,19 +150,15 @@ def citations_embed(citations: Sequence[Citation]) -> discord.Embed | None:
     hidden = len(citations) - len(shown)
     if hidden:
         embed.description = f"{hidden} more not shown: press **Sources** for all excerpts."
-    per_field = (_EMBED_BUDGET - len(embed.title or "") - len(embed.description or "")) // len(
-        shown
-    )
+    per_field = (_EMBED_BUDGET - len(embed.title or "") - len(embed.description or "")) // len(shown)
     per_field = min(per_field, FIELD_NAME + FIELD_VALUE)
     for c in shown:
-        name = truncate(
-            _one_line(f"[{c.n}] {c.title or c.doc_id}"), min(FIELD_NAME, per_field // 3)
-        )
+        name = truncate(f"[{c.n}] {quote(_one_line(c.title or c.doc_id))}", min(FIELD_NAME, per_field // 3))
         suffix = _citation_suffix(c)
         if len(suffix) > per_field // 3:
             suffix = truncate(f"\n`{c.doc_id}`{c.byline(lead=' · ')}", per_field // 3)
         room = min(FIELD_VALUE, per_field - len(name)) - len(suffix) - 2
-        excerpt = truncate(_one_line(c.excerpt), max(room, 20))
+        excerpt = truncate(quote(_one_line(c.excerpt)), max(room, 20))
         embed.add_field(name=name, value=f"> {excerpt}{suffix}"[:FIELD_VALUE], inline=False)
     while len(embed) > EMBED_TOTAL and len(embed.fields) > 1:  # safety net, not expected
         embed.remove_field(-1)
@@ -132,7 +174,7 @@ def render_answer(answer: Answer, limit: int = MESSAGE_LIMIT) -> RenderedAnswer:
 
 def partial_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """A streamed answer so far, with a cursor, cut to fit one message."""
-    shown = hide_link_previews(text.strip())
+    shown = hide_link_previews(quote_answer(text.strip()))
     return truncate(shown, limit - len(CURSOR)) + CURSOR
 
 
@@ -146,8 +188,8 @@ def excerpt_embeds(citations: Sequence[Citation]) -> list[list[discord.Embed]]:
     size = 0
     for c in citations:
         embed = discord.Embed(
-            title=truncate(_one_line(f"[{c.n}] {c.title or c.doc_id}"), EMBED_TITLE),
-            description=truncate(c.excerpt.strip() or "(empty excerpt)", EMBED_DESCRIPTION),
+            title=truncate(f"[{c.n}] {quote(_one_line(c.title or c.doc_id))}", EMBED_TITLE),
+            description=truncate(quote(c.excerpt.strip()) or "(empty excerpt)", EMBED_DESCRIPTION),
             url=c.url if _is_http_url(c.url) else None,
             colour=discord.Colour.blurple(),
         )
@@ -166,7 +208,7 @@ def excerpt_embeds(citations: Sequence[Citation]) -> list[list[discord.Embed]]:
 
 def _document_line(doc: DocumentLike) -> str:
     details = [d for d in (doc.source, doc.published) if d]
-    line = f"• **{_one_line(doc.title or doc.doc_id)}**"
+    line = f"• **{quote(_one_line(doc.title or doc.doc_id))}**"
     if details:
         line += f" ({', '.join(details)})"
     line += f" `{doc.doc_id}`"
@@ -183,6 +225,24 @@ def sources_pages(documents: Iterable[DocumentLike], limit: int = MESSAGE_LIMIT)
     noun = "article" if len(docs) == 1 else "articles"
     text = f"**{len(docs)} indexed {noun}**\n" + "\n".join(_document_line(d) for d in docs)
     return split_text(text, limit)
+
+
+def stats_report(stats: UsageStats) -> str:
+    """`/newsdesk stats` in one message."""
+    if not stats.questions:
+        return f"No questions answered in this server in the last {stats.days} day(s)."
+    votes = stats.up + stats.down
+    ratio = f"{stats.up / votes:.0%} 👍" if votes else "no votes yet"
+    lines = [
+        f"**Last {stats.days} day(s): {stats.questions} question(s)**",
+        f"Refused (no answer in the articles): {stats.refused} ({stats.refusal_rate:.0%})",
+        f"Votes: {stats.up} 👍 / {stats.down} 👎 ({ratio})",
+        "Questions per day: " + ", ".join(f"{day} {n}" for day, n in stats.per_day),
+    ]
+    if stats.top_unanswered:
+        lines.append("Most asked without an answer:")
+        lines += [f"• {quote(truncate(_one_line(q), 150))} ({n}×)" for q, n in stats.top_unanswered]
+    return truncate("\n".join(lines), MESSAGE_LIMIT)
 
 
 def reindex_report(summary: Mapping[str, Any], limit: int = MESSAGE_LIMIT) -> str:

@@ -1,29 +1,37 @@
-"""Start the bot: token checks, Discord endpoints from settings, clean shutdown.
+"""Start the bot: token checks, Discord endpoints from settings, graceful shutdown.
 
 The two endpoint settings point discord.py at any Discord-API-compatible server (a
-self-hosted one, or the test twin). They are applied here, in the entry point, right
-before the client starts: importing the bot changes nothing.
+self-hosted one, or the test twin); ``bot.endpoints`` applies them right before the client
+starts: importing the bot changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from typing import Any
 
+import aiohttp
 import discord
-import yarl
 
 from bot.client import BotConfig, BotDeps, NewsdeskBot
-from newsdesk.errors import ConfigError
+from bot.endpoints import configure_endpoints, current_api_base, skip_voice_warnings
+from newsdesk.errors import ConfigError, NewsdeskError
 
 log = logging.getLogger(__name__)
+
+__all__ = ["DiscordUnreachable", "build_bot", "configure_endpoints", "require_token", "run", "serve"]
 
 TOKEN_HINT = (
     "create a bot at https://discord.com/developers/applications (Bot -> Reset Token) and set "
     "NEWSDESK_DISCORD_TOKEN (or NEWSDESK_DISCORD_TOKEN_FILE) in the environment or .env"
 )
+
+
+class DiscordUnreachable(NewsdeskError):
+    """Discord (or the configured Discord-compatible server) could not be reached at start."""
 
 
 def require_token(settings: Any) -> str:
@@ -36,38 +44,15 @@ def require_token(settings: Any) -> str:
     return token
 
 
-def configure_endpoints(api_base: str | None, gateway_url: str | None) -> None:
-    """Point discord.py's REST and gateway at a Discord-compatible server (None = discord.com)."""
-    if api_base:
-        url = yarl.URL(api_base.rstrip("/"))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ConfigError(
-                f"NEWSDESK_DISCORD_API_BASE is not an http(s) URL: {api_base!r}",
-                hint="use e.g. http://127.0.0.1:PORT/api/v10",
-            )
-        discord.http.Route.BASE = str(url)
-        log.info("Discord REST API: %s", url)
-    if gateway_url:
-        url = yarl.URL(gateway_url)
-        if url.scheme not in ("ws", "wss") or not url.host:
-            raise ConfigError(
-                f"NEWSDESK_DISCORD_GATEWAY_URL is not a ws(s) URL: {gateway_url!r}",
-                hint="use e.g. ws://127.0.0.1:PORT/gateway",
-            )
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = url
-        log.info("Discord gateway: %s", url)
-
-
 def build_bot(settings: Any, deps: BotDeps, **options: Any) -> NewsdeskBot:
-    # The bot never joins voice: skip discord.py's "PyNaCl/davey is not installed" warnings.
-    discord.VoiceClient.warn_nacl = False
-    discord.VoiceClient.warn_dave = False
-    return NewsdeskBot(deps, BotConfig.from_settings(settings), **options)
+    skip_voice_warnings()
+    config_overrides = options.pop("config_overrides", {})
+    return NewsdeskBot(deps, BotConfig.from_settings(settings, **config_overrides), **options)
 
 
 async def serve(bot: NewsdeskBot, token: str) -> None:
-    """Run until stopped; translate start-up failures into clear ConfigErrors."""
-    _close_on_sigterm(bot)
+    """Run until stopped; translate start-up failures into errors that say what to do."""
+    _shutdown_on_sigterm(bot)
     try:
         async with bot:
             await bot.start(token, reconnect=True)
@@ -81,25 +66,60 @@ async def serve(bot: NewsdeskBot, token: str) -> None:
         raise ConfigError(
             "Discord refused the Message Content intent.",
             hint="enable 'Message Content Intent' under Bot -> Privileged Gateway Intents in "
-            "the Developer Portal (needed to read questions in mentions)",
+            "the Developer Portal, or set NEWSDESK_DISCORD_MESSAGE_CONTENT=false (mentions and "
+            "DMs work without it)",
         ) from exc
+    except (TimeoutError, aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+        if bot.is_ready():
+            raise
+        raise _unreachable(exc) from exc
+    except discord.DiscordServerError as exc:
+        if bot.is_ready():
+            raise
+        raise _unreachable(exc) from exc
 
 
-def _close_on_sigterm(bot: NewsdeskBot) -> None:
-    """`docker stop` sends SIGTERM: log out cleanly instead of dying mid-request."""
+def _unreachable(exc: BaseException) -> DiscordUnreachable:
+    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return DiscordUnreachable(
+        f"Cannot reach Discord at {current_api_base()}: {reason}",
+        hint="check the network and DNS (and a proxy, if any); if you set "
+        "NEWSDESK_DISCORD_API_BASE / NEWSDESK_DISCORD_GATEWAY_URL, check that the server "
+        "there is running. Then start `newsdesk bot` again.",
+    )
+
+
+def _shutdown_on_sigterm(bot: NewsdeskBot) -> None:
+    """`docker stop` sends SIGTERM: finish or close answers in flight, then log out."""
     loop = asyncio.get_running_loop()
+    started: list[asyncio.Task[None]] = []
+
+    def on_sigterm() -> None:
+        if started:
+            return  # a second SIGTERM: the first shutdown is already running
+        log.info("SIGTERM: taking no new questions, finishing answers in flight")
+        started.append(loop.create_task(bot.shutdown()))
+
     try:
-        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / Windows
         log.debug("SIGTERM handler not installed")
 
 
-def run(settings: Any, deps: BotDeps) -> None:
+def run(settings: Any, deps: BotDeps, **config_overrides: Any) -> None:
     """Blocking entry point used by `newsdesk bot`."""
     token = require_token(settings)
     configure_endpoints(settings.discord_api_base, settings.discord_gateway_url)
-    bot = build_bot(settings, deps)
+    bot = build_bot(settings, deps, config_overrides=config_overrides)
     try:
         asyncio.run(serve(bot, token))
     except KeyboardInterrupt:
         log.info("stopped")
+    stuck = bot.flow.core.busy
+    if stuck and bot.flow.closing:
+        # Worker threads cannot be abandoned and the interpreter joins them at exit: a core
+        # call stuck on a slow LLM would hold the exit past compose's stop grace period. Its
+        # answer was already closed for the user, so exit now.
+        log.warning("exiting with %d abandoned answering call(s) still running", stuck)
+        logging.shutdown()
+        os._exit(0)

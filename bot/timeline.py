@@ -1,29 +1,26 @@
 """`/timeline topic:` — the dated events of the articles (or of a topic), in order, each cited.
 
-Enabled when ``BotDeps.timeline`` is given (``newsdesk bot`` passes
+Registered when ``BotDeps.timeline`` is given (``newsdesk.app.build_bot_deps`` passes
 ``answering.timeline.timeline`` over the served index). Rendering is a pure function.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
 from answering.models import Citation
 from bot import compat
-from bot.render import hide_link_previews
+from bot.flow import AnswerFlow
+from bot.render import NO_MENTIONS, hide_link_previews
 from bot.split import MESSAGE_LIMIT, split_text, truncate
-
-if TYPE_CHECKING:
-    from bot.client import NewsdeskBot
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 DASH = " \u2014 "
 SENTENCE_CHARS = 300  # one entry's sentence, shortened to keep a page readable
 
@@ -61,26 +58,23 @@ def timeline_pages(result: TimelineLike, limit: int = MESSAGE_LIMIT) -> list[str
     return split_text(hide_link_previews("\n".join(lines)), limit)
 
 
-@app_commands.command(name="timeline", description="Dated events of the articles in order, each cited.")
-@app_commands.describe(topic="Optional: only events about this, e.g. protests")
-async def timeline(interaction: discord.Interaction[Any], topic: str | None = None) -> None:
-    from bot.client import NewsdeskBot
+def timeline_command(
+    flow: AnswerFlow, build: Callable[[str | None], TimelineLike]
+) -> app_commands.Command[Any, Any, None]:
+    """`/timeline topic:` around the bot's answer flow (its validation and per-user cooldown)."""
 
-    bot = interaction.client
-    assert isinstance(bot, NewsdeskBot)
-    build = bot.deps.timeline
-    assert build is not None  # registered only when given
-    # the same validation and per-user cooldown as a question (a timeline parses many sentences)
-    checked = bot.check_question(interaction.user.id, topic or "timeline")
-    topic = checked if topic and topic.strip() else None
-    await compat.defer(interaction, thinking=True)
-    result = await bot.core.run_blocking(build, topic)
-    pages = timeline_pages(result)
-    await interaction.edit_original_response(content=pages[0], allowed_mentions=NO_MENTIONS)
-    for page in pages[1:]:
-        await interaction.followup.send(page, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
+    @app_commands.command(name="timeline", description="Dated events of the articles in order, each cited.")
+    @app_commands.describe(topic="Optional: only events about this, e.g. protests")
+    async def timeline(interaction: discord.Interaction[Any], topic: str | None = None) -> None:
+        # the same validation and per-user cooldown as a question (a timeline parses many sentences)
+        settings = await flow.guild_settings(interaction.guild_id)
+        checked = flow.check_question(interaction.user.id, topic or "timeline", settings)
+        about = checked if topic and topic.strip() else None
+        await compat.defer(interaction, thinking=True)
+        result = await flow.core.run_blocking(build, about)
+        pages = timeline_pages(result)
+        await interaction.edit_original_response(content=pages[0], allowed_mentions=NO_MENTIONS)
+        for page in pages[1:]:
+            await interaction.followup.send(page, allowed_mentions=NO_MENTIONS, suppress_embeds=True)
 
-
-def register_timeline(bot: NewsdeskBot) -> None:
-    if bot.deps.timeline is not None:
-        bot.tree.add_command(timeline)
+    return timeline

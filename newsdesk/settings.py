@@ -115,6 +115,19 @@ class Settings(BaseSettings):
     discord_memory_channels: int = Field(
         1000, ge=1, le=1_000_000, description="Threads/channels whose history is kept (LRU)."
     )
+    discord_message_content: bool = Field(
+        False,
+        description="Ask for the privileged Message Content intent (enable it in the Developer "
+        "Portal too): needed for thread follow-ups without a mention and for auto-answer "
+        "channels. Mentions and DMs work without it.",
+    )
+    discord_shutdown_grace_s: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="On SIGTERM, seconds to finish answers in flight before closing them with "
+        "a 'restarting' note; keep it under compose's stop_grace_period (30 s).",
+    )
     discord_stream_edit_s: float = Field(
         1.0, ge=0.2, le=30, description="Minimum seconds between edits of a streamed reply."
     )

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 Examples:
   NEWSDESK_DISCORD_TOKEN=... newsdesk bot
   newsdesk bot --guild-id 123456789012345678    # commands appear at once in that server
+  newsdesk bot --sync                           # sync slash commands even if unchanged
+  newsdesk bot --guild-id 1234... --clear-global  # and remove stale global duplicates
   newsdesk bot --no-reindex                     # hide rebuilds from Discord
   newsdesk bot --export-feedback feedback.jsonl # write 👍/👎 feedback as eval JSONL, then exit
 
@@ -28,6 +30,16 @@ Against a Discord-compatible server instead of discord.com:
 @click.option("--guild-id", type=int, default=None, help="Sync slash commands to one server only.")
 @click.option("--no-reindex", is_flag=True, help="Do not allow /reindex from Discord.")
 @click.option(
+    "--sync",
+    is_flag=True,
+    help="Sync slash commands now (otherwise only when they changed since the last sync).",
+)
+@click.option(
+    "--clear-global",
+    is_flag=True,
+    help="With --guild-id: remove this bot's global slash commands (stale duplicates).",
+)
+@click.option(
     "--export-feedback",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -35,7 +47,12 @@ Against a Discord-compatible server instead of discord.com:
 )
 @click.pass_obj
 def bot(
-    settings: Any, guild_id: int | None, no_reindex: bool, export_feedback: Path | None
+    settings: Any,
+    guild_id: int | None,
+    no_reindex: bool,
+    sync: bool,
+    clear_global: bool,
+    export_feedback: Path | None,
 ) -> None:
     """Run the Discord bot: /ask, mentions and threads, /sources, /reindex, feedback buttons.
 
@@ -57,4 +74,4 @@ def bot(
     from newsdesk.app import build_bot_deps
 
     deps = build_bot_deps(settings, allow_reindex=not no_reindex)
-    run(settings, deps)
+    run(settings, deps, sync=sync, clear_global=clear_global)

@@ -143,8 +143,33 @@ def check_llm(settings: Settings, timeout: float) -> Check:
     return Check("llm", True, f"OpenAI-compatible endpoint {base} answers /models")
 
 
+def check_discord(settings: Settings) -> Check:
+    """The bot's gateway connection, from the heartbeat file `newsdesk bot` keeps fresh."""
+    from bot.heartbeat import MAX_AGE_S, age_s, heartbeat_path, read_heartbeat  # no discord import
+
+    if settings.discord_token is None:
+        return Check("discord", True, "no Discord bot configured (NEWSDESK_DISCORD_TOKEN unset)")
+    beat = read_heartbeat(settings.data_dir)
+    if beat is None:
+        return Check(
+            "discord",
+            False,
+            f"no gateway heartbeat at {heartbeat_path(settings.data_dir).resolve()}",
+            "start the bot (`newsdesk bot`); it writes the heartbeat once connected to Discord",
+        )
+    age = age_s(beat)
+    if age > MAX_AGE_S:
+        return Check(
+            "discord",
+            False,
+            f"last gateway heartbeat {age:.0f} s ago (more than {MAX_AGE_S:.0f} s)",
+            "the bot lost its Discord connection or stopped: check its log and the network",
+        )
+    return Check("discord", True, f"gateway heartbeat {age:.0f} s ago ({beat.get('event')})")
+
+
 def run_checks(settings: Settings, timeout: float) -> list[Check]:
-    return [check_store(settings, timeout), check_llm(settings, timeout)]
+    return [check_store(settings, timeout), check_llm(settings, timeout), check_discord(settings)]
 
 
 @click.command(
@@ -167,7 +192,7 @@ Used as the Docker HEALTHCHECK of the newsdesk image.""",
 )
 @click.pass_obj
 def health(settings: Settings, as_json: bool, timeout: float) -> None:
-    """Check that the store and the LLM server this configuration uses are reachable."""
+    """Check the store, the LLM server and (with a bot token) the bot's Discord connection."""
     checks = run_checks(settings, timeout)
     healthy = all(c.ok for c in checks)
     if as_json:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.client import BotConfig, BotDeps, NewsdeskBot
 from bot.feedback import FeedbackStore
 from tests.bot.fakes import FakeDocument, FakeReindex, FakeService
+from tests.bot.twin import Twin
 
 
 @pytest.fixture
@@ -29,16 +32,20 @@ def fake_reindex() -> FakeReindex:
 @pytest.fixture
 def documents() -> list[FakeDocument]:
     return [
-        FakeDocument(
-            "doc-a", "Drone attack on PM", "https://news.example/drone", "2021-11-07", "Wire"
-        ),
+        FakeDocument("doc-a", "Drone attack on PM", "https://news.example/drone", "2021-11-07", "Wire"),
         FakeDocument("doc-b", "Kadhimi unharmed", None, None, "Daily"),
     ]
 
 
 @pytest.fixture
 def bot_config() -> BotConfig:
-    return BotConfig(cooldown_rate=50, cooldown_per_s=60.0, history_turns=4, memory_channels=10)
+    return BotConfig(
+        cooldown_rate=50,
+        cooldown_per_s=60.0,
+        history_turns=4,
+        memory_channels=10,
+        message_content=True,
+    )
 
 
 @pytest.fixture
@@ -61,3 +68,19 @@ def bot_deps(fake_service, feedback_store, fake_reindex, documents, bot_clock) -
 @pytest.fixture
 def simcord_bot(bot_deps: BotDeps, bot_config: BotConfig) -> NewsdeskBot:
     return NewsdeskBot(bot_deps, bot_config)
+
+
+@pytest.fixture
+def restore_endpoints() -> Iterator[None]:
+    """configure_endpoints sets discord.py class attributes: put them back after a wire test."""
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+@pytest.fixture
+async def wire_twin(restore_endpoints: None) -> AsyncIterator[Twin]:
+    server = Twin()
+    await server.start()
+    yield server
+    await server.stop()

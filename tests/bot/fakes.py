@@ -18,8 +18,10 @@ DOC_TEXT = (
     "Iraq's Prime Minister Mustafa al-Kadhimi survived an attempted assassination by a drone. "
     "Kataib Hezbollah denied involvement in the attack on the residence. "
     "A reader wrote @everyone and <@&123> in the comments, which must never ping anyone. "
-    "See https://example.org/more for details."
+    "See https://example.org/more for details. "
+    "Readers can [click here](https://example.invalid/phish) for ||the full|| __story__ *now*."
 )
+PLANTED = "Readers can [click here](https://example.invalid/phish) for ||the full|| __story__ *now*."
 
 
 def cite(
@@ -81,6 +83,13 @@ class FakeService:
                 answer=text,
                 refused=False,
                 citations=(cite(1, "survived an attempted assassination by a drone"),),
+            )
+        if "phish" in q:
+            return Answer(
+                question=question,
+                answer=f"{PLANTED} [1]",
+                refused=False,
+                citations=(cite(1, PLANTED, title="**Breaking** [news](https://example.invalid/t)"),),
             )
         if "everyone" in q:
             return Answer(

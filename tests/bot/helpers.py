@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # Routes through which the bot puts text in front of users.
@@ -53,3 +54,23 @@ def button_ids(message: Any) -> list[str]:
         for child in row_children:
             ids.append(child["custom_id"] if isinstance(child, dict) else child.custom_id)
     return ids
+
+
+# What Discord would render as formatting: a masked link, spoilers, underline, bold/italic,
+# each only when its first character is not escaped with a backslash.
+_UNESCAPED = r"(?<!\\)"
+MARKDOWN = [
+    re.compile(_UNESCAPED + r"\[[^\]\n]+" + _UNESCAPED + r"\]\(\S+\)"),
+    re.compile(_UNESCAPED + r"\|\|.+?" + _UNESCAPED + r"\|\|"),
+    re.compile(_UNESCAPED + r"__.+?" + _UNESCAPED + r"__"),
+    re.compile(_UNESCAPED + r"\*[^*\s].*?" + _UNESCAPED + r"\*"),
+]
+
+
+def formatting_in(text: str) -> list[str]:
+    return [m.group(0) for pattern in MARKDOWN for m in pattern.finditer(text)]
+
+
+def shown_as(text: str) -> str:
+    """What a reader sees: Discord drops the escaping backslash, and <url> brackets."""
+    return re.sub(r"<(https?://[^>]+)>", r"\1", re.sub(r"\\(.)", r"\1", text))

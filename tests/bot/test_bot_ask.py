@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import simcord
+import pytest
+from simcord.backend.errors import OptionError
 
-from newsdesk.errors import QuestionInvalid
 from tests.bot.helpers import assert_no_mentions_anywhere, button_ids, world
 
 
-async def test_ask_defers_then_answers_with_citations_embed_and_buttons(
-    simcord_env, fake_service
-) -> None:  # noqa: ANN001
+async def test_ask_defers_then_answers_with_citations_embed_and_buttons(simcord_env, fake_service) -> None:  # noqa: ANN001
     _, channel, alice = world(simcord_env)
     result = await alice.slash(channel, "ask", question="Who denied involvement?")
     callbacks = [e.json for e in simcord_env.http_requests if e.path.endswith("/callback")]
@@ -22,9 +20,7 @@ async def test_ask_defers_then_answers_with_citations_embed_and_buttons(
     assert embed.title == "Sources"
     assert embed.fields[0].name == "[1] Drone attack on PM"
     assert "Kataib Hezbollah denied involvement in the attack" in embed.fields[0].value
-    assert (
-        "`doc-a`" in embed.fields[0].value and "https://news.example/drone" in embed.fields[0].value
-    )
+    assert "`doc-a`" in embed.fields[0].value and "https://news.example/drone" in embed.fields[0].value
     assert "`doc-b`" in embed.fields[1].value and "http" not in embed.fields[1].value
     assert button_ids(response) == ["newsdesk:sources", "newsdesk:vote:up", "newsdesk:vote:down"]
     assert [c.question for c in fake_service.calls] == ["Who denied involvement?"]
@@ -68,18 +64,35 @@ async def test_refusal_has_no_sources_embed(simcord_env) -> None:  # noqa: ANN00
     assert result.response.embeds == []
 
 
-async def test_too_long_question_gets_ephemeral_error_and_core_is_not_called(
+async def test_question_length_is_bounded_in_the_command_definition(
+    simcord_env,
+    fake_service,
+    bot_config,  # noqa: ANN001
+) -> None:
+    """Discord's client refuses an over-long question before it is sent (app_commands.Range)."""
+    _, channel, alice = world(simcord_env)
+    synced = [e.json for e in simcord_env.http_requests if e.path.endswith("/commands")][-1]
+    ask = next(c for c in synced if c["name"] == "ask")
+    option = ask["options"][0]
+    assert option["name"] == "question"
+    assert option["min_length"] == 1 and option["max_length"] == bot_config.max_question_chars
+    question = "why " * (bot_config.max_question_chars // 4 + 10)
+    with pytest.raises(OptionError, match="at most 1000 characters"):
+        await alice.slash(channel, "ask", question=question)
+    assert fake_service.calls == []
+
+
+async def test_too_long_mention_gets_a_clear_error_and_core_is_not_called(
     simcord_env,
     fake_service,
     bot_config,  # noqa: ANN001
 ) -> None:
     _, channel, alice = world(simcord_env)
     question = "why " * (bot_config.max_question_chars // 4 + 10)
-    result = await alice.slash(channel, "ask", question=question)
-    assert result.ephemeral
-    assert "limit is 1000" in result.response.content
+    await alice.send(channel, f"<@{simcord_env.bot.user.id}> {question}")
+    reply = channel.last_message
+    assert "limit is 1000" in reply.content
     assert fake_service.calls == []
-    simcord.assert_error(simcord_env, QuestionInvalid, contains="limit is 1000")
 
 
 async def test_store_unavailable_says_try_again(simcord_env) -> None:  # noqa: ANN001

@@ -39,6 +39,7 @@ def test_help_has_examples() -> None:
     assert result.returncode == 0, result.stderr
     assert "NEWSDESK_DISCORD_TOKEN=... newsdesk bot" in result.stdout
     assert "NEWSDESK_DISCORD_API_BASE" in result.stdout and "--export-feedback" in result.stdout
+    assert "newsdesk bot --sync" in result.stdout and "--clear-global" in result.stdout
 
 
 def test_missing_token_is_a_clear_error_before_loading_anything(tmp_path: Path) -> None:

@@ -104,10 +104,14 @@ async def test_bot_against_discord_digital_twin(
 ) -> None:  # noqa: ANN001
     info = ddt.info
     configure_endpoints(info["restUrl"] + "/v10", info["gatewayUrl"])
-    bot = NewsdeskBot(bot_deps, BotConfig(), guild_ready_timeout=0.2)
+    # follow-ups without a mention need the Message Content intent
+    bot = NewsdeskBot(bot_deps, BotConfig(message_content=True), guild_ready_timeout=0.2)
     task = asyncio.create_task(serve(bot, info["botToken"]))
     try:
         await asyncio.wait_for(bot.wait_until_ready(), 30)
+        while bot.sync_task is None:  # commands are synced after READY, in the background
+            await asyncio.sleep(0.05)
+        assert await asyncio.wait_for(bot.sync_task, 30)
         bot_id = info["botUserId"]
 
         # /ask: deferred, then a cited answer with buttons; @everyone does not ping

@@ -39,17 +39,21 @@ async def twin(request: pytest.FixtureRequest, restore_endpoints: Any) -> AsyncI
     await server.stop()
 
 
-async def start_bot(twin: Twin, deps: BotDeps) -> tuple[NewsdeskBot, asyncio.Task[None]]:
+async def start_bot(
+    twin: Twin, deps: BotDeps, **settings_values: Any
+) -> tuple[NewsdeskBot, asyncio.Task[None]]:
     settings = Settings(
         discord_token=BOT_TOKEN,
         discord_api_base=twin.api_base,
         discord_gateway_url=twin.gateway_url,
+        **{"discord_message_content": True, **settings_values},
     )
     configure_endpoints(settings.discord_api_base, settings.discord_gateway_url)
     bot = NewsdeskBot(deps, BotConfig.from_settings(settings), guild_ready_timeout=0.1)
     task = asyncio.create_task(serve(bot, settings.discord_token.get_secret_value()))
     await asyncio.wait_for(twin.identified.wait(), 20)
     await asyncio.wait_for(bot.wait_until_ready(), 20)
+    await twin.wait_until(lambda: twin.commands)  # synced after READY, in the background
     return bot, task
 
 
@@ -71,7 +75,7 @@ def assert_nothing_pings(twin: Twin) -> None:
 async def test_ask_and_mention_over_the_wire(twin: Twin, bot_deps: BotDeps) -> None:
     bot, task = await start_bot(twin, bot_deps)
     try:
-        assert {c["name"] for c in twin.commands} == {"ask", "sources", "reindex"}
+        assert {c["name"] for c in twin.commands} == {"ask", "sources", "reindex", "newsdesk"}
         alice = twin.user("501", "alice")
 
         token = await twin.slash(alice, "ask", question="what did @everyone say?")
@@ -84,12 +88,8 @@ async def test_ask_and_mention_over_the_wire(twin: Twin, bot_deps: BotDeps) -> N
         custom_ids = [c["custom_id"] for row in answer["components"] for c in row["components"]]
         assert "newsdesk:sources" in custom_ids
 
-        question = await twin.user_message(
-            alice, f"<@{twin.bot_user['id']}> who denied involvement?"
-        )
-        threaded = await twin.wait_for(
-            lambda m: m["channel_id"] == question["id"] and m.get("embeds")
-        )
+        question = await twin.user_message(alice, f"<@{twin.bot_user['id']}> who denied involvement?")
+        threaded = await twin.wait_for(lambda m: m["channel_id"] == question["id"] and m.get("embeds"))
         assert twin.channels[question["id"]]["owner_id"] == twin.bot_user["id"]
         assert "Kataib Hezbollah denied involvement [1]" in threaded["content"]
         assert threaded["embeds"][0]["fields"][0]["name"] == "[1] Drone attack on PM"

@@ -96,7 +96,8 @@ async def _exercise(twin: Twin, proc: subprocess.Popen[Any], log_path: Path, cor
         await asyncio.sleep(0.25)
     log_text = log_path.read_text()
     assert "generation newsdesk__g" in log_text  # which index it serves
-    assert {c["name"] for c in twin.commands} == {"ask", "sources", "reindex", "timeline"}
+    await twin.wait_until(lambda: twin.commands, 30)  # synced after READY
+    assert {c["name"] for c in twin.commands} == {"ask", "sources", "reindex", "newsdesk", "timeline"}
 
     articles = _squash(" ".join(p.read_text(encoding="utf-8") for p in corpus.iterdir()))
     alice = twin.user("501", "alice")
@@ -108,7 +109,8 @@ async def _exercise(twin: Twin, proc: subprocess.Popen[Any], log_path: Path, cor
     fields = answer["embeds"][0]["fields"]
     assert fields, log_tail()
     for f in fields:
-        excerpt = f["value"].split("\n")[0].removeprefix("> ").rstrip("…")
+        quoted = f["value"].split("\n")[0].removeprefix("> ").rstrip("…")
+        excerpt = re.sub(r"\\(.)", r"\1", quoted)  # markdown-escaped: a quote reads as written
         assert _squash(excerpt)[:60] in articles, excerpt
 
     question = await twin.user_message(

@@ -24,20 +24,29 @@ from aiohttp import WSMsgType, web
 
 BOT_TOKEN = "twin-bot-token"
 ALL_PERMISSIONS = str((1 << 50) - 1)
+# Everything but Administrator (which would override every channel's permission overwrites).
+EVERYONE_PERMISSIONS = str(((1 << 50) - 1) & ~(1 << 3))
+BODY = web.RequestKey("body", object)
+# Permission bits (Discord's documented values).
+SEND_MESSAGES = 1 << 11
+READ_MESSAGE_HISTORY = 1 << 16
+MANAGE_GUILD = 1 << 5
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
+MESSAGE_CONTENT_INTENT = 1 << 15
 _NOW = "2026-01-01T00:00:00.000000+00:00"
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py only parses a body whose Content-Type is exactly application/json.
-    return web.Response(
-        status=status, body=json.dumps(data).encode(), content_type="application/json"
-    )
+    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json")
 
 
 @dataclass
 class Twin:
     serve_application: bool = False
     terse_callbacks: bool = False  # answer interaction callbacks 204 with no body
+    command_sync_status: int = 200  # e.g. 500: a server whose command store is failing
     guild_id: str = "100"
     channel_id: str = "200"
     bot_user: dict[str, Any] = field(
@@ -75,6 +84,45 @@ class Twin:
         }
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.intents: int | None = None  # what the bot asked for in IDENTIFY
+        self.statuses: list[tuple[str, str, int]] = []  # (method, path, status) of every request
+
+    def add_channel(self, channel_id: str, name: str, *, deny_bot: int = 0, kind: int = 0) -> dict[str, Any]:
+        """A text (0) or forum (15) channel; ``deny_bot`` permission bits denied to the bot."""
+        overwrites = []
+        if deny_bot:
+            overwrites.append({"id": self.bot_user["id"], "type": 1, "allow": "0", "deny": str(deny_bot)})
+        channel = {
+            "id": channel_id,
+            "type": kind,
+            "name": name,
+            "guild_id": self.guild_id,
+            "position": len(self.channels),
+            "permission_overwrites": overwrites,
+            "nsfw": False,
+            "parent_id": None,
+        }
+        if kind == 15:
+            channel["available_tags"] = []
+        self.channels[channel_id] = channel
+        return channel
+
+    def bot_denied(self, channel_id: str) -> int:
+        """Permission bits denied to the bot in a channel (threads inherit their parent's)."""
+        channel = self.channels.get(channel_id) or {}
+        if channel.get("type") in (11, 12):
+            channel = self.channels.get(channel.get("parent_id") or "") or {}
+        denied = 0
+        for overwrite in channel.get("permission_overwrites", []):
+            if overwrite["id"] == self.bot_user["id"]:
+                denied |= int(overwrite["deny"])
+        return denied
+
+    def forbidden(self, channel_id: str, *bits: int) -> web.Response | None:
+        denied = self.bot_denied(channel_id)
+        if any(denied & bit for bit in bits):
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
+        return None
 
     # --- server lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -90,9 +138,7 @@ class Twin:
         app.router.add_post(f"{api}/channels/{{cid}}/messages/{{mid}}/threads", self._thread)
         app.router.add_post(f"{api}/channels/{{cid}}/typing", lambda r: web.Response(status=204))
         app.router.add_post(f"{api}/interactions/{{iid}}/{{token}}/callback", self._callback)
-        app.router.add_patch(
-            f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._edit_original
-        )
+        app.router.add_patch(f"{api}/webhooks/{{app}}/{{token}}/messages/@original", self._edit_original)
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -117,15 +163,14 @@ class Twin:
     @web.middleware
     async def _log_request(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.json() if request.can_read_body else None
-        request["body"] = body
+        request[BODY] = body
         self.requests.append((request.method, request.path, body))
-        if (
-            request.path.startswith("/api/")
-            and request.headers.get("Authorization") != f"Bot {BOT_TOKEN}"
-        ):
+        if request.path.startswith("/api/") and request.headers.get("Authorization") != f"Bot {BOT_TOKEN}":
             if not request.path.startswith(("/api/v10/interactions/", "/api/v10/webhooks/")):
                 return _json({"message": "401: Unauthorized", "code": 0}, status=401)
-        return await handler(request)
+        response = await handler(request)
+        self.statuses.append((request.method, request.path, response.status))
+        return response
 
     # --- gateway ----------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -142,6 +187,7 @@ class Twin:
                 self.beats.append(time.monotonic())
                 await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
             elif data["op"] == 2:
+                self.intents = int(data["d"].get("intents", 0))
                 if data["d"]["token"] != BOT_TOKEN:
                     await ws.close(code=4004, message=b"Authentication failed")
                     break
@@ -178,7 +224,7 @@ class Twin:
             "features": [],
             "emojis": [],
             "stickers": [],
-            "threads": [],
+            "threads": [c for c in self.channels.values() if c["type"] in (11, 12)],  # active
             "voice_states": [],
             "presences": [],
             "stage_instances": [],
@@ -188,7 +234,7 @@ class Twin:
                 {
                     "id": self.guild_id,
                     "name": "@everyone",
-                    "permissions": ALL_PERMISSIONS,
+                    "permissions": EVERYONE_PERMISSIONS,
                     "position": 0,
                     "color": 0,
                     "hoist": False,
@@ -197,7 +243,7 @@ class Twin:
                     "flags": 0,
                 }
             ],
-            "channels": [c for c in self.channels.values() if c["type"] == 0],
+            "channels": [c for c in self.channels.values() if c["type"] in (0, 15)],
             "members": [
                 {
                     "user": self.bot_user,
@@ -225,15 +271,77 @@ class Twin:
     ) -> dict[str, Any]:
         message = self._message(channel_id or self.channel_id, author, content, None)
         message["member"] = {"roles": [], "joined_at": _NOW, "deaf": False, "mute": False}
-        await self._dispatch("MESSAGE_CREATE", message)
+        await self._dispatch("MESSAGE_CREATE", self._as_seen(message))
         return message
 
-    async def slash(self, author: dict[str, Any], name: str, **options: str) -> str:
-        """Dispatch an INTERACTION_CREATE for a chat-input command; returns its token."""
+    def _as_seen(self, message: dict[str, Any]) -> dict[str, Any]:
+        """What the bot receives: like Discord, no text without the Message Content intent
+        unless the message mentions the bot."""
+        intents = self.intents or 0
+        mentioned = any(u["id"] == self.bot_user["id"] for u in message["mentions"])
+        if intents & MESSAGE_CONTENT_INTENT or mentioned:
+            return message
+        return {**message, "content": "", "embeds": [], "attachments": [], "components": []}
+
+    async def forum_post(
+        self, author: dict[str, Any], forum_id: str, title: str, content: str
+    ) -> dict[str, Any]:
+        """A user opens a forum post: a thread (owned by the user) and its starter message."""
+        thread_id = str(next(self._ids))
+        thread = self._thread_payload(thread_id, forum_id, title, owner_id=author["id"])
+        self.channels[thread_id] = thread
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        message = self._message(thread_id, author, content, None, message_id=thread_id)
+        message["member"] = {"roles": [], "joined_at": _NOW, "deaf": False, "mute": False}
+        await self._dispatch("MESSAGE_CREATE", self._as_seen(message))
+        return message
+
+    async def slash(
+        self,
+        author: dict[str, Any],
+        name: str,
+        *,
+        channel_id: str | None = None,
+        permissions: int = 0,
+        **options: Any,
+    ) -> str:
+        """Dispatch an INTERACTION_CREATE for a chat-input command; returns its token.
+
+        ``name`` may be a path ("newsdesk config allow"); an option given as
+        ``("channel", id)`` is a channel option, with the channel in ``resolved``.
+        """
         iid = str(next(self._ids))
         token = f"itoken{iid}"
-        command = next((c for c in self.commands if c["name"] == name), {"id": "1", "name": name})
-        self.interactions[token] = {"id": iid, "original": None, "followups": [], "callback": None}
+        channel_id = channel_id or self.channel_id
+        path = name.split()
+        command = next((c for c in self.commands if c["name"] == path[0]), {"id": "1", "name": path[0]})
+        resolved: dict[str, Any] = {}
+        leaf: list[dict[str, Any]] = []
+        for key, value in options.items():
+            if isinstance(value, tuple) and value[0] == "channel":
+                channel = self.channels[value[1]]
+                resolved.setdefault("channels", {})[value[1]] = {
+                    **channel,
+                    "permissions": ALL_PERMISSIONS,
+                }
+                leaf.append({"name": key, "type": 7, "value": value[1]})
+            elif isinstance(value, bool):
+                leaf.append({"name": key, "type": 5, "value": value})
+            elif isinstance(value, int):
+                leaf.append({"name": key, "type": 4, "value": value})
+            else:
+                leaf.append({"name": key, "type": 3, "value": value})
+        nested = leaf
+        for depth, part in enumerate(reversed(path[1:])):
+            kind = 1 if depth == 0 else 2
+            nested = [{"name": part, "type": kind, "options": nested}]
+        self.interactions[token] = {
+            "id": iid,
+            "original": None,
+            "followups": [],
+            "callback": None,
+            "channel_id": channel_id,
+        }
         await self._dispatch(
             "INTERACTION_CREATE",
             {
@@ -243,8 +351,58 @@ class Twin:
                 "token": token,
                 "version": 1,
                 "guild_id": self.guild_id,
-                "channel_id": self.channel_id,
-                "channel": self.channels[self.channel_id],
+                "channel_id": channel_id,
+                "channel": self.channels[channel_id],
+                "locale": "en-US",
+                "guild_locale": "en-US",
+                "app_permissions": ALL_PERMISSIONS,
+                "entitlements": [],
+                "context": 0,
+                "authorizing_integration_owners": {"0": self.guild_id},
+                "attachment_size_limit": 8 * 1024 * 1024,
+                "member": {
+                    "user": author,
+                    "roles": [],
+                    "joined_at": _NOW,
+                    "deaf": False,
+                    "mute": False,
+                    "permissions": str(permissions),
+                    "flags": 0,
+                },
+                "data": {
+                    "id": command["id"],
+                    "name": path[0],
+                    "type": 1,
+                    "options": nested,
+                    **({"resolved": resolved} if resolved else {}),
+                },
+            },
+        )
+        return token
+
+    async def click(self, author: dict[str, Any], message: dict[str, Any], custom_id: str) -> str:
+        """A user clicks a button on ``message``; returns the interaction token."""
+        iid = str(next(self._ids))
+        token = f"itoken{iid}"
+        self.interactions[token] = {
+            "id": iid,
+            "original": None,
+            "followups": [],
+            "callback": None,
+            "channel_id": message["channel_id"],
+        }
+        await self._dispatch(
+            "INTERACTION_CREATE",
+            {
+                "id": iid,
+                "application_id": self.bot_user["id"],
+                "type": 3,
+                "token": token,
+                "version": 1,
+                "guild_id": self.guild_id,
+                "channel_id": message["channel_id"],
+                "channel": self.channels[message["channel_id"]],
+                "message": message,
                 "locale": "en-US",
                 "guild_locale": "en-US",
                 "app_permissions": ALL_PERMISSIONS,
@@ -261,12 +419,7 @@ class Twin:
                     "permissions": "0",
                     "flags": 0,
                 },
-                "data": {
-                    "id": command["id"],
-                    "name": name,
-                    "type": 1,
-                    "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
-                },
+                "data": {"custom_id": custom_id, "component_type": 2},
             },
         )
         return token
@@ -279,9 +432,17 @@ class Twin:
                 if predicate(message):
                     return message
             await asyncio.sleep(0.05)
-        raise AssertionError(
-            f"no matching message within {timeout}s; requests: {self.requests[-15:]}"
-        )
+        raise AssertionError(f"no matching message within {timeout}s; requests: {self.requests[-15:]}")
+
+    async def wait_until(self, predicate: Any, timeout: float = 20.0) -> Any:
+        """Poll ``predicate()`` until it returns something truthy (bounded in time)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            value = predicate()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"condition not met within {timeout}s; requests: {self.requests[-15:]}")
 
     # --- REST -------------------------------------------------------------------------------
     async def _application(self, request: web.Request) -> web.Response:
@@ -302,6 +463,8 @@ class Twin:
         )
 
     async def _put_commands(self, request: web.Request) -> web.Response:
+        if self.command_sync_status != 200:
+            return _json({"message": "Internal Server Error", "code": 0}, self.command_sync_status)
         self.commands = [
             {
                 **c,
@@ -310,20 +473,24 @@ class Twin:
                 "version": "1",
                 "default_member_permissions": c.get("default_member_permissions"),
             }
-            for c in request["body"]
+            for c in request[BODY]
         ]
         return _json(self.commands)
 
     def _message(
-        self, channel_id: str, author: dict[str, Any], content: str, body: dict[str, Any] | None
+        self,
+        channel_id: str,
+        author: dict[str, Any],
+        content: str,
+        body: dict[str, Any] | None,
+        *,
+        message_id: str | None = None,
     ) -> dict[str, Any]:
         body = body or {}
-        parse = (body.get("allowed_mentions") or {"parse": ["users", "roles", "everyone"]}).get(
-            "parse", []
-        )
+        parse = (body.get("allowed_mentions") or {"parse": ["users", "roles", "everyone"]}).get("parse", [])
         user_ids = re.findall(r"<@!?(\d+)>", content)
         message = {
-            "id": str(next(self._ids)),
+            "id": message_id or str(next(self._ids)),
             "channel_id": channel_id,
             "guild_id": self.guild_id,
             "author": author,
@@ -333,8 +500,7 @@ class Twin:
             "tts": False,
             "mention_everyone": "everyone" in parse and "@everyone" in content,
             "mentions": [
-                self.bot_user if u == self.bot_user["id"] else self.user(u, f"user{u}")
-                for u in user_ids
+                self.bot_user if u == self.bot_user["id"] else self.user(u, f"user{u}") for u in user_ids
             ]
             if "users" in parse
             else [],
@@ -367,25 +533,41 @@ class Twin:
         message["edited_timestamp"] = _NOW
 
     async def _post_message(self, request: web.Request) -> web.Response:
-        message = self._bot_message(request.match_info["cid"], request["body"])
+        cid = request.match_info["cid"]
+        in_thread = self.channels.get(cid, {}).get("type") in (11, 12)
+        denied = self.forbidden(cid, SEND_MESSAGES_IN_THREADS if in_thread else SEND_MESSAGES)
+        if denied is not None:
+            return denied
+        message = self._bot_message(cid, request[BODY])
         return _json(message)
 
     async def _patch_message(self, request: web.Request) -> web.Response:
         message = self.messages.get(request.match_info["mid"])
         if message is None:
             return _json({"message": "Unknown Message", "code": 10008}, status=404)
-        self._apply_edit(message, request["body"])
+        self._apply_edit(message, request[BODY])
         return _json(message)
 
     async def _thread(self, request: web.Request) -> web.Response:
         parent = request.match_info["cid"]
-        thread = {
-            "id": request.match_info["mid"],
+        denied = self.forbidden(parent, CREATE_PUBLIC_THREADS)
+        if denied is not None:
+            return denied
+        thread = self._thread_payload(
+            request.match_info["mid"], parent, request[BODY]["name"], self.bot_user["id"]
+        )
+        self.channels[thread["id"]] = thread
+        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return _json(thread, status=201)
+
+    def _thread_payload(self, thread_id: str, parent: str, name: str, owner_id: str) -> dict[str, Any]:
+        return {
+            "id": thread_id,
             "type": 11,
             "guild_id": self.guild_id,
             "parent_id": parent,
-            "owner_id": self.bot_user["id"],
-            "name": request["body"]["name"],
+            "owner_id": owner_id,
+            "name": name,
             "message_count": 0,
             "member_count": 1,
             "rate_limit_per_user": 0,
@@ -397,22 +579,19 @@ class Twin:
                 "locked": False,
             },
         }
-        self.channels[thread["id"]] = thread
-        await self._dispatch("THREAD_CREATE", {**thread, "newly_created": True})
-        return _json(thread, status=201)
 
     async def _callback(self, request: web.Request) -> web.Response:
         state = self.interactions[request.match_info["token"]]
-        body = request["body"]
+        body = request[BODY]
         state["callback"] = body
         message = None
         if body["type"] == 4:
-            message = self._bot_message(self.channel_id, body.get("data") or {})
+            message = self._bot_message(state["channel_id"], body.get("data") or {})
             state["original"] = message["id"]
         elif body["type"] == 5:
             data = body.get("data") or {}
             message = self._bot_message(
-                self.channel_id, {"content": "", "flags": data.get("flags", 0) | 128}
+                state["channel_id"], {"content": "", "flags": data.get("flags", 0) | 128}
             )
             state["original"] = message["id"]
         if request.query.get("with_response") in ("1", "true") and not self.terse_callbacks:
@@ -423,9 +602,7 @@ class Twin:
                         "type": 2,
                         "response_message_id": state["original"],
                         "response_message_loading": body["type"] == 5,
-                        "response_message_ephemeral": bool(
-                            (body.get("data") or {}).get("flags", 0) & 64
-                        ),
+                        "response_message_ephemeral": bool((body.get("data") or {}).get("flags", 0) & 64),
                     },
                     "resource": {"type": body["type"], "message": message} if message else None,
                 }
@@ -437,13 +614,13 @@ class Twin:
         if state is None or state["original"] is None:
             return _json({"message": "Unknown Message", "code": 10008}, status=404)
         message = self.messages[state["original"]]
-        self._apply_edit(message, request["body"])
+        self._apply_edit(message, request[BODY])
         return _json(message)
 
     async def _followup(self, request: web.Request) -> web.Response:
         state = self.interactions.get(request.match_info["token"])
         if state is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, status=404)
-        message = self._bot_message(self.channel_id, request["body"])
+        message = self._bot_message(state["channel_id"], request[BODY])
         state["followups"].append(message["id"])
         return _json(message)
