@@ -76,18 +76,11 @@ def build_answering(
     name = answerer or settings.answerer
     prompts = load_prompts(settings.prompts_dir)  # checked even in extractive mode
     retriever = HybridRetriever(reader)
-
-    def idf(term: str) -> float:
-        return retriever.keyword_index().bm25.idf(term)
-
-    def max_idf() -> float:
-        return retriever.keyword_index().bm25.max_idf()
-
     extractive = ExtractiveAnswerer(
         reader.document,
         SentenceCache(embeddings),
-        idf,
-        max_idf,
+        reader.idf,  # from the persisted keyword index of the served generation
+        reader.max_idf,
         Weights(embed_budget=settings.sentence_budget),
     )
     chosen: Answerer = extractive

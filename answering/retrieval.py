@@ -1,15 +1,15 @@
 """Hybrid retrieval: Chroma vector search + BM25 keywords, fused by RRF, spread across articles.
 
-Embeddings miss rare names ("Kata'ib Hezbollah", "Saad Maan"); BM25 finds them. The BM25 index is
-built lazily from ``reader.chunks()`` once per index generation and swapped atomically, so a
-rebuild by another process is picked up without blocking concurrent questions.
+Embeddings miss rare names ("Kata'ib Hezbollah", "Saad Maan"); BM25 finds them. The keyword
+index is the one the index build wrote and keeps current (``index.keywords``, bm25s,
+memory-mapped): a serving process neither reads every chunk nor builds BM25 at start, and chunk
+texts are fetched from the store for each question's candidates only.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,9 +18,9 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from answering.bm25 import BM25Index
 from answering.fusion import diversify, reciprocal_rank_fusion
 from answering.text import SYNONYM_WEIGHT, synonyms, tokenize
+from index.keywords import analyze
 from index.models import Chunk, Document, ScoredChunk
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,15 @@ class Reader(Protocol):
 
     def document(self, doc_id: str) -> Document: ...
 
-    def chunks(self) -> list[Chunk]: ...
-
     def vector_search(self, query: str, k: int) -> list[ScoredChunk]: ...
+
+    def keyword_search(self, terms: Mapping[str, float], k: int) -> list[ScoredChunk]: ...
+
+    def next_chunk(self, chunk: Chunk) -> Chunk | None: ...
+
+    def idf(self, word: str) -> float: ...
+
+    def max_idf(self) -> float: ...
 
     def refresh(self) -> bool: ...
 
@@ -51,24 +57,17 @@ class Retrieved:
     keyword_rank: int | None
 
 
-class KeywordIndex:
-    """BM25 over all chunks of one index generation."""
-
-    def __init__(self, generation: str, chunks: Sequence[Chunk]) -> None:
-        self.generation = generation
-        self.chunks = list(chunks)
-        self.bm25 = BM25Index(c.text for c in self.chunks)
-        self.by_position = {(c.doc_id, c.position): c for c in self.chunks}
-
-    def search(self, query: str, k: int) -> list[ScoredChunk]:
-        """BM25 with the query widened by a few synonyms at half weight ("denied" ~ "rejected")."""
-        terms: dict[str, float] = {}
-        for term in tokenize(query):
-            terms[term] = terms.get(term, 0.0) + 1.0
-        for term in list(terms):
-            for extra in synonyms().get(term, ()):
-                terms.setdefault(extra, SYNONYM_WEIGHT)
-        return [ScoredChunk(self.chunks[i], s) for i, s in self.bm25.search_terms(terms, k)]
+def keyword_terms(query: str) -> dict[str, float]:
+    """The query's index terms, widened by a few synonyms at a lower weight ("denied" ~
+    "rejected"); analysed like the keyword index (``index.keywords.analyze``)."""
+    terms: dict[str, float] = {}
+    for term in analyze(query):
+        terms[term] = terms.get(term, 0.0) + 1.0
+    for word in tokenize(query):
+        for extra in synonyms().get(word, ()):
+            for term in analyze(extra):
+                terms.setdefault(term, SYNONYM_WEIGHT)
+    return terms
 
 
 class HybridRetriever:
@@ -94,29 +93,15 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.guaranteed = guaranteed
         self.neighbours = neighbours
-        self._keywords: KeywordIndex | None = None
-        self._lock = threading.Lock()
 
-    def keyword_index(self) -> KeywordIndex:
-        """The BM25 index of the reader's current generation (built on first use)."""
-        current = self._keywords
-        generation = self.reader.generation
-        if current is not None and current.generation == generation:
-            return current
-        with self._lock:
-            current = self._keywords
-            if current is None or current.generation != generation:
-                chunks = self.reader.chunks()
-                log.debug("building keyword index over %d chunks (generation %s)", len(chunks), generation)
-                current = KeywordIndex(generation, chunks)
-                self._keywords = current
-        return current
+    def warm(self) -> None:
+        """Touch the keyword index once (its pages are memory-mapped from disk)."""
+        self.reader.keyword_search({"warm": 1.0}, 1)
 
     def retrieve(self, query: str, k: int) -> list[Retrieved]:
         n = max(self.candidates, 3 * k)
         vector = self.reader.vector_search(query, n)
-        keywords = self.keyword_index()
-        keyword = keywords.search(query, n)
+        keyword = self.reader.keyword_search(keyword_terms(query), n)
         by_id: dict[str, Chunk] = {}
         for scored in (*vector, *keyword):
             by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
@@ -144,7 +129,7 @@ class HybridRetriever:
         # ("Kata'ib Hezbollah ... rejected" | "Through the spokesman ... they doubted").
         have = set(chosen)
         for r in out[: self.neighbours]:
-            nxt = keywords.by_position.get((r.chunk.doc_id, r.chunk.position + 1))
+            nxt = self.reader.next_chunk(r.chunk)
             if nxt is not None and nxt.chunk_id not in have:
                 have.add(nxt.chunk_id)
                 out.append(Retrieved(nxt, 0.0, v_rank.get(nxt.chunk_id), k_rank.get(nxt.chunk_id)))

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from index.models import Chunk
 from newsdesk.errors import ConfigError, IndexCorrupt, IndexMissing, NewsdeskError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POINTER_ID = "active"
+UPDATE_LOG_ID = "update-log"
+LAYOUT = 2
 HTTP_TIMEOUT_S = 60.0  # per request to a Chroma server (large upserts during builds included)
 HTTP_CONNECT_TIMEOUT_S = 5.0
 PLACEHOLDER_EMBEDDING: Sequence[float] = (
@@ -57,6 +60,10 @@ class Pointer:
     previous: str | None = None
     build_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # 2: chunk records carry ``doc_hash`` and versioned ids (``record_id``), so documents can be
+    # replaced in place; 1 (older indexes): the next build writes a new generation.
+    layout: int = 1
+    revision: int = 0  # in-place updates of this generation (readers reload caches on change)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -70,6 +77,16 @@ class Pointer:
 def as_vectors(rows: Iterable[Iterable[float]]) -> list[Sequence[float]]:
     """Plain float lists, typed the way Chroma's signatures want them."""
     return [[float(x) for x in row] for row in rows]
+
+
+def record_id(chunk: Chunk) -> str:
+    """The Chroma id of a chunk record: ``doc_id:position@<document version>``.
+
+    The version (the start of the document's content hash, ``chunk.metadata["doc_hash"]``) lets
+    a new version of an article be written next to the old one and switched to by one write of
+    its document record (see ``index.update``).
+    """
+    return f"{chunk.chunk_id}@{str(chunk.metadata['doc_hash'])[:12]}"
 
 
 def chroma_path(settings: Settings) -> Path:
@@ -354,3 +371,35 @@ class Store:
             documents=[pointer.to_json()],
             metadatas=[{"generation": pointer.generation, "built_at": pointer.built_at}],
         )
+
+    # --- update log (in-place updates) -----------------------------------------------------
+    def read_update_log(self) -> dict[str, Any] | None:
+        """The pending in-place update (``generation``, ``docs``: doc_id -> new hash or None),
+        written before an update touches a record and cleared after it completed."""
+        meta = self.meta(create=False)
+        if meta is None:
+            return None
+        got = meta.get(ids=[UPDATE_LOG_ID], include=["documents"])
+        docs = got.get("documents") or []
+        if not got["ids"] or not docs or not docs[0]:
+            return None
+        try:
+            data = json.loads(docs[0])
+        except ValueError:
+            log.warning("unreadable update log ignored")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def write_update_log(self, generation: str, docs: dict[str, str | None]) -> None:
+        meta = self.meta(create=True)
+        assert meta is not None
+        meta.upsert(
+            ids=[UPDATE_LOG_ID],
+            embeddings=as_vectors([PLACEHOLDER_EMBEDDING]),
+            documents=[json.dumps({"generation": generation, "docs": docs}, sort_keys=True)],
+        )
+
+    def clear_update_log(self) -> None:
+        meta = self.meta(create=False)
+        if meta is not None:
+            meta.delete(ids=[UPDATE_LOG_ID])
