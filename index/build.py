@@ -268,30 +268,22 @@ def _build(
     summary.removed, summary.unchanged = len(summary.removed_ids), len(unchanged)
     summary.documents = len(new)
     nothing_changed = not (summary.added_ids or summary.removed_ids or summary.updated_ids)
-    if active is not None and reuse and active.layout >= LAYOUT:
-        summary.generation = active.generation
-        if nothing_changed:
-            update.keyword_index(store, settings, active.generation)  # written if missing
-            summary.chunks = active.chunks
-            return  # nothing to do: the active generation stays as it is
+    in_place = active is not None and reuse and active.layout >= LAYOUT
+    if active is not None and in_place and nothing_changed:
+        update.keyword_index(store, settings, active)  # written if missing
+        summary.generation, summary.chunks = active.generation, active.chunks
+        return  # nothing to do: the active generation stays as it is
+    if active is not None and in_place and not update.needs_new_generation(active):
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
-        pointer, embedded, reused = update.apply_update(
-            store,
-            settings,
-            active,
-            changed,
-            set(summary.updated_ids),
-            summary.removed_ids,
-            embeddings,
-            progress,
-            lease,
+        pointer, summary.chunks_embedded = update.apply_update(
+            store, settings, active, changed, summary.removed_ids, embeddings, progress, lease
         )
-        summary.chunks_embedded, summary.chunks_copied = embedded, reused
-        summary.chunks, summary.changed = pointer.chunks, True
+        summary.generation, summary.chunks, summary.changed = active.generation, pointer.chunks, True
         return
 
     # A new generation: first build, --force, a new embedder or chunking, an index whose active
-    # generation is incomplete, or one written before in-place updates (layout 1).
+    # generation is incomplete, one written before in-place updates (layout 1), or one whose
+    # in-place updates left many deltas or unserved chunks (update.needs_new_generation).
     log.info("building generation %s", generation)
     chunks_col, docs_col = store.create_generation(generation, stamp)
     writer.write_docs(docs_col, docs, store)
@@ -301,7 +293,7 @@ def _build(
         unchanged = set()  # --force or a new embedder: everything is chunked and embedded again
     elif active is not None:
         summary.chunks_copied = _copy_chunks(
-            store.chunks(active.generation),
+            [store.collection(n) for n in active.chunk_collections],
             chunks_col,
             {i: new[i].content_hash for i in unchanged},
             set(summary.updated_ids),
@@ -356,7 +348,7 @@ def _build(
 
 
 def _copy_chunks(
-    old_col: Collection,
+    old_cols: list[Collection],
     new_col: Collection,
     unchanged: dict[str, str],
     refresh: set[str],
@@ -365,17 +357,23 @@ def _copy_chunks(
     progress: Progress | None,
     lease: Lease,
 ) -> int:
-    """Copy unchanged documents' chunks (with embeddings, under ids of their version);
+    """Copy unchanged documents' served chunks (with embeddings, under ids of their version);
     remember embeddings of changed ones. ``unchanged``: doc_id -> content hash."""
-    total = old_col.count()
+    total = sum(c.count() for c in old_cols)
     copied = done = 0
-    for offset in range(0, total, COPY_PAGE):
+    for old_col, offset in ((c, o) for c in old_cols for o in range(0, c.count(), COPY_PAGE)):
         page = old_col.get(
             limit=COPY_PAGE, offset=offset, include=["embeddings", "documents", "metadatas"]
         )
         ids, embs = page["ids"], page["embeddings"]
         metas, texts = page["metadatas"] or [], page["documents"] or []
-        keep = [k for k, m in enumerate(metas) if m and m.get("doc_id") in unchanged]
+        keep = [
+            k
+            for k, m in enumerate(metas)
+            if m
+            and m.get("doc_id") in unchanged
+            and str(m.get("doc_hash", unchanged[str(m["doc_id"])])) == unchanged[str(m["doc_id"])]
+        ]
         for k, m in enumerate(metas):
             if m and m.get("doc_id") in refresh and embs is not None:
                 reusable[str(m.get("text_hash"))] = [float(x) for x in embs[k]]

@@ -311,15 +311,27 @@ def write_base(folder: Path, entries: Sequence[Entry]) -> KeywordIndex:
 def update(
     folder: Path, current: KeywordIndex, added: Sequence[Entry], removed_docs: Iterable[str]
 ) -> KeywordIndex:
-    """A revision: ``removed_docs``' live entries deleted, then ``added`` appended to the delta."""
+    """A revision: ``removed_docs``' live entries deleted, then ``added`` appended to the delta.
+
+    Deleted delta entries are dropped from the new delta (it holds live entries only); deleted
+    base entries are remembered until the next base.
+    """
     data = current.revision_data()
-    deleted = set(data["deleted"]) | set(current.entries_of(removed_docs))
-    delta = data["delta"]
+    dead = set(data["deleted"]) | set(current.entries_of(removed_docs))
+    base = current.base_size
+    old = data["delta"]
+    delta: dict[str, list[Any]] = {"ids": [], "docs": [], "terms": []}
+    for i, (rid, doc, terms) in enumerate(zip(old["ids"], old["docs"], old["terms"], strict=True)):
+        if base + i not in dead:
+            delta["ids"].append(rid)
+            delta["docs"].append(doc)
+            delta["terms"].append(terms)
     for entry in added:
         delta["ids"].append(entry.record_id)
         delta["docs"].append(entry.doc_id)
         delta["terms"].append(analyze(entry.text))
-    data["deleted"] = sorted(deleted)
+    data["delta"] = delta
+    data["deleted"] = sorted(i for i in dead if i < base)
     return _write_revision(folder, data)
 
 

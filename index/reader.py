@@ -92,6 +92,27 @@ def read_all(col: Collection, include: list[str]) -> tuple[list[str], list[Any],
     return ids, texts, metas
 
 
+def _present(text: str | None, meta: Mapping[str, Any] | None) -> bool:
+    """False for a record a search still returns after it was deleted (Chroma's vector segment
+    can name a deleted id, with neither text nor metadata, until it catches up)."""
+    return text is not None and bool(meta)
+
+
+def _fetch(gen: _Generation, record_ids: list[str]) -> dict[str, Chunk]:
+    """Chunk records by id from the generation's collections (one read each)."""
+    found: dict[str, Chunk] = {}
+    for col, size in zip(gen.chunk_cols, gen.sizes, strict=True):
+        wanted = [i for i in record_ids if i not in found]
+        if not wanted or size == 0:
+            continue
+        got = col.get(ids=wanted, include=["documents", "metadatas"])
+        texts, metas = got.get("documents") or [], got.get("metadatas") or []
+        for i, t, m in zip(got["ids"], texts, metas, strict=True):
+            if _present(t, m):
+                found[i] = chunk_from_record(i, t, m)
+    return found
+
+
 def is_served(chunk: Chunk, doc: Document | None) -> bool:
     """A chunk is served only with its document record, in the same version."""
     if doc is None:
@@ -105,7 +126,10 @@ class _Generation:
 
     def __init__(self, store: Store, pointer: Pointer) -> None:
         self.pointer = pointer
-        self.chunks_col: Collection = store.chunks(pointer.generation)
+        # The generation's chunks, then the deltas of its in-place updates (see index.update);
+        # none of them is written again once the pointer names it, so their sizes are fixed.
+        self.chunk_cols: list[Collection] = [store.collection(n) for n in pointer.chunk_collections]
+        self.sizes = [c.count() for c in self.chunk_cols]
         self.docs_col: Collection = store.docs(pointer.generation)
         folder = keywords_dir(store.settings, store.base, pointer.generation)
         keywords = load_keywords(folder)
@@ -246,10 +270,12 @@ class IndexReader:
         """Every served chunk, sorted by (doc_id, position): a full read, for tools and tests;
         answering never calls it."""
         gen = self._current()
+        chunks = []
         with self._store.errors("reading chunks"):
-            ids, texts, metas = read_all(gen.chunks_col, ["documents", "metadatas"])
+            for col in gen.chunk_cols:
+                ids, texts, metas = read_all(col, ["documents", "metadatas"])
+                chunks += [chunk_from_record(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)]
             docs = {d.doc_id: d for d in self.documents()}
-        chunks = [chunk_from_record(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)]
         served = [c for c in chunks if is_served(c, docs.get(c.doc_id))]
         return sorted(served, key=lambda c: (c.doc_id, c.position))
 
@@ -261,22 +287,28 @@ class IndexReader:
             vector = self._embeddings.embed_query(query)
 
         def search(gen: _Generation) -> list[ScoredChunk]:
-            n = min(k, gen.pointer.chunks)
-            if n == 0:
-                return []
-            got = gen.chunks_col.query(
-                query_embeddings=as_vectors([vector]),
-                n_results=n,
-                include=["documents", "metadatas", "distances"],
-            )
-            ids, texts = got["ids"][0], (got["documents"] or [[]])[0]
-            metas, dists = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
-            scored = {
-                i: 1.0 - float(d) for i, d in zip(ids, dists, strict=True)
-            }
-            chunks = [chunk_from_record(i, t, m) for i, t, m in zip(ids, texts, metas, strict=True)]
-            by_chunk = {c.chunk_id: scored[i] for c, i in zip(chunks, ids, strict=True)}
-            return [ScoredChunk(c, by_chunk[c.chunk_id]) for c in self._served(gen, chunks)]
+            # Unserved chunks (replaced or removed versions) may take places: ask for more.
+            want = k + min(gen.pointer.superseded, k)
+            rows: list[tuple[float, Chunk]] = []
+            for col, size in zip(gen.chunk_cols, gen.sizes, strict=True):
+                if size == 0:
+                    continue
+                got = col.query(
+                    query_embeddings=as_vectors([vector]),
+                    n_results=min(want, size),
+                    include=["documents", "metadatas", "distances"],
+                )
+                ids, texts = got["ids"][0], (got["documents"] or [[]])[0]
+                metas, dists = (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]
+                rows += [
+                    (float(d), chunk_from_record(i, t, m))
+                    for i, t, m, d in zip(ids, texts, metas, dists, strict=True)
+                    if _present(t, m)
+                ]
+            rows.sort(key=lambda row: row[0])
+            served = self._served(gen, [c for _, c in rows])
+            distance = {c.chunk_id: d for d, c in rows if c in served}
+            return [ScoredChunk(c, 1.0 - distance[c.chunk_id]) for c in served[:k]]
 
         return self._retry("searching", search)
 
@@ -290,11 +322,7 @@ class IndexReader:
             hits = gen.keywords.search(terms, k)
             if not hits:
                 return []
-            got = gen.chunks_col.get(ids=[i for i, _ in hits], include=["documents", "metadatas"])
-            texts, metas = got.get("documents") or [], got.get("metadatas") or []
-            by_id = {
-                i: chunk_from_record(i, t, m) for i, t, m in zip(got["ids"], texts, metas, strict=True)
-            }
+            by_id = _fetch(gen, [i for i, _ in hits])
             chunks = [by_id[i] for i, _ in hits if i in by_id]  # gone: a later update removed it
             served = {c.chunk_id for c in self._served(gen, chunks)}
             score = dict(hits)
@@ -314,12 +342,8 @@ class IndexReader:
             record += f"@{str(version)[:12]}"
 
         def fetch(gen: _Generation) -> Chunk | None:
-            got = gen.chunks_col.get(ids=[record], include=["documents", "metadatas"])
-            if not got["ids"]:
-                return None
-            texts, metas = got.get("documents") or [], got.get("metadatas") or []
-            nxt = chunk_from_record(got["ids"][0], texts[0] if texts else None, metas[0] if metas else None)
-            return nxt if self._served(gen, [nxt]) else None
+            nxt = _fetch(gen, [record]).get(record)
+            return nxt if nxt is not None and self._served(gen, [nxt]) else None
 
         return self._retry("reading a chunk", fetch)
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from index.models import Chunk
@@ -37,12 +37,16 @@ log = logging.getLogger(__name__)
 
 POINTER_ID = "active"
 UPDATE_LOG_ID = "update-log"
+# Documents and the pointer are read by id only (placeholder vectors): their vector index is
+# written to disk every few records, so Chroma's write-ahead log for them stays short.
+SMALL_COLLECTION: Any = {"hnsw": {"sync_threshold": 16, "batch_size": 16}}
 LAYOUT = 2
 HTTP_TIMEOUT_S = 60.0  # per request to a Chroma server (large upserts during builds included)
 HTTP_CONNECT_TIMEOUT_S = 5.0
 PLACEHOLDER_EMBEDDING: Sequence[float] = (
     1.0,
 )  # records of docs/meta collections are looked up by id only
+_DELTA_RE = re.compile(r"__d\d{6,}$")
 _NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,400}[a-zA-Z0-9]$")
 BUILD_HINT = "run `newsdesk index build`"
 FORCE_HINT = "run `newsdesk index build --force`"
@@ -64,6 +68,14 @@ class Pointer:
     # replaced in place; 1 (older indexes): the next build writes a new generation.
     layout: int = 1
     revision: int = 0  # in-place updates of this generation (readers reload caches on change)
+    # Chunk collections written by in-place updates (``<generation>__dNNNNNN``), searched with
+    # the generation's own; each is complete before the pointer names it and never written again.
+    deltas: list[str] = field(default_factory=list)
+    superseded: int = 0  # stored chunks no document record serves (removed/replaced versions)
+
+    @property
+    def chunk_collections(self) -> list[str]:
+        return [self.generation, *self.deltas]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -269,6 +281,19 @@ class Store:
         match = self._gen_re.match(name)
         return int(match.group(1)) if match else None
 
+    @staticmethod
+    def generation_of(name: str) -> str:
+        """The generation a collection belongs to (its chunks, docs or a delta)."""
+        return _DELTA_RE.sub("", name.removesuffix("__docs"))
+
+    def deltas_of(self, generation: str) -> list[str]:
+        names = self.collection_names()
+        return sorted(n for n in names if n.startswith(f"{generation}__d") and _DELTA_RE.search(n))
+
+    def next_delta(self, generation: str) -> str:
+        numbers = [int(n.rsplit("__d", 1)[1]) for n in self.deltas_of(generation)]
+        return f"{generation}__d{max(numbers, default=0) + 1:06d}"
+
     def collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
 
@@ -289,7 +314,9 @@ class Store:
         from chromadb.errors import NotFoundError
 
         if create:
-            return self.client.get_or_create_collection(self.meta_name, embedding_function=None)
+            return self.client.get_or_create_collection(
+                self.meta_name, embedding_function=None, configuration=SMALL_COLLECTION
+            )
         try:
             return self.client.get_collection(self.meta_name, embedding_function=None)
         except NotFoundError:
@@ -301,25 +328,48 @@ class Store:
     def docs(self, generation: str) -> Collection:
         return self.client.get_collection(self.docs_name(generation), embedding_function=None)
 
+    def _create_chunks(self, name: str, metadata: dict[str, Any]) -> Collection:
+        hnsw: dict[str, Any] = {"space": "cosine", "ef_search": self.ef_search}
+        if self.settings.hnsw_sync_threshold is not None:
+            threshold = self.settings.hnsw_sync_threshold
+            hnsw.update(sync_threshold=threshold, batch_size=min(100, threshold))
+        return self.client.create_collection(
+            name, embedding_function=None, metadata=metadata, configuration=cast(Any, {"hnsw": hnsw})
+        )
+
+    def create_delta(self, name: str, stamp: dict[str, Any]) -> Collection:
+        metadata = {"newsdesk_stamp": json.dumps(stamp, sort_keys=True), "newsdesk_base": self.base}
+        return self._create_chunks(name, metadata)
+
+    def collection(self, name: str) -> Collection:
+        return self.client.get_collection(name, embedding_function=None)
+
+    def drop_collection(self, name: str) -> None:
+        from chromadb.errors import NotFoundError
+
+        try:
+            self.client.delete_collection(name)
+            log.info("deleted collection %s", name)
+        except NotFoundError:
+            pass
+
     def create_generation(
         self, generation: str, stamp: dict[str, Any]
     ) -> tuple[Collection, Collection]:
         metadata = {"newsdesk_stamp": json.dumps(stamp, sort_keys=True), "newsdesk_base": self.base}
-        chunks = self.client.create_collection(
-            generation,
+        chunks = self._create_chunks(generation, metadata)
+        docs = self.client.create_collection(
+            self.docs_name(generation),
             embedding_function=None,
             metadata=metadata,
-            configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
-        )
-        docs = self.client.create_collection(
-            self.docs_name(generation), embedding_function=None, metadata=metadata
+            configuration=SMALL_COLLECTION,
         )
         return chunks, docs
 
     def drop_generation(self, generation: str) -> None:
         from chromadb.errors import NotFoundError
 
-        for name in (generation, self.docs_name(generation)):
+        for name in (generation, self.docs_name(generation), *self.deltas_of(generation)):
             try:
                 self.client.delete_collection(name)
                 log.info("deleted collection %s", name)
@@ -330,7 +380,7 @@ class Store:
         """Delete leftovers (crashed builds, garbage-collected generations)."""
         dropped = []
         for name in self.collection_names():
-            gen = name.removesuffix("__docs")
+            gen = self.generation_of(name)
             if self.generation_number(gen) is not None and gen not in keep:
                 self.drop_generation(gen)
                 dropped.append(gen)
@@ -390,13 +440,14 @@ class Store:
             return None
         return data if isinstance(data, dict) else None
 
-    def write_update_log(self, generation: str, docs: dict[str, str | None]) -> None:
+    def write_update_log(self, generation: str, docs: dict[str, str | None], delta: str) -> None:
         meta = self.meta(create=True)
         assert meta is not None
+        entry = {"generation": generation, "docs": docs, "delta": delta}
         meta.upsert(
             ids=[UPDATE_LOG_ID],
             embeddings=as_vectors([PLACEHOLDER_EMBEDDING]),
-            documents=[json.dumps({"generation": generation, "docs": docs}, sort_keys=True)],
+            documents=[json.dumps(entry, sort_keys=True)],
         )
 
     def clear_update_log(self) -> None:

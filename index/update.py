@@ -1,19 +1,21 @@
 """In-place updates of the serving generation: an added, changed or removed article costs what
 the article costs, not what the archive costs.
 
-The document record is each article's commit point. A reader serves a chunk only with the
-document record of the same version (``doc_hash``; see ``index.reader.is_served``), so:
+Chunk collections are never written after readers can see them: embedded Chroma caches a
+collection's vector index per process, and records another process adds to (or deletes from) a
+collection a reader has loaded may stay invisible to (or be named by) that reader's searches.
+So an update writes its chunks into a new, small collection (a *delta*,
+``<generation>__dNNNNNN``), publishes it in the pointer when complete, and only then switches
+the articles: the document record is each article's commit point. A reader serves a chunk only
+with the document record of the same version (``doc_hash``; ``index.reader.is_served``), so an
+article is seen whole in its old or its new version. A removed article's record is deleted; the
+chunks of removed and replaced versions stay stored, unserved (``Pointer.superseded``), until
+``needs_new_generation`` says the next build writes a new generation without them.
 
-- a new or changed article's chunks are written first, under ids of the new version
-  (``index.store.record_id``), where readers ignore them; then its document record is written
-  (one upsert: the article switches whole); then the old version's chunks are deleted;
-- a removed article's document record is deleted first (it disappears whole), then its chunks.
-
-Before touching a record the build writes an update log (which documents, which versions) into
-the meta collection; after the keyword index and the pointer (counts, ``revision``) are written
-it clears the log. A build killed anywhere leaves every article served whole in its old or new
-version; the next build finds the log and completes it (``recover``): deletes the chunks of
-versions no document record names and re-indexes those documents' keywords.
+Before touching a record the build writes an update log (documents, versions, delta) into the
+meta collection, and clears it after the keyword index and the pointer are written. A build
+killed anywhere leaves every article served whole; the next build completes it (``recover``):
+drops a delta that was never published and re-indexes the logged documents' keywords.
 """
 
 from __future__ import annotations
@@ -42,77 +44,78 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_DELTAS = 8  # searched per question: beyond this the next build writes a new generation
+MAX_SUPERSEDED = 0.05  # unserved chunks per served chunk before a new generation
+
+
+def needs_new_generation(pointer: Pointer) -> bool:
+    """Too many deltas or too many unserved chunks: the next build writes a new generation
+    (copying the served chunks with their vectors, embedding nothing unchanged)."""
+    return len(pointer.deltas) >= MAX_DELTAS or pointer.superseded > MAX_SUPERSEDED * max(
+        pointer.chunks, 1
+    )
+
 
 def _docs_in(doc_ids: Sequence[str]) -> Where:
     return cast("Where", {"doc_id": {"$in": list(doc_ids)}})
 
 
-def _stale(doc_id: str, content_hash: str | None) -> Where:
-    """Chunks of ``doc_id`` in any version but ``content_hash`` (all of them for None)."""
-    if content_hash is None:
-        return cast("Where", {"doc_id": doc_id})
-    return cast("Where", {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": content_hash}}]})
-
-
-def served_entries(store: Store, generation: str) -> list[Entry]:
-    """Every served chunk of ``generation`` as a keyword entry (a full read of the store)."""
-    ids, texts, metas = read_all(store.docs(generation), ["metadatas"])
-    hashes = {i: str((m or {}).get("content_hash", "")) for i, m in zip(ids, metas, strict=True)}
-    return _entries(store, generation, None, hashes)
-
-
-def _entries(
-    store: Store, generation: str, doc_ids: Sequence[str] | None, hashes: dict[str, str]
-) -> list[Entry]:
-    col = store.chunks(generation)
+def _hashes(store: Store, generation: str, doc_ids: Sequence[str] | None) -> dict[str, str]:
+    col = store.docs(generation)
     if doc_ids is None:
-        ids, texts, metas = read_all(col, ["documents", "metadatas"])
+        ids, _, metas = read_all(col, ["metadatas"])
     elif doc_ids:
-        got = col.get(where=_docs_in(doc_ids), include=["documents", "metadatas"])
-        ids, texts, metas = got["ids"], got.get("documents") or [], got.get("metadatas") or []
+        got = col.get(ids=list(doc_ids), include=["metadatas"])
+        ids, metas = got["ids"], got.get("metadatas") or []
     else:
-        return []
+        return {}
+    return {i: str((m or {}).get("content_hash", "")) for i, m in zip(ids, metas, strict=True)}
+
+
+def served_entries(store: Store, pointer: Pointer, doc_ids: Sequence[str] | None = None) -> list[Entry]:
+    """The served chunks (of ``doc_ids``, or all) as keyword entries, read from the store."""
+    hashes = _hashes(store, pointer.generation, doc_ids)
     entries = []
-    for rid, text, meta in zip(ids, texts, metas, strict=True):
-        chunk = chunk_from_record(rid, text, meta)
-        content_hash = hashes.get(chunk.doc_id)
-        doc = Document(chunk.doc_id, "", "", content_hash=content_hash or "")
-        if content_hash is not None and is_served(chunk, doc):
-            entries.append(Entry(rid, chunk.doc_id, chunk.text))
+    for name in pointer.chunk_collections:
+        col = store.collection(name)
+        if doc_ids is None:
+            ids, texts, metas = read_all(col, ["documents", "metadatas"])
+        elif doc_ids:
+            got = col.get(where=_docs_in(doc_ids), include=["documents", "metadatas"])
+            ids, texts, metas = got["ids"], got.get("documents") or [], got.get("metadatas") or []
+        else:
+            return []
+        for rid, text, meta in zip(ids, texts, metas, strict=True):
+            chunk = chunk_from_record(rid, text, meta)
+            content_hash = hashes.get(chunk.doc_id)
+            doc = Document(chunk.doc_id, "", "", content_hash=content_hash or "")
+            if content_hash is not None and is_served(chunk, doc):
+                entries.append(Entry(rid, chunk.doc_id, chunk.text))
     return sorted(entries, key=lambda e: e.record_id)
 
 
-def keyword_index(store: Store, settings: Settings, generation: str) -> KeywordIndex:
+def keyword_index(store: Store, settings: Settings, pointer: Pointer) -> KeywordIndex:
     """The generation's keyword index; built from the store if it has none (or an old one)."""
-    folder = keywords.keywords_dir(settings, store.base, generation)
+    folder = keywords.keywords_dir(settings, store.base, pointer.generation)
     current = keywords.load_keywords(folder)
     if current is None:
-        log.info("writing the keyword index of %s from the store", generation)
-        current = keywords.write_base(folder, served_entries(store, generation))
+        log.info("writing the keyword index of %s from the store", pointer.generation)
+        current = keywords.write_base(folder, served_entries(store, pointer))
     return current
 
 
-def _document_hashes(store: Store, generation: str, doc_ids: Sequence[str]) -> dict[str, str]:
-    if not doc_ids:
-        return {}
-    got = store.docs(generation).get(ids=list(doc_ids), include=["metadatas"])
-    metas = got.get("metadatas") or []
-    return {i: str((m or {}).get("content_hash", "")) for i, m in zip(got["ids"], metas, strict=True)}
-
-
-def _finish(
-    store: Store, settings: Settings, pointer: Pointer, kw: KeywordIndex
-) -> Pointer:
+def _finish(store: Store, settings: Settings, pointer: Pointer, kw: KeywordIndex) -> Pointer:
     """Compact the keyword index if its delta grew, write the pointer, clear the log."""
-    gen = pointer.generation
     if keywords.needs_compaction(kw):
-        log.info("compacting the keyword index of %s", gen)
-        folder = keywords.keywords_dir(settings, store.base, gen)
-        keywords.write_base(folder, served_entries(store, gen))
+        log.info("compacting the keyword index of %s", pointer.generation)
+        folder = keywords.keywords_dir(settings, store.base, pointer.generation)
+        kw = keywords.write_base(folder, served_entries(store, pointer))
+    stored = sum(store.collection(n).count() for n in pointer.chunk_collections)
     updated = replace(
         pointer,
-        documents=store.docs(gen).count(),
-        chunks=store.chunks(gen).count(),
+        documents=store.docs(pointer.generation).count(),
+        chunks=kw.size,  # the keyword index holds exactly the served chunks
+        superseded=max(stored - kw.size, 0),
         revision=pointer.revision + 1,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -129,17 +132,14 @@ def recover(store: Store, settings: Settings, active: Pointer) -> Pointer:
     if pending.get("generation") != active.generation or active.layout < 2:
         store.clear_update_log()  # the log of a generation no longer served
         return active
+    delta = pending.get("delta")
+    if delta and delta not in active.deltas:
+        store.drop_collection(str(delta))  # never published: no reader has seen it
     doc_ids = sorted(str(d) for d in pending.get("docs", {}))
     log.warning("completing an interrupted index update of %d document(s)", len(doc_ids))
-    gen = active.generation
-    hashes = _document_hashes(store, gen, doc_ids)
-    chunks_col = store.chunks(gen)
-    for doc_id in doc_ids:
-        current = hashes.get(doc_id)
-        chunks_col.delete(where=_stale(doc_id, current))
-    kw = keyword_index(store, settings, gen)
-    folder = keywords.keywords_dir(settings, store.base, gen)
-    kw = keywords.update(folder, kw, _entries(store, gen, doc_ids, hashes), doc_ids)
+    kw = keyword_index(store, settings, active)
+    folder = keywords.keywords_dir(settings, store.base, active.generation)
+    kw = keywords.update(folder, kw, served_entries(store, active, doc_ids), doc_ids)
     return _finish(store, settings, active, kw)
 
 
@@ -148,59 +148,51 @@ def apply_update(
     settings: Settings,
     active: Pointer,
     changed: Sequence[Document],
-    updated_ids: set[str],
     removed_ids: Sequence[str],
     embeddings: Embeddings,
     progress: Progress | None,
     lease: Lease,
-) -> tuple[Pointer, int, int]:
-    """Write ``changed`` (added or updated) and delete ``removed_ids`` in the active generation.
+) -> tuple[Pointer, int]:
+    """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation.
 
-    Returns (new pointer, chunks embedded, chunks whose embedding was reused).
+    Returns (new pointer, chunks embedded).
     """
     gen = active.generation
-    chunks_col, docs_col = store.chunks(gen), store.docs(gen)
-    kw = keyword_index(store, settings, gen)  # before the log: a missing one is built first
+    docs_col = store.docs(gen)
+    kw = keyword_index(store, settings, active)  # before the log: a missing one is built first
+    delta = store.next_delta(gen)
     log_docs: dict[str, str | None] = {d.doc_id: d.content_hash for d in changed}
     log_docs.update({r: None for r in removed_ids})
-    store.write_update_log(gen, log_docs)
+    store.write_update_log(gen, log_docs, delta=delta)
 
-    if removed_ids:  # the record first: the article disappears whole
+    if removed_ids:  # the article disappears whole; its chunks are superseded
         docs_col.delete(ids=list(removed_ids))
-        chunks_col.delete(where=_docs_in(removed_ids))
-
-    reusable: dict[str, Sequence[float]] = {}
-    if updated_ids:  # unchanged passages of a changed article keep their vectors
-        got = chunks_col.get(
-            where=_docs_in(sorted(updated_ids)), include=["embeddings", "metadatas"]
-        )
-        embs, metas = got["embeddings"], got["metadatas"] or []
-        if embs is not None:
-            for meta, vector in zip(metas, embs, strict=True):
-                if meta and meta.get("text_hash"):
-                    reusable[str(meta["text_hash"])] = [float(x) for x in vector]
     fresh = [
         c
         for d in changed
         for c in versioned(chunk_document(d, settings.chunk_size, settings.chunk_overlap), d)
     ]
-    embedded, reused = embed_chunks(
-        chunks_col,
-        fresh,
-        embeddings,
-        reusable,
-        settings.embedding_batch_size,
-        progress,
-        lease,
-        int(active.stamp["dimension"]),
-    )
+    published = active
+    embedded = 0
+    if fresh:
+        col = store.create_delta(delta, active.stamp)
+        embedded, _ = embed_chunks(
+            col,
+            fresh,
+            embeddings,
+            {},
+            settings.embedding_batch_size,
+            progress,
+            lease,
+            int(active.stamp["dimension"]),
+        )
+        # Searched from now on; nothing in it is served before its document record switches.
+        published = replace(active, deltas=[*active.deltas, delta], revision=active.revision + 1)
+        store.write_pointer(published)
     write_docs(docs_col, changed, store)  # the switch, article by article
-    for doc in changed:
-        if doc.doc_id in updated_ids:
-            chunks_col.delete(where=_stale(doc.doc_id, doc.content_hash))
 
     folder = keywords.keywords_dir(settings, store.base, gen)
     entries = [Entry(record_id(c), c.doc_id, c.text) for c in fresh]
     kw = keywords.update(folder, kw, entries, [*removed_ids, *(d.doc_id for d in changed)])
     lease.renew()
-    return _finish(store, settings, active, kw), embedded, reused
+    return _finish(store, settings, published, kw), embedded

@@ -29,7 +29,7 @@ def _service(settings: Settings, answerer: str | None) -> AnsweringService:
 
     if sys.stderr.isatty():
         click.echo("Loading the embedding model and the index...", err=True)
-    return build_service(settings, answerer=answerer)
+    return build_service(settings, answerer=answerer, check_llm=True)
 
 
 def render_text(answer: Answer) -> str:

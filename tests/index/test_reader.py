@@ -123,12 +123,14 @@ def test_an_in_place_update_is_served_whole_after_refresh(index_settings, corpus
     path.write_text(path.read_text("utf-8") + "\nAppended zebra fact.", "utf-8")
     summary = build_index(index_settings, emb)
     assert summary.generation == reader.generation and summary.updated_ids == [doc_id]
-    # Until it refreshes, the reader keeps the document version it cached, and serves no chunk
-    # of another version (the old chunks are gone, the new ones are not its version).
+    # Until it refreshes, the reader serves the version it cached, whole: the old chunks are
+    # still stored (superseded), the new ones are in a delta it does not search yet.
     assert reader.document(doc_id) == before
-    hits = reader.vector_search("Appended zebra fact.", k=100)
-    assert hits and doc_id not in {h.chunk.doc_id for h in hits}
-    assert reader.refresh() is True and reader.pointer.revision == 1
+    mine = [h.chunk for h in reader.vector_search("Appended zebra fact.", k=100) if h.chunk.doc_id == doc_id]
+    assert mine and all(before.text[c.start : c.end] == c.text for c in mine)
+    assert not reader.keyword_search({"zebra": 1.0}, 3)  # its keyword index revision is older
+    assert reader.refresh() is True and reader.pointer.revision == 2  # delta published, then done
+    assert len(reader.pointer.deltas) == 1 and reader.pointer.superseded > 0
     assert "Appended zebra fact." in reader.document(doc_id).text
     top = reader.keyword_search({"zebra": 1.0}, 3)
     assert [h.chunk.doc_id for h in top] == [doc_id] and "zebra" in top[0].chunk.text
@@ -175,7 +177,7 @@ def test_no_chroma_default_embedding_function_is_attached(index_settings) -> Non
     build_index(index_settings, emb)
     reader = open_reader(index_settings, emb)
     gen = reader._current()
-    assert gen.chunks_col._embedding_function is None and gen.docs_col._embedding_function is None
+    assert gen.chunk_cols[0]._embedding_function is None and gen.docs_col._embedding_function is None
     reader.vector_search("drone", k=1)
     assert emb.queries[-1] == "drone"  # the query went through our embedder
 
