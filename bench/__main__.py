@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--repeats", type=int, default=2)
     s.add_argument("--rebuild", action="store_true", help="rebuild the store even if present")
 
+    s = sub.add_parser("updates", help="issue 16: add/remove one article at scale; serving RSS and start")
+    s.add_argument("--chunks", type=int, default=SIZES["100k"])
+    s.add_argument("--pool", type=int, default=1500, help="distinct chunks really embedded")
+
     sub.add_parser("report", help="re-render results.md from results.json")
     return p
 
@@ -188,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import embeddings_bench
 
         embeddings_bench.run(ctx, n_chunks=args.chunks, rounds=args.rounds, threads=args.threads or (1, 2))
+    elif cmd == "updates":
+        from bench import updates
+
+        updates.run(ctx, n_chunks=args.chunks, pool=args.pool)
     elif cmd == "scale":
         from bench import scale
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +50,8 @@ def model_name(settings: Settings) -> str:
 
 def load_embeddings(settings: Settings) -> SentenceEmbeddings:
     """The configured sentence-transformers model through LangChain's interface, on CPU,
-    normalised (cosine = dot product), never touching the network."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    normalised (cosine = dot product), never touching the network: a local folder loaded with
+    ``local_files_only`` (the process environment is the entry point's to set, not ours)."""
     path = resolve_model_path(settings)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
