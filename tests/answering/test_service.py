@@ -117,9 +117,9 @@ def test_warm_reads_the_persisted_keyword_index(fake_service: Any, fake_reader: 
 def test_query_cache_keeps_the_stamp_name_and_vectors(fake_embeddings: Any) -> None:
     from answering.embedding_cache import QueryCachedEmbeddings
 
-    object.__setattr__(fake_embeddings, "_newsdesk_model", "all-MiniLM-L6-v2")
+    object.__setattr__(fake_embeddings, "stamp_model", "all-MiniLM-L6-v2")
     cached = QueryCachedEmbeddings(fake_embeddings, max_queries=2)
-    assert cached._newsdesk_model == "all-MiniLM-L6-v2"  # the index's stamp check still passes
+    assert cached.stamp_model == "all-MiniLM-L6-v2"  # the index's stamp check still passes
     first = cached.embed_query("who denied it?")
     assert cached.embed_query("who denied it?") == first == fake_embeddings.embed_query("who denied it?")
     for q in ("a", "b", "c"):

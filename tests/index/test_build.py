@@ -206,7 +206,7 @@ def test_failing_embedder_leaves_the_previous_index_active(index_settings, corpu
     first = build_index(index_settings, emb)
     (corpus / "new.txt").write_text("New\n\nA new article.", "utf-8")
     broken = Broken()
-    broken._newsdesk_model = "CountingEmbeddings:64"  # same stamp: an incremental build
+    broken.stamp_model = "CountingEmbeddings:64"  # same stamp: an incremental build
     with pytest.raises(BuildFailed) as info:
         build_index(index_settings, broken)
     assert "model exploded" in info.value.message and "previous index is still active" in (

@@ -35,7 +35,7 @@ class BatchLog(CountingEmbeddings):
 
     def __init__(self, before: Callable[[int], None] | None = None) -> None:
         super().__init__(size=64)
-        self._newsdesk_model = "CountingEmbeddings:64"
+        self.stamp_model = "CountingEmbeddings:64"
         self.calls: list[list[str]] = []
         self.before = before
 

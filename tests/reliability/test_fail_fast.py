@@ -45,7 +45,7 @@ def test_ask_with_the_llm_server_down_never_imports_torch(rel_settings) -> None:
     from tests.index.fakes import CountingEmbeddings
 
     emb = CountingEmbeddings(size=384)
-    emb._newsdesk_model = "all-MiniLM-L6-v2"  # type: ignore[attr-defined]  # the real stamp
+    emb.stamp_model = "all-MiniLM-L6-v2"  # type: ignore[attr-defined]  # the real stamp
     build_index(rel_settings, emb)
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))

@@ -24,7 +24,7 @@ def _mark(marker: Path, text: str) -> None:
 
 
 class SlowEmbeddings(CountingEmbeddings):
-    _newsdesk_model = "CountingEmbeddings:64"  # the stamp of the tests' embedder
+    stamp_model = "CountingEmbeddings:64"  # the stamp of the tests' embedder
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         time.sleep(0.1)
