@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +29,11 @@ from index.chunking import chunk_document
 from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
+from index.manifest import corpus_stats, is_stub, load_changed, manifest_path, write_manifest
 from index.models import Document
 from index.reader import chunk_from_record, document_from_record, read_all
 from index.status import IndexStatus, index_status
-from index.store import LAYOUT, Pointer, Store, as_vectors, chroma_path, record_id
+from index.store import LAYOUT, Pointer, Store, as_vectors, chroma_path, record_id, validate_base
 from index.writer import Progress, versioned
 from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
 
@@ -114,7 +115,10 @@ def build_index(
             hint="lower NEWSDESK_CHUNK_OVERLAP or raise NEWSDESK_CHUNK_SIZE",
         )
     corpus = Path(corpus_dir) if corpus_dir is not None else Path(settings.corpus_dir)
-    loaded = load_corpus(corpus)
+    manifest = manifest_path(Path(settings.data_dir), validate_base(settings.collection))
+    stats = corpus_stats(corpus)
+    # Unchanged files are not read again (index/manifest.py); --force reads everything.
+    loaded = load_corpus(corpus) if force else load_changed(corpus, manifest, stats)
     if not loaded.documents:
         raise CorpusError(
             f"No indexable articles in {corpus}"
@@ -130,6 +134,7 @@ def build_index(
             _build(
                 store,
                 loaded.documents,
+                lambda: load_corpus(corpus).documents,
                 loaded.skipped,
                 stamp,
                 embeddings,
@@ -147,6 +152,7 @@ def build_index(
             f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
             hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
         ) from exc
+    write_manifest(manifest, loaded.documents, stats)
     summary.seconds = round(time.perf_counter() - started, 3)
     log.info(
         "index build: %d added, %d updated, %d removed, %d unchanged; %d chunks embedded in %.2fs",
@@ -223,6 +229,7 @@ def _keep_skipped(
 def _build(
     store: Store,
     docs: list[Document],
+    reload: Callable[[], list[Document]],
     skipped: list[str],
     stamp: dict[str, Any],
     embeddings: Embeddings,
@@ -269,11 +276,19 @@ def _build(
     summary.documents = len(new)
     nothing_changed = not (summary.added_ids or summary.removed_ids or summary.updated_ids)
     in_place = active is not None and reuse and active.layout >= LAYOUT
+    small = in_place and active is not None and not update.needs_new_generation(active)
+    needed = list(new.values()) if not (small or nothing_changed and in_place) else [
+        new[i] for i in (*summary.added_ids, *summary.updated_ids)
+    ]
+    if any(is_stub(d) for d in needed):  # texts needed that the manifest skipped reading
+        real = {d.doc_id: d for d in reload()}
+        docs = [real.get(d.doc_id, d) if is_stub(d) else d for d in docs]
+        new = {d.doc_id: d for d in docs}
     if active is not None and in_place and nothing_changed:
         update.keyword_index(store, settings, active)  # written if missing
         summary.generation, summary.chunks = active.generation, active.chunks
         return  # nothing to do: the active generation stays as it is
-    if active is not None and in_place and not update.needs_new_generation(active):
+    if active is not None and small:
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
         pointer, summary.chunks_embedded = update.apply_update(
             store, settings, active, changed, summary.removed_ids, embeddings, progress, lease

@@ -4,6 +4,7 @@ re-embedded, removed articles deleted, --force re-embeds everything."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -251,3 +252,29 @@ def test_new_generation_searches_with_the_configured_hnsw_breadth(index_settings
     collection = Store.open(settings, create=False).chunks(summary.generation)
     hnsw = collection.configuration["hnsw"]
     assert hnsw["space"] == "cosine" and hnsw["ef_search"] == 123
+
+
+def test_an_incremental_build_reads_only_the_changed_files(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.manifest as manifest_mod
+
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    read: list[str] = []
+    real = manifest_mod.load_file
+
+    def counting(path: Path, result: Any) -> Any:
+        read.append(path.name)
+        return real(path, result)
+
+    monkeypatch.setattr(manifest_mod, "load_file", counting)
+    path = corpus / f"{ARTICLE}.txt"
+    path.write_text(path.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    summary = build_index(index_settings, emb)
+    assert read == [f"{ARTICLE}.txt"] and summary.updated_ids == [ARTICLE]
+    read.clear()
+    assert not build_index(index_settings, emb).changed and read == []
+    # A new generation needs every text: the unread files are read then.
+    forced = build_index(index_settings, emb, force=True)
+    assert forced.chunks == summary.chunks and verify_index(index_settings).ok
