@@ -52,7 +52,7 @@ def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 1500) -> dict[str,
     n_articles, _ = write_sized_corpus(ctx, corpus, None, target_chunks=n_chunks)
     (corpus / f"{ADDED}.txt").unlink(missing_ok=True)
     settings = ctx.settings(f"scale-{label}", corpus)
-    sec = ctx.section("updates", f"Adding and removing one article at {label} chunks; serving memory")
+    sec = ctx.section(f"updates-{label}", f"Adding and removing one article at {label} chunks; serving memory")
     real = load_embeddings(settings)
     texts = _exact_chunks(settings, corpus)
     pool_texts = list(dict.fromkeys(texts))[:pool]

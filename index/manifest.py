@@ -50,8 +50,13 @@ def corpus_stats(corpus_dir: Path) -> Stats:
     stats = {}
     for path in iter_corpus_files(Path(corpus_dir)):
         stat = path.stat()
-        stats[str(path)] = (stat.st_size, stat.st_mtime_ns)
+        stats[_key(str(path))] = (stat.st_size, stat.st_mtime_ns)
     return stats
+
+
+def _key(path: str) -> str:
+    """Manifest key of a file: absolute, so a build from another working folder matches."""
+    return os.path.abspath(path)
 
 
 def load_changed(corpus_dir: Path, manifest: Path, stats: Stats) -> LoadResult:
@@ -62,8 +67,8 @@ def load_changed(corpus_dir: Path, manifest: Path, stats: Stats) -> LoadResult:
     result = LoadResult()
     seen: dict[str, str] = {}
     for path in iter_corpus_files(Path(corpus_dir)):
-        entry = known.get(str(path))
-        size, mtime = stats.get(str(path), (-1, -1))
+        entry = known.get(_key(str(path)))
+        size, mtime = stats.get(_key(str(path)), (-1, -1))
         if entry and entry.get("size") == size and entry.get("mtime_ns") == mtime:
             docs = [
                 Document(doc_id, STUB_TITLE, "", path=str(path), content_hash=content)
@@ -88,10 +93,11 @@ def write_manifest(manifest: Path, docs: list[Document], stats: Stats) -> None:
     stats taken before they were read: a file changed since is read again next time."""
     files: dict[str, dict[str, Any]] = {}
     for doc in docs:
-        if not doc.path or doc.path not in stats:
+        key = _key(doc.path) if doc.path else ""
+        if key not in stats:
             continue
-        size, mtime = stats[doc.path]
-        entry = files.setdefault(doc.path, {"size": size, "mtime_ns": mtime, "docs": []})
+        size, mtime = stats[key]
+        entry = files.setdefault(key, {"size": size, "mtime_ns": mtime, "docs": []})
         entry["docs"].append([doc.doc_id, doc.content_hash])
     tmp = manifest.with_name(f".{manifest.name}.tmp")
     tmp.parent.mkdir(parents=True, exist_ok=True)
