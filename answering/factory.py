@@ -76,10 +76,14 @@ def build_answering(
     name = answerer or settings.answerer
     prompts = load_prompts(settings.prompts_dir)  # checked even in extractive mode
     retriever = HybridRetriever(reader)
+
+    def idf(word: str) -> float:  # from the persisted keyword index of the served generation
+        return reader.idf(word) or 0.0
+
     extractive = ExtractiveAnswerer(
         reader.document,
         SentenceCache(embeddings),
-        reader.idf,  # from the persisted keyword index of the served generation
+        idf,
         reader.max_idf,
         Weights(embed_budget=settings.sentence_budget),
     )

@@ -172,15 +172,12 @@ class KeywordIndex:
         n = max(self.size, df)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def idf(self, word: str) -> float:
-        """Inverse document frequency of a word (analysed like the index); 0.0 if unused.
-
-        A stop word (no index term) is as common as a word can be: the idf of a term in every
-        chunk, small but not 0.0 (0.0 means "no article uses it")."""
+    def idf(self, word: str) -> float | None:
+        """Inverse document frequency of a word (analysed like the index): 0.0 if no chunk uses
+        it, None if the index ignores it (a stop word)."""
         terms = analyze(word)
         if not terms:
-            n = max(self.size, 1)
-            return math.log(1.0 + 0.5 / (n + 0.5))
+            return None
         found = max((self._idf_term(t) for t in terms), default=0.0)
         # A caller's own stem ("prais" for "praised") may be an index term that Snowball would
         # stem further ("prai"): then the word itself is the term.

@@ -347,8 +347,9 @@ class IndexReader:
 
         return self._retry("reading a chunk", fetch)
 
-    def idf(self, word: str) -> float:
-        """Inverse document frequency of ``word`` over the served chunks (0.0 if unused)."""
+    def idf(self, word: str) -> float | None:
+        """Inverse document frequency of ``word`` over the served chunks: 0.0 if no chunk uses
+        it, None if the keyword index ignores it (a stop word)."""
         return self._current().keywords.idf(word)
 
     def max_idf(self) -> float:

@@ -99,7 +99,7 @@ class FakeReader:
     def next_chunk(self, chunk: Chunk) -> Chunk | None:
         return self._by_id.get(f"{chunk.doc_id}:{chunk.position + 1}")
 
-    def idf(self, word: str) -> float:
+    def idf(self, word: str) -> float | None:
         return self.keywords.idf(word)
 
     def max_idf(self) -> float:

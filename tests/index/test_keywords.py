@@ -84,7 +84,8 @@ def test_top_k_unknown_terms_and_idf(tmp_path: Path) -> None:
     index = write_base(tmp_path, [Entry(f"r{i}", f"d{i}", t) for i, t in enumerate(texts)])
     assert [r for r, _ in index.search({"banana": 1.0}, 1)] in (["r0"], ["r1"])
     assert index.search({"zebra": 1.0}, 5) == []
-    assert index.idf("zebra") == 0.0 and index.idf("bananas") == index.idf("banana") > 0
+    assert index.idf("zebra") == 0.0 and index.idf("the") is None  # unused / a stop word
+    assert index.idf("bananas") == index.idf("banana") > 0
     assert index.max_idf() > index.idf("apple")
     empty = write_base(tmp_path / "empty", [])
     assert empty.search({"banana": 1.0}, 3) == []
