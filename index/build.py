@@ -29,7 +29,16 @@ from index.chunking import chunk_document
 from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
-from index.manifest import corpus_stats, is_stub, load_changed, manifest_path, write_manifest
+from index.manifest import (
+    corpus_stats,
+    doc_map_path,
+    is_stub,
+    load_changed,
+    manifest_path,
+    read_doc_map,
+    write_doc_map,
+    write_manifest,
+)
 from index.models import Document
 from index.reader import chunk_from_record, document_from_record, read_all
 from index.status import IndexStatus, index_status
@@ -131,7 +140,7 @@ def build_index(
     summary.location = store.location
     try:
         with build_lock(store) as lease, store.errors("building", corrupt=False):
-            _build(
+            served = _build(
                 store,
                 loaded.documents,
                 lambda: load_corpus(corpus).documents,
@@ -144,6 +153,10 @@ def build_index(
                 lease,
                 summary,
             )
+            pointer = store.read_pointer()
+            if pointer is not None:  # what the next build compares with, without reading it
+                write_doc_map(doc_map_path(Path(settings.data_dir), store.base), pointer, served)
+            write_manifest(manifest, loaded.documents, stats)
     except NewsdeskError:
         raise
     except Exception as exc:  # disk full, a failing embedder, ...: say what still works
@@ -152,7 +165,6 @@ def build_index(
             f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
             hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
         ) from exc
-    write_manifest(manifest, loaded.documents, stats)
     summary.seconds = round(time.perf_counter() - started, 3)
     log.info(
         "index build: %d added, %d updated, %d removed, %d unchanged; %d chunks embedded in %.2fs",
@@ -177,12 +189,20 @@ def _read_pointer(store: Store, force: bool) -> Pointer | None:
 
 
 def _old_docs(store: Store, pointer: Pointer) -> dict[str, tuple[str, str]] | None:
-    """doc_id -> (content hash, source path) in the active generation; None if unreadable."""
+    """doc_id -> (content hash, source path) in the active generation; None if unreadable.
+
+    From the document map the last build left (``index.manifest``) when it describes exactly
+    this generation and revision, else read from every document record."""
     from chromadb.errors import NotFoundError
 
     try:
-        store.chunks(pointer.generation)
-        ids, _, metas = read_all(store.docs(pointer.generation), ["metadatas"])
+        for name in pointer.chunk_collections:
+            store.collection(name)
+        docs_col = store.docs(pointer.generation)
+        cached = read_doc_map(doc_map_path(Path(store.settings.data_dir), store.base), pointer)
+        if cached is not None:
+            return cached
+        ids, _, metas = read_all(docs_col, ["metadatas"])
     except NotFoundError:
         log.warning("active generation %s is incomplete: rebuilding fully", pointer.generation)
         return None
@@ -238,7 +258,8 @@ def _build(
     progress: Progress | None,
     lease: Lease,
     summary: BuildSummary,
-) -> None:
+) -> dict[str, tuple[str, str]]:
+    """Returns the served documents: doc_id -> (content hash, source path)."""
     active = _read_pointer(store, force)
     # Named before leftovers are dropped, so a name is never reused (numbers only grow).
     generation = store.next_generation()
@@ -287,14 +308,14 @@ def _build(
     if active is not None and in_place and nothing_changed:
         update.keyword_index(store, settings, active)  # written if missing
         summary.generation, summary.chunks = active.generation, active.chunks
-        return  # nothing to do: the active generation stays as it is
+        return _doc_map(new)  # nothing to do: the active generation stays as it is
     if active is not None and small:
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
         pointer, summary.chunks_embedded = update.apply_update(
             store, settings, active, changed, summary.removed_ids, embeddings, progress, lease
         )
         summary.generation, summary.chunks, summary.changed = active.generation, pointer.chunks, True
-        return
+        return _doc_map(new)
 
     # A new generation: first build, --force, a new embedder or chunking, an index whose active
     # generation is incomplete, one written before in-place updates (layout 1), or one whose
@@ -360,6 +381,11 @@ def _build(
     kept = {generation} | ({active.generation} if active else set())
     store.drop_all_generations_except(kept)
     keywords.drop(settings, store.base, kept)
+    return _doc_map(new)
+
+
+def _doc_map(docs: dict[str, Document]) -> dict[str, tuple[str, str]]:
+    return {i: (d.content_hash, d.path or "") for i, d in docs.items()}
 
 
 def _copy_chunks(
