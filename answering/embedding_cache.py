@@ -11,6 +11,8 @@ from collections import OrderedDict
 
 from langchain_core.embeddings import Embeddings
 
+from index.embeddings import StampedEmbeddings
+
 
 class QueryCachedEmbeddings(Embeddings):
     def __init__(self, inner: Embeddings, max_queries: int = 1024) -> None:
@@ -18,9 +20,8 @@ class QueryCachedEmbeddings(Embeddings):
         self._cache: OrderedDict[str, list[float]] = OrderedDict()
         self._max = max_queries
         self._lock = threading.Lock()
-        stamp_name = getattr(inner, "_newsdesk_model", None)
-        if stamp_name is not None:
-            self._newsdesk_model = stamp_name
+        if isinstance(inner, StampedEmbeddings):
+            self.stamp_model = inner.stamp_model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.inner.embed_documents(texts)

@@ -22,7 +22,6 @@ from answering.retrieval import HybridRetriever, Reader
 from answering.rewrite import EntityRewriter
 from answering.sentences import SentenceCache
 from answering.service import AnsweringService, Condenser
-from answering.text import tokenize
 from newsdesk.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -80,21 +79,12 @@ def build_answering(
     prompts = load_prompts(settings.prompts_dir)  # checked even in extractive mode
     retriever = HybridRetriever(reader)
 
-    def idf(word: str) -> float | None:
-        terms = tokenize(word)
-        if not terms:
-            return None
-        bm25 = retriever.keyword_index().bm25
-        return max(bm25.idf(t) for t in terms)
-
-    def max_idf() -> float:
-        return retriever.keyword_index().bm25.max_idf()
 
     analyzer = analyzer or Analyzer()
     extractive = ExtractiveAnswerer(
         reader.document,
         SentenceCache(embeddings),
-        WordStats(idf, max_idf),
+        WordStats(reader.idf, reader.max_idf),
         analyzer,
         limits=Limits(embed_budget=settings.sentence_budget),
     )

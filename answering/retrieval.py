@@ -1,23 +1,27 @@
 """Hybrid retrieval: Chroma vector search + BM25 keywords, fused by RRF, spread across articles.
 
-Embeddings miss rare names ("Kata'ib", "Nandakumar"); BM25 finds them. The BM25 index is
-built lazily from ``reader.chunks()`` once per index generation and swapped atomically, so a
-rebuild by another process is picked up without blocking concurrent questions.
+Embeddings miss rare names ("Kata'ib", "Nandakumar"); BM25 finds them. The keyword
+index is the one the index build wrote and keeps current (``index.keywords``, bm25s,
+memory-mapped): a serving process neither reads every chunk nor builds BM25 at start, and chunk
+texts are fetched from the store for each question's candidates only.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
-from answering.bm25 import BM25Index
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
 from answering.dates import newest_day, parse_question_dates, rerank
 from answering.fusion import diversify, reciprocal_rank_fusion
-from answering.text import tokenize
+from index.keywords import analyze
 from index.models import Chunk, Document, ScoredChunk
 
 log = logging.getLogger(__name__)
@@ -33,9 +37,17 @@ class Reader(Protocol):
 
     def documents(self) -> list[Document]: ...
 
-    def chunks(self) -> list[Chunk]: ...
-
     def vector_search(self, query: str, k: int) -> list[ScoredChunk]: ...
+
+    def keyword_search(self, terms: Mapping[str, float], k: int) -> list[ScoredChunk]: ...
+
+    def next_chunk(self, chunk: Chunk) -> Chunk | None: ...
+
+    def previous_chunk(self, chunk: Chunk) -> Chunk | None: ...
+
+    def idf(self, word: str) -> float | None: ...
+
+    def max_idf(self) -> float: ...
 
     def refresh(self) -> bool: ...
 
@@ -50,20 +62,12 @@ class Retrieved:
     keyword_rank: int | None
 
 
-class KeywordIndex:
-    """BM25 over all chunks of one index generation."""
-
-    def __init__(self, generation: str, chunks: Sequence[Chunk]) -> None:
-        self.generation = generation
-        self.chunks = list(chunks)
-        self.bm25 = BM25Index(c.text for c in self.chunks)
-        self.by_position = {(c.doc_id, c.position): c for c in self.chunks}
-
-    def search(self, query: str, k: int) -> list[ScoredChunk]:
-        terms: dict[str, float] = {}
-        for term in tokenize(query):
-            terms[term] = terms.get(term, 0.0) + 1.0
-        return [ScoredChunk(self.chunks[i], s) for i, s in self.bm25.search_terms(terms, k)]
+def keyword_terms(query: str) -> dict[str, float]:
+    """The query's index terms, analysed like the keyword index (``index.keywords.analyze``)."""
+    terms: dict[str, float] = {}
+    for term in analyze(query):
+        terms[term] = terms.get(term, 0.0) + 1.0
+    return terms
 
 
 class HybridRetriever:
@@ -89,30 +93,16 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.guaranteed = guaranteed
         self.neighbours = neighbours
-        self._keywords: KeywordIndex | None = None
         self._published: tuple[str, dict[str, str | None], date] | None = None
-        self._lock = threading.Lock()
 
-    def keyword_index(self) -> KeywordIndex:
-        """The BM25 index of the reader's current generation (built on first use)."""
-        current = self._keywords
-        generation = self.reader.generation
-        if current is not None and current.generation == generation:
-            return current
-        with self._lock:
-            current = self._keywords
-            if current is None or current.generation != generation:
-                chunks = self.reader.chunks()
-                log.debug("building keyword index over %d chunks (generation %s)", len(chunks), generation)
-                current = KeywordIndex(generation, chunks)
-                self._keywords = current
-        return current
+    def warm(self) -> None:
+        """Touch the keyword index once (its pages are memory-mapped from disk)."""
+        self.reader.keyword_search({"warm": 1.0}, 1)
 
     def retrieve(self, query: str, k: int) -> list[Retrieved]:
         n = max(self.candidates, 3 * k)
         vector = self.reader.vector_search(query, n)
-        keywords = self.keyword_index()
-        keyword = keywords.search(query, n)
+        keyword = self.reader.keyword_search(keyword_terms(query), n)
         by_id: dict[str, Chunk] = {}
         for scored in (*vector, *keyword):
             by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
@@ -121,7 +111,7 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(
             [v_ids, k_ids], weights=[self.vector_weight, self.keyword_weight], k=self.rrf_k
         )
-        fused = self._dated(query, fused, by_id, keywords)
+        fused = self._dated(query, fused, by_id, n)
         scores = dict(fused)
         # The best few of each retriever always make it: a name only BM25 finds (rank 1 there,
         # rank 25 in vector space) must not be fused away by chunks both rank as mediocre.
@@ -148,16 +138,14 @@ class HybridRetriever:
             with_near.append(r)
             if i >= self.neighbours:
                 continue
-            for step in (1, -1):
-                near = keywords.by_position.get((r.chunk.doc_id, r.chunk.position + step))
+            for near in (self.reader.next_chunk(r.chunk), self.reader.previous_chunk(r.chunk)):
                 if near is not None and near.chunk_id not in have:
                     have.add(near.chunk_id)
                     with_near.append(Retrieved(near, 0.0, v_rank.get(near.chunk_id), k_rank.get(near.chunk_id)))
         return with_near
 
-
     def _dated(
-        self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk], keywords: KeywordIndex
+        self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk], n: int
     ) -> list[tuple[str, float]]:
         """Dates in the question ("on Nov 6", "last week", "latest") filter and re-rank (answering.dates)."""
         generation = self.reader.generation
@@ -168,10 +156,11 @@ class HybridRetriever:
         when = parse_question_dates(query, reference)
         if when is None:
             return fused
-        texts = {cid: by_id[cid].text for cid, _ in fused}
-        if when.days():  # chunks that mention the day, wherever they ranked
-            for chunk in keywords.chunks:
-                texts.setdefault(chunk.chunk_id, chunk.text)
-                by_id.setdefault(chunk.chunk_id, chunk)
+        days = when.days()
+        if days:  # chunks that mention the day, wherever they ranked: a keyword search for it
+            words = {f"{d:%B} {d.day}" for d in days} | {f"{d:%b} {d.day}" for d in days}
+            for scored in self.reader.keyword_search(keyword_terms(" ".join(sorted(words))), n):
+                by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        texts = {cid: chunk.text for cid, chunk in by_id.items()}
         log.debug("question dates %s", when)
         return rerank(when, fused, texts, {cid: published.get(by_id[cid].doc_id) for cid in texts})

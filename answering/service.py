@@ -82,11 +82,9 @@ class AnsweringService:
         return self.answerer.name
 
     def warm(self) -> None:
-        """Build the keyword index now (seconds at 100k chunks) instead of on the first question.
-
-        Safe to call from a background thread while questions are being answered.
-        """
-        self.retriever.keyword_index()
+        """Touch the persisted keyword index before the first question (cheap; it is built at
+        index time). Safe to call from a background thread while questions are being answered."""
+        self.retriever.warm()
 
     # --- public API --------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:

@@ -102,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--repeats", type=int, default=2)
     s.add_argument("--rebuild", action="store_true", help="rebuild the store even if present")
 
+    s = sub.add_parser("updates", help="issue 16: add/remove one article at scale; serving RSS and start")
+    s.add_argument("--chunks", type=int, default=SIZES["100k"])
+    s.add_argument("--pool", type=int, default=1500, help="distinct chunks really embedded")
+
     sub.add_parser("report", help="re-render results.md from results.json")
     return p
 
@@ -177,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import coldstart
 
         coldstart.run(ctx, runs=args.runs, baseline=args.baseline)
+    elif cmd == "updates":
+        from bench import updates
+
+        updates.run(ctx, n_chunks=args.chunks, pool=args.pool)
     elif cmd == "scale":
         from bench import scale
 

@@ -87,10 +87,10 @@ def _exact_chunks(settings: Any, corpus: Path) -> list[str]:
 
 def sentence_transformer(embeddings: Any) -> Any:
     """The SentenceTransformer behind the build's embedder (the very object the build calls)."""
-    model = getattr(embeddings, "_client", None)
+    model = getattr(embeddings, "sentence_transformer", None)
     if model is None or not callable(getattr(model, "encode", None)):
         raise RuntimeError(
-            f"{type(embeddings).__name__} exposes no SentenceTransformer as `_client`: "
+            f"{type(embeddings).__name__} exposes no SentenceTransformer as `sentence_transformer`: "
             "the raw-encode baseline needs the model the build uses"
         )
     return model
@@ -180,15 +180,15 @@ class TimedEmbeddings(Embeddings):
 
     The share of a build spent embedding is measured inside one build, so it does not drift with
     the machine's load the way two separately timed runs do. The stamp name (``name``, else the
-    inner ``_newsdesk_model``) and the model (``_client``, read for the dimension) are passed
+    inner ``stamp_model``) and the model (``sentence_transformer``, read for the dimension) are passed
     through, so the index records the real embedder and later no-change builds match it.
     """
 
     def __init__(self, inner: Any, name: str | None = None) -> None:
         self.inner = inner
         self.seconds = 0.0
-        self._newsdesk_model = name or getattr(inner, "_newsdesk_model", None)
-        self._client = getattr(inner, "_client", None)
+        self.stamp_model = name or getattr(inner, "stamp_model", None)
+        self.sentence_transformer = getattr(inner, "sentence_transformer", None)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         t0 = time.perf_counter()

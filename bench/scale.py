@@ -39,7 +39,7 @@ class PoolEmbeddings(Embeddings):
         self.real = real
         self.pool = pool_vecs.astype(np.float32)
         self.index = {t: i for i, t in enumerate(pool_texts)}
-        self._newsdesk_model = stamp_name  # same stamp as the real embedder: readers accept it
+        self.stamp_model = stamp_name  # same stamp as the real embedder: readers accept it
         self.size = int(pool_vecs.shape[1])
 
     def vector(self, text: str) -> list[float]:

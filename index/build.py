@@ -24,16 +24,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index import keywords, update, writer
 from index.chunking import chunk_document
 from index.duplicates import with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
-from index.models import Chunk, Document
-from index.reader import document_from_record, read_all
+from index.manifest import (
+    corpus_stats,
+    doc_map_path,
+    is_stub,
+    load_changed,
+    manifest_path,
+    read_doc_map,
+    write_doc_map,
+    write_manifest,
+)
+from index.models import Document
+from index.reader import chunk_from_record, document_from_record, read_all
 from index.status import IndexStatus, index_status
-from index.store import PLACEHOLDER_EMBEDDING, Pointer, Store, as_vectors, chroma_path
-from index.writer import BackgroundUpserts, longest_first
+from index.store import LAYOUT, Pointer, Store, as_vectors, chroma_path, record_id, validate_base
+from index.writer import Progress, versioned
 from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
 
 if TYPE_CHECKING:
@@ -51,12 +62,7 @@ class BuildFailed(NewsdeskError):
     """A build stopped on an unexpected error; the active index was not touched."""
 
 
-# progress(stage, done, total): stage is "embed" (chunks embedded) or "copy" (chunks copied).
-Progress = Callable[[str, int, int], None]
 COPY_PAGE = 1000
-# Chunks per Chroma write while embedding (at least one embedding batch): 512-record upserts
-# cost about half as much per record as 64-record ones.
-UPSERT_GROUP = 512
 
 
 @dataclass(slots=True)
@@ -84,16 +90,6 @@ class BuildSummary:
         return asdict(self)
 
 
-def _doc_metadata(doc: Document) -> dict[str, str | int | float | bool]:
-    meta: dict[str, str | int | float | bool] = {
-        "title": doc.title,
-        "content_hash": doc.content_hash,
-    }
-    for key in ("url", "published", "published_ts", "source", "author", "path", "duplicate_cluster"):
-        value = getattr(doc, key)
-        if value:
-            meta[key] = value
-    return meta
 
 
 def _open_store(settings: Settings, force: bool, warnings: list[str]) -> Store:
@@ -129,7 +125,10 @@ def build_index(
             hint="lower NEWSDESK_CHUNK_OVERLAP or raise NEWSDESK_CHUNK_SIZE",
         )
     corpus = Path(corpus_dir) if corpus_dir is not None else Path(settings.corpus_dir)
-    loaded = load_corpus(corpus)
+    manifest = manifest_path(Path(settings.data_dir), validate_base(settings.collection))
+    stats = corpus_stats(corpus)
+    # Unchanged files are not read again (index/manifest.py); --force reads everything.
+    loaded = load_corpus(corpus) if force else load_changed(corpus, manifest, stats)
     if not loaded.documents:
         raise CorpusError(
             f"No indexable articles in {corpus}"
@@ -142,9 +141,10 @@ def build_index(
     summary.location = store.location
     try:
         with build_lock(store) as lease, store.errors("building", corrupt=False):
-            _build(
+            served = _build(
                 store,
                 loaded.documents,
+                lambda: load_corpus(corpus).documents,
                 loaded.skipped,
                 stamp,
                 embeddings,
@@ -154,6 +154,10 @@ def build_index(
                 lease,
                 summary,
             )
+            pointer = store.read_pointer()
+            if pointer is not None:  # what the next build compares with, without reading it
+                write_doc_map(doc_map_path(Path(settings.data_dir), store.base), pointer, served)
+            write_manifest(manifest, loaded.documents, stats)
     except NewsdeskError:
         raise
     except Exception as exc:  # disk full, a failing embedder, ...: say what still works
@@ -186,12 +190,20 @@ def _read_pointer(store: Store, force: bool) -> Pointer | None:
 
 
 def _old_docs(store: Store, pointer: Pointer) -> dict[str, tuple[str, str]] | None:
-    """doc_id -> (content hash, source path) in the active generation; None if unreadable."""
+    """doc_id -> (content hash, source path) in the active generation; None if unreadable.
+
+    From the document map the last build left (``index.manifest``) when it describes exactly
+    this generation and revision, else read from every document record."""
     from chromadb.errors import NotFoundError
 
     try:
-        store.chunks(pointer.generation)
-        ids, _, metas = read_all(store.docs(pointer.generation), ["metadatas"])
+        for name in pointer.chunk_collections:
+            store.collection(name)
+        docs_col = store.docs(pointer.generation)
+        cached = read_doc_map(doc_map_path(Path(store.settings.data_dir), store.base), pointer)
+        if cached is not None:
+            return cached
+        ids, _, metas = read_all(docs_col, ["metadatas"])
     except NotFoundError:
         log.warning("active generation %s is incomplete: rebuilding fully", pointer.generation)
         return None
@@ -238,6 +250,7 @@ def _keep_skipped(
 def _build(
     store: Store,
     docs: list[Document],
+    reload: Callable[[], list[Document]],
     skipped: list[str],
     stamp: dict[str, Any],
     embeddings: Embeddings,
@@ -246,18 +259,22 @@ def _build(
     progress: Progress | None,
     lease: Lease,
     summary: BuildSummary,
-) -> None:
+) -> dict[str, tuple[str, str]]:
+    """Returns the served documents: doc_id -> (content hash, source path)."""
     active = _read_pointer(store, force)
     # Named before leftovers are dropped, so a name is never reused (numbers only grow).
     generation = store.next_generation()
     keep = {g for g in (active.generation, active.previous) if g} if active else set()
     leftovers = store.drop_all_generations_except(keep)
+    keywords.drop(settings, store.base, keep)
     if leftovers:
         log.info("removed leftovers of earlier builds: %s", ", ".join(leftovers))
 
     old_docs: dict[str, tuple[str, str]] | None = None
-    reuse = False  # may embeddings of the active generation be copied?
+    reuse = False  # may embeddings of the active generation be used?
     if active is not None:
+        if active.layout >= LAYOUT:
+            active = update.recover(store, settings, active)  # a killed update is completed
         old_docs = _old_docs(store, active)
         diffs = stamp_differences(active.stamp, stamp)
         if diffs:
@@ -280,33 +297,59 @@ def _build(
     summary.removed, summary.unchanged = len(summary.removed_ids), len(unchanged)
     summary.documents = len(new)
     nothing_changed = not (summary.added_ids or summary.removed_ids or summary.updated_ids)
-    if active is not None and reuse and nothing_changed:
+    in_place = active is not None and reuse and active.layout >= LAYOUT
+    small = in_place and active is not None and not update.needs_new_generation(active)
+    needed = list(new.values()) if not (small or nothing_changed and in_place) else [
+        new[i] for i in (*summary.added_ids, *summary.updated_ids)
+    ]
+    if any(is_stub(d) for d in needed):  # texts needed that the manifest skipped reading
+        real = {d.doc_id: d for d in reload()}
+        docs = [real.get(d.doc_id, d) if is_stub(d) else d for d in docs]
+        new = {d.doc_id: d for d in docs}
+    if active is not None and in_place and nothing_changed:
+        update.keyword_index(store, settings, active)  # written if missing
         summary.generation, summary.chunks = active.generation, active.chunks
-        return  # nothing to do: the active generation stays
+        return _doc_map(new)  # nothing to do: the active generation stays as it is
+    if active is not None and small:
+        changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
+        # Wire copies among the changed articles; unchanged ones keep their stored cluster
+        # (their texts are not read in an in-place update; a new generation regroups all).
+        changed = with_duplicate_clusters(changed, cache=Path(settings.data_dir) / "minhash-cache.npz")
+        pointer, summary.chunks_embedded = update.apply_update(
+            store, settings, active, changed, summary.removed_ids, embeddings, progress, lease
+        )
+        summary.generation, summary.chunks, summary.changed = active.generation, pointer.chunks, True
+        return _doc_map(new)
 
+    # A new generation: first build, --force, a new embedder or chunking, an index whose active
+    # generation is incomplete, one written before in-place updates (layout 1), or one whose
+    # in-place updates left many deltas or unserved chunks (update.needs_new_generation).
     log.info("building generation %s", generation)
     chunks_col, docs_col = store.create_generation(generation, stamp)
     docs = with_duplicate_clusters(docs, cache=Path(settings.data_dir) / "minhash-cache.npz")
-    _write_docs(docs_col, docs, store)
+    writer.write_docs(docs_col, docs, store)
     reusable: dict[str, Sequence[float]] = {}
+    entries: list[keywords.Entry] = []
     if not reuse:
         unchanged = set()  # --force or a new embedder: everything is chunked and embedded again
     elif active is not None:
-        refresh = set(summary.updated_ids)
         summary.chunks_copied = _copy_chunks(
-            store.chunks(active.generation),
+            [store.collection(n) for n in active.chunk_collections],
             chunks_col,
-            unchanged,
-            refresh,
+            {i: new[i].content_hash for i in unchanged},
+            set(summary.updated_ids),
             reusable,
+            entries,
             progress,
             lease,
         )
     to_chunk = [d for d in docs if d.doc_id not in unchanged]
     fresh = [
-        c for d in to_chunk for c in chunk_document(d, settings.chunk_size, settings.chunk_overlap)
+        c
+        for d in to_chunk
+        for c in versioned(chunk_document(d, settings.chunk_size, settings.chunk_overlap), d)
     ]
-    summary.chunks_embedded, reused = _embed_chunks(
+    summary.chunks_embedded, reused = writer.embed_chunks(
         chunks_col,
         fresh,
         embeddings,
@@ -325,6 +368,8 @@ def _build(
             f"{counted_docs}/{len(docs)} documents); the previous index stays active",
             hint="run `newsdesk index build` again",
         )
+    entries += [keywords.Entry(record_id(c), c.doc_id, c.text) for c in fresh]
+    keywords.write_base(keywords.keywords_dir(settings, store.base, generation), entries)
     store.write_pointer(
         Pointer(
             generation=generation,
@@ -333,114 +378,68 @@ def _build(
             documents=len(docs),
             chunks=expected,
             previous=active.generation if active else None,
+            layout=LAYOUT,
         )
     )
     summary.generation, summary.chunks, summary.changed = generation, expected, True
     # Keep the previous generation for readers that have not refreshed yet.
-    store.drop_all_generations_except({generation} | ({active.generation} if active else set()))
+    kept = {generation} | ({active.generation} if active else set())
+    store.drop_all_generations_except(kept)
+    keywords.drop(settings, store.base, kept)
+    return _doc_map(new)
 
 
-def _batches(size: int, total: int) -> range:
-    return range(0, total, size)
-
-
-def _write_docs(docs_col: Collection, docs: Sequence[Document], store: Store) -> None:
-    batch = min(1000, store.client.get_max_batch_size())
-    for i in _batches(batch, len(docs)):
-        part = docs[i : i + batch]
-        docs_col.upsert(
-            ids=[d.doc_id for d in part],
-            documents=[d.text for d in part],
-            metadatas=[_doc_metadata(d) for d in part],
-            embeddings=as_vectors(PLACEHOLDER_EMBEDDING for _ in part),
-        )
+def _doc_map(docs: dict[str, Document]) -> dict[str, tuple[str, str]]:
+    return {i: (d.content_hash, d.path or "") for i, d in docs.items()}
 
 
 def _copy_chunks(
-    old_col: Collection,
+    old_cols: list[Collection],
     new_col: Collection,
-    unchanged: set[str],
+    unchanged: dict[str, str],
     refresh: set[str],
     reusable: dict[str, Sequence[float]],
+    entries: list[keywords.Entry],
     progress: Progress | None,
     lease: Lease,
 ) -> int:
-    """Copy unchanged documents' chunks (with embeddings); remember embeddings of changed ones."""
-    total = old_col.count()
+    """Copy unchanged documents' served chunks (with embeddings, under ids of their version);
+    remember embeddings of changed ones. ``unchanged``: doc_id -> content hash."""
+    total = sum(c.count() for c in old_cols)
     copied = done = 0
-    for offset in _batches(COPY_PAGE, total):
+    for old_col, offset in ((c, o) for c in old_cols for o in range(0, c.count(), COPY_PAGE)):
         page = old_col.get(
             limit=COPY_PAGE, offset=offset, include=["embeddings", "documents", "metadatas"]
         )
         ids, embs = page["ids"], page["embeddings"]
         metas, texts = page["metadatas"] or [], page["documents"] or []
-        keep = [k for k, m in enumerate(metas) if m and m.get("doc_id") in unchanged]
+        keep = [
+            k
+            for k, m in enumerate(metas)
+            if m
+            and m.get("doc_id") in unchanged
+            and str(m.get("doc_hash", unchanged[str(m["doc_id"])])) == unchanged[str(m["doc_id"])]
+        ]
         for k, m in enumerate(metas):
             if m and m.get("doc_id") in refresh and embs is not None:
                 reusable[str(m.get("text_hash"))] = [float(x) for x in embs[k]]
         if keep and embs is not None:
+            chunks = [
+                chunk_from_record(
+                    ids[k], texts[k], {**metas[k], "doc_hash": unchanged[str(metas[k]["doc_id"])]}
+                )
+                for k in keep
+            ]
             new_col.upsert(
-                ids=[ids[k] for k in keep],
+                ids=[record_id(c) for c in chunks],
                 embeddings=as_vectors(embs[k] for k in keep),
-                documents=[texts[k] for k in keep],
-                metadatas=[metas[k] for k in keep],
+                documents=[c.text for c in chunks],
+                metadatas=[dict(c.metadata) for c in chunks],
             )
+            entries.extend(keywords.Entry(record_id(c), c.doc_id, c.text) for c in chunks)
             copied += len(keep)
         done += len(ids)
         lease.renew()
         if progress:
             progress("copy", done, total)
     return copied
-
-
-def _embed_chunks(
-    col: Collection,
-    chunks: list[Chunk],
-    embeddings: Embeddings,
-    reusable: dict[str, Sequence[float]],
-    batch_size: int,
-    progress: Progress | None,
-    lease: Lease,
-    dimension: int,
-) -> tuple[int, int]:
-    """Store ``chunks``; embed only those whose text has no reusable embedding.
-
-    The texts to embed go longest first (less padding per batch), and upserts of
-    ``UPSERT_GROUP`` chunks run in the background while the next batches embed (see
-    ``index.writer``); every write has completed, or its error has been raised here, before
-    this returns.
-    Returns (embedded, reused).
-    """
-    reuse = [c for c in chunks if str(c.metadata.get("text_hash")) in reusable]
-    todo = [c for c in chunks if str(c.metadata.get("text_hash")) not in reusable]
-    if reuse:
-        col.upsert(
-            ids=[c.chunk_id for c in reuse],
-            embeddings=as_vectors(reusable[str(c.metadata["text_hash"])] for c in reuse),
-            documents=[c.text for c in reuse],
-            metadatas=[dict(c.metadata) for c in reuse],
-        )
-    todo = longest_first(todo)  # batches of similar length: less padding in the model
-    if progress:
-        progress("embed", 0, len(todo))
-    group = max(batch_size, UPSERT_GROUP)
-    with BackgroundUpserts(col, group=group) as writer:  # Chroma writes while the model embeds
-        for i in _batches(batch_size, len(todo)):
-            part = todo[i : i + batch_size]
-            vectors = embeddings.embed_documents([c.text for c in part])
-            if len(vectors) != len(part) or any(len(v) != dimension for v in vectors):
-                raise IndexCorrupt(
-                    f"The embedder returned {len(vectors)} vectors for {len(part)} texts "
-                    f"(expected one of size {dimension} each)",
-                    hint="check NEWSDESK_EMBEDDING_MODEL",
-                )
-            writer.submit(part, vectors)
-            if len(todo) - (i + len(part)) <= batch_size:
-                writer.flush()  # write while the last batch embeds: only it is left to wait for
-            lease.renew()
-            if progress and i + len(part) < len(todo):
-                progress("embed", i + len(part), len(todo))
-        writer.wait()
-    if progress and todo:
-        progress("embed", len(todo), len(todo))
-    return len(todo), len(reuse)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from index.cleaning import CLEANING_VERSION
 from newsdesk.errors import ConfigError
@@ -51,9 +50,8 @@ def model_name(settings: Settings) -> str:
 
 def load_embeddings(settings: Settings) -> SentenceEmbeddings:
     """The configured sentence-transformers model through LangChain's interface, on CPU,
-    normalised (cosine = dot product), never touching the network."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    normalised (cosine = dot product), never touching the network: a local folder loaded with
+    ``local_files_only`` (the process environment is the entry point's to set, not ours)."""
     path = resolve_model_path(settings)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
@@ -68,15 +66,23 @@ def load_embeddings(settings: Settings) -> SentenceEmbeddings:
     return SentenceEmbeddings(model, batch_size=settings.embedding_batch_size, stamp_name=model_name(settings))
 
 
+@runtime_checkable
+class StampedEmbeddings(Protocol):
+    """Embeddings that name the model whose stamp they carry: our loaded model
+    (``SentenceEmbeddings``), ``LazyEmbeddings``, the query cache, and test/bench embedders
+    standing in for the real model. The stamp decides which index they may read."""
+
+    stamp_model: str
+
+
 def embedder_name(settings: Settings, embeddings: Embeddings) -> str:
     """The model name recorded in the stamp for ``embeddings``.
 
     Our loaded model records the configured name; any other Embeddings (fakes in tests,
     another provider) is named by its class and, where it has one, its size/model attribute.
     """
-    tagged = getattr(embeddings, "_newsdesk_model", None)
-    if isinstance(tagged, str):
-        return tagged
+    if isinstance(embeddings, StampedEmbeddings):
+        return embeddings.stamp_model
     name = type(embeddings).__name__
     if name == "HuggingFaceEmbeddings":
         return model_name(settings)
@@ -93,7 +99,7 @@ _DIMENSIONS: dict[int, tuple[Embeddings, int]] = {}
 def embedding_dimension(embeddings: Embeddings) -> int:
     """The vector size, asked of the model where it can tell (no embedding needed);
     otherwise measured once per embeddings object."""
-    client = getattr(embeddings, "_client", None)
+    client = getattr(embeddings, "sentence_transformer", None)
     for method in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
         getter = getattr(client, method, None)
         if callable(getter):

@@ -25,7 +25,7 @@ class LazyEmbeddings(Embeddings):
         self._settings = settings
         self._inner: Embeddings | None = None
         self._lock = threading.Lock()
-        self._newsdesk_model = model_name(settings)
+        self.stamp_model = model_name(settings)
         self._dimension = bundled_dimension(resolve_model_path(settings))
 
     @property

@@ -21,11 +21,9 @@ class SentenceEmbeddings(Embeddings):
     (same call, same batch size), so indexes built before keep matching their queries."""
 
     def __init__(self, model: SentenceTransformer, *, batch_size: int, stamp_name: str) -> None:
-        # ``_client`` is the name HuggingFaceEmbeddings used: embedding_dimension() and the
-        # indexing bench reach the SentenceTransformer through it.
-        self._client = model
+        self.sentence_transformer = model  # embedding_dimension() and the indexing bench read it
         self.batch_size = batch_size
-        self._newsdesk_model = stamp_name
+        self.stamp_model = stamp_name  # index.embeddings.StampedEmbeddings
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -33,7 +31,7 @@ class SentenceEmbeddings(Embeddings):
         # HuggingFaceEmbeddings replaced newlines before encoding; keep doing it so vectors
         # match indexes built with it, whatever the tokenizer does with them.
         cleaned = [text.replace("\n", " ") for text in texts]
-        vectors = self._client.encode(
+        vectors = self.sentence_transformer.encode(
             cleaned,
             batch_size=self.batch_size,
             normalize_embeddings=True,

@@ -22,10 +22,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from index.disk import SQLITE_NAME, DiskUsage, Reclaimed, measure, other_processes_using, reclaim
+from index.models import Chunk
 from newsdesk.errors import ConfigError, IndexCorrupt, IndexMissing, NewsdeskError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POINTER_ID = "active"
+UPDATE_LOG_ID = "update-log"
+# Documents and the pointer are read by id only (placeholder vectors): their vector index is
+# written to disk every few records, so Chroma's write-ahead log for them stays short.
+SMALL_COLLECTION: Any = {"hnsw": {"sync_threshold": 16, "batch_size": 16}}
+LAYOUT = 2
 HTTP_TIMEOUT_S = 60.0  # per write request to a Chroma server (large upserts during builds)
 HTTP_CONNECT_TIMEOUT_S = 5.0
 # Requests that write: they may legitimately take long; every other request is a read and gets
@@ -45,6 +51,7 @@ _WRITE_PATHS = ("/add", "/upsert", "/update", "/delete")
 PLACEHOLDER_EMBEDDING: Sequence[float] = (
     1.0,
 )  # records of docs/meta collections are looked up by id only
+_DELTA_RE = re.compile(r"__d\d{6,}$")
 _NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,400}[a-zA-Z0-9]$")
 BUILD_HINT = "run `newsdesk index build`"
 # Stores opened for reading in this process (an IndexReader keeps its own): compaction waits
@@ -65,6 +72,18 @@ class Pointer:
     previous: str | None = None
     build_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    # 2: chunk records carry ``doc_hash`` and versioned ids (``record_id``), so documents can be
+    # replaced in place; 1 (older indexes): the next build writes a new generation.
+    layout: int = 1
+    revision: int = 0  # in-place updates of this generation (readers reload caches on change)
+    # Chunk collections written by in-place updates (``<generation>__dNNNNNN``), searched with
+    # the generation's own; each is complete before the pointer names it and never written again.
+    deltas: list[str] = field(default_factory=list)
+    superseded: int = 0  # stored chunks no document record serves (removed/replaced versions)
+
+    @property
+    def chunk_collections(self) -> list[str]:
+        return [self.generation, *self.deltas]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -78,6 +97,16 @@ class Pointer:
 def as_vectors(rows: Iterable[Iterable[float]]) -> list[Sequence[float]]:
     """Plain float lists, typed the way Chroma's signatures want them."""
     return [[float(x) for x in row] for row in rows]
+
+
+def record_id(chunk: Chunk) -> str:
+    """The Chroma id of a chunk record: ``doc_id:position@<document version>``.
+
+    The version (the start of the document's content hash, ``chunk.metadata["doc_hash"]``) lets
+    a new version of an article be written next to the old one and switched to by one write of
+    its document record (see ``index.update``).
+    """
+    return f"{chunk.chunk_id}@{str(chunk.metadata['doc_hash'])[:12]}"
 
 
 def chroma_path(settings: Settings) -> Path:
@@ -308,6 +337,19 @@ class Store:
         match = self._gen_re.match(name)
         return int(match.group(1)) if match else None
 
+    @staticmethod
+    def generation_of(name: str) -> str:
+        """The generation a collection belongs to (its chunks, docs or a delta)."""
+        return _DELTA_RE.sub("", name.removesuffix("__docs"))
+
+    def deltas_of(self, generation: str) -> list[str]:
+        names = self.collection_names()
+        return sorted(n for n in names if n.startswith(f"{generation}__d") and _DELTA_RE.search(n))
+
+    def next_delta(self, generation: str) -> str:
+        numbers = [int(n.rsplit("__d", 1)[1]) for n in self.deltas_of(generation)]
+        return f"{generation}__d{max(numbers, default=0) + 1:06d}"
+
     def collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
 
@@ -328,7 +370,9 @@ class Store:
         from chromadb.errors import NotFoundError
 
         if create:
-            return self.client.get_or_create_collection(self.meta_name, embedding_function=None)
+            return self.client.get_or_create_collection(
+                self.meta_name, embedding_function=None, configuration=SMALL_COLLECTION
+            )
         try:
             return self.client.get_collection(self.meta_name, embedding_function=None)
         except NotFoundError:
@@ -340,25 +384,48 @@ class Store:
     def docs(self, generation: str) -> Collection:
         return self.client.get_collection(self.docs_name(generation), embedding_function=None)
 
+    def _create_chunks(self, name: str, metadata: dict[str, Any]) -> Collection:
+        hnsw: dict[str, Any] = {"space": "cosine", "ef_search": self.ef_search}
+        if self.settings.hnsw_sync_threshold is not None:
+            threshold = self.settings.hnsw_sync_threshold
+            hnsw.update(sync_threshold=threshold, batch_size=min(100, threshold))
+        return self.client.create_collection(
+            name, embedding_function=None, metadata=metadata, configuration=cast(Any, {"hnsw": hnsw})
+        )
+
+    def create_delta(self, name: str, stamp: dict[str, Any]) -> Collection:
+        metadata = {"newsdesk_stamp": json.dumps(stamp, sort_keys=True), "newsdesk_base": self.base}
+        return self._create_chunks(name, metadata)
+
+    def collection(self, name: str) -> Collection:
+        return self.client.get_collection(name, embedding_function=None)
+
+    def drop_collection(self, name: str) -> None:
+        from chromadb.errors import NotFoundError
+
+        try:
+            self.client.delete_collection(name)
+            log.info("deleted collection %s", name)
+        except NotFoundError:
+            pass
+
     def create_generation(
         self, generation: str, stamp: dict[str, Any]
     ) -> tuple[Collection, Collection]:
         metadata = {"newsdesk_stamp": json.dumps(stamp, sort_keys=True), "newsdesk_base": self.base}
-        chunks = self.client.create_collection(
-            generation,
+        chunks = self._create_chunks(generation, metadata)
+        docs = self.client.create_collection(
+            self.docs_name(generation),
             embedding_function=None,
             metadata=metadata,
-            configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
-        )
-        docs = self.client.create_collection(
-            self.docs_name(generation), embedding_function=None, metadata=metadata
+            configuration=SMALL_COLLECTION,
         )
         return chunks, docs
 
     def drop_generation(self, generation: str) -> None:
         from chromadb.errors import NotFoundError
 
-        for name in (generation, self.docs_name(generation)):
+        for name in (generation, self.docs_name(generation), *self.deltas_of(generation)):
             try:
                 self.client.delete_collection(name)
                 log.info("deleted collection %s", name)
@@ -370,7 +437,7 @@ class Store:
         disk space back (embedded store)."""
         dropped = []
         for name in self.collection_names():
-            gen = name.removesuffix("__docs")
+            gen = self.generation_of(name)
             if self.generation_number(gen) is not None and gen not in keep:
                 self.drop_generation(gen)
                 dropped.append(gen)
@@ -439,3 +506,36 @@ class Store:
             documents=[pointer.to_json()],
             metadatas=[{"generation": pointer.generation, "built_at": pointer.built_at}],
         )
+
+    # --- update log (in-place updates) -----------------------------------------------------
+    def read_update_log(self) -> dict[str, Any] | None:
+        """The pending in-place update (``generation``, ``docs``: doc_id -> new hash or None),
+        written before an update touches a record and cleared after it completed."""
+        meta = self.meta(create=False)
+        if meta is None:
+            return None
+        got = meta.get(ids=[UPDATE_LOG_ID], include=["documents"])
+        docs = got.get("documents") or []
+        if not got["ids"] or not docs or not docs[0]:
+            return None
+        try:
+            data = json.loads(docs[0])
+        except ValueError:
+            log.warning("unreadable update log ignored")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def write_update_log(self, generation: str, docs: dict[str, str | None], delta: str) -> None:
+        meta = self.meta(create=True)
+        assert meta is not None
+        entry = {"generation": generation, "docs": docs, "delta": delta}
+        meta.upsert(
+            ids=[UPDATE_LOG_ID],
+            embeddings=as_vectors([PLACEHOLDER_EMBEDDING]),
+            documents=[json.dumps(entry, sort_keys=True)],
+        )
+
+    def clear_update_log(self) -> None:
+        meta = self.meta(create=False)
+        if meta is not None:
+            meta.delete(ids=[UPDATE_LOG_ID])

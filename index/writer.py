@@ -11,18 +11,35 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from index.models import Chunk
-from index.store import as_vectors
+from index.models import Chunk, Document
+from index.store import PLACEHOLDER_EMBEDDING, Store, as_vectors, record_id
+from newsdesk.errors import IndexCorrupt
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
+    from langchain_core.embeddings import Embeddings
+
+    from index.locking import Lease
+
+# progress(stage, done, total): stage is "embed" (chunks embedded) or "copy" (chunks copied).
+Progress = Callable[[str, int, int], None]
+# Chunks per Chroma write while embedding (at least one embedding batch): 512-record upserts
+# cost about half as much per record as 64-record ones.
+UPSERT_GROUP = 512
 
 log = logging.getLogger(__name__)
+
+
+def versioned(chunks: Sequence[Chunk], doc: Document) -> list[Chunk]:
+    """``chunks`` of ``doc`` stamped with the document's version (``doc_hash``), which decides
+    their record ids and whether a reader serves them (only with that document record)."""
+    return [replace(c, metadata={**c.metadata, "doc_hash": doc.content_hash}) for c in chunks]
 
 
 def longest_first(chunks: Sequence[Chunk]) -> list[Chunk]:
@@ -110,7 +127,7 @@ class BackgroundUpserts:
             self._collect()
         chunks, vectors = self._chunks, self._vectors
         self._chunks, self._vectors = [], []
-        ids = [c.chunk_id for c in chunks]
+        ids = [record_id(c) for c in chunks]
         documents = [c.text for c in chunks]
         metadatas = [dict(c.metadata) for c in chunks]
         self._pending.append(self._pool.submit(self._write, ids, vectors, documents, metadatas))
@@ -133,3 +150,84 @@ class BackgroundUpserts:
             metadatas=metadatas,  # type: ignore[arg-type]
         )
         return len(ids)
+
+
+def _batches(size: int, total: int) -> range:
+    return range(0, total, size)
+
+
+def doc_metadata(doc: Document) -> dict[str, str | int | float | bool]:
+    meta: dict[str, str | int | float | bool] = {
+        "title": doc.title,
+        "content_hash": doc.content_hash,
+    }
+    for key in ("url", "published", "published_ts", "source", "author", "path", "duplicate_cluster"):
+        value = getattr(doc, key)
+        if value:
+            meta[key] = value
+    return meta
+
+
+def write_docs(docs_col: Collection, docs: Sequence[Document], store: Store) -> None:
+    batch = min(1000, store.client.get_max_batch_size())
+    for i in _batches(batch, len(docs)):
+        part = docs[i : i + batch]
+        docs_col.upsert(
+            ids=[d.doc_id for d in part],
+            documents=[d.text for d in part],
+            metadatas=[doc_metadata(d) for d in part],
+            embeddings=as_vectors(PLACEHOLDER_EMBEDDING for _ in part),
+        )
+
+
+def embed_chunks(
+    col: Collection,
+    chunks: list[Chunk],
+    embeddings: Embeddings,
+    reusable: dict[str, Sequence[float]],
+    batch_size: int,
+    progress: Progress | None,
+    lease: Lease,
+    dimension: int,
+) -> tuple[int, int]:
+    """Store ``chunks``; embed only those whose text has no reusable embedding.
+
+    The texts to embed go longest first (less padding per batch), and upserts of
+    ``UPSERT_GROUP`` chunks run in the background while the next batches embed (see
+    ``index.writer``); every write has completed, or its error has been raised here, before
+    this returns.
+    Returns (embedded, reused).
+    """
+    reuse = [c for c in chunks if str(c.metadata.get("text_hash")) in reusable]
+    todo = [c for c in chunks if str(c.metadata.get("text_hash")) not in reusable]
+    if reuse:
+        col.upsert(
+            ids=[record_id(c) for c in reuse],
+            embeddings=as_vectors(reusable[str(c.metadata["text_hash"])] for c in reuse),
+            documents=[c.text for c in reuse],
+            metadatas=[dict(c.metadata) for c in reuse],
+        )
+    todo = longest_first(todo)  # batches of similar length: less padding in the model
+    if progress:
+        progress("embed", 0, len(todo))
+    group = max(batch_size, UPSERT_GROUP)
+    with BackgroundUpserts(col, group=group) as writer:  # Chroma writes while the model embeds
+        for i in _batches(batch_size, len(todo)):
+            part = todo[i : i + batch_size]
+            vectors = embeddings.embed_documents([c.text for c in part])
+            if len(vectors) != len(part) or any(len(v) != dimension for v in vectors):
+                raise IndexCorrupt(
+                    f"The embedder returned {len(vectors)} vectors for {len(part)} texts "
+                    f"(expected one of size {dimension} each)",
+                    hint="check NEWSDESK_EMBEDDING_MODEL",
+                )
+            writer.submit(part, vectors)
+            if len(todo) - (i + len(part)) <= batch_size:
+                writer.flush()  # write while the last batch embeds: only it is left to wait for
+            lease.renew()
+            if progress and i + len(part) < len(todo):
+                progress("embed", i + len(part), len(todo))
+        writer.wait()
+    if progress and todo:
+        progress("embed", len(todo), len(todo))
+    return len(todo), len(reuse)

@@ -39,6 +39,32 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+LLM_CHECK_TIMEOUT_S = 5.0
+
+
+def check_ready(settings: Settings, answerer: str, *, llm: bool = True) -> None:
+    """Fail in well under a second, before the embedding model is loaded (seconds): the index
+    exists, is complete and matches the settings; the configured LLM server answers.
+
+    Raises IndexMissing, IndexCorrupt, StoreUnavailable, EmbedderMismatch, ModelUnavailable.
+    """
+    from index.status import index_status  # chromadb client only: no torch
+    from newsdesk.cli.health_cmd import check_llm
+    from newsdesk.errors import EmbedderMismatch, ModelUnavailable
+
+    status = index_status(settings)
+    if status.stale:
+        raise EmbedderMismatch(
+            "The index was built with a different embedder or chunking: " + "; ".join(status.stale),
+            hint="run `newsdesk index build --force`",
+        )
+    if not llm:
+        return
+    server = check_llm(settings.model_copy(update={"answerer": answerer}), LLM_CHECK_TIMEOUT_S)
+    if not server.ok:
+        raise ModelUnavailable(server.detail, hint=server.hint)
+
+
 @dataclass
 class Runtime:
     """Everything a serving process holds, built once by ``build_runtime``."""
@@ -130,9 +156,11 @@ def _serve_threads(settings: Settings) -> None:
         torch.set_num_threads(settings.serve_torch_threads)
 
 
-def build_runtime(settings: Settings, *, answerer: str | None = None) -> Runtime:
+def build_runtime(settings: Settings, *, answerer: str | None = None, check_llm: bool = False) -> Runtime:
     """Load the embedding model, open the index reader and build the configured answerer.
 
+    ``check_llm``: also refuse at once when the configured LLM server does not answer (the
+    CLI's ask/chat; a long-running bot starts anyway and reports the server per question).
     Raises IndexMissing (with the hint to run ``newsdesk index build``), EmbedderMismatch,
     IndexCorrupt, StoreUnavailable from the reader, and ConfigError for bad prompts/settings.
     """
@@ -143,6 +171,8 @@ def build_runtime(settings: Settings, *, answerer: str | None = None) -> Runtime
     from index.reader import open_reader
 
     load_prompts(settings.prompts_dir)  # fail on a broken prompt before loading the model
+    # ... and on a missing or stale index (and, for one-shot commands, a down LLM server)
+    check_ready(settings, answerer or settings.answerer, llm=check_llm)
     embeddings = LazyEmbeddings(settings)
     query_embeddings = QueryCachedEmbeddings(embeddings)
     # The store is opened before the model loads: no index is reported in a second, not after
@@ -161,9 +191,11 @@ def build_runtime(settings: Settings, *, answerer: str | None = None) -> Runtime
     )
 
 
-def build_service(settings: Settings, *, answerer: str | None = None) -> AnsweringService:
+def build_service(
+    settings: Settings, *, answerer: str | None = None, check_llm: bool = False
+) -> AnsweringService:
     """Just the answering service (the benchmarks' worker uses this)."""
-    return build_runtime(settings, answerer=answerer).service
+    return build_runtime(settings, answerer=answerer, check_llm=check_llm).service
 
 
 def build_index_now(

@@ -32,7 +32,7 @@ def _service(settings: Settings, answerer: str | None) -> AnsweringService:
 
     if sys.stderr.isatty():
         click.echo("Loading the embedding model and the index...", err=True)
-    return build_runtime(settings, answerer=answerer).service
+    return build_runtime(settings, answerer=answerer, check_llm=True).service
 
 
 HISTORY_FILE = "chat_history"

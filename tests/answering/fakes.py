@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from index.keywords import Entry, KeywordIndex, write_base
 from index.models import Chunk, Document, ScoredChunk
 from newsdesk.errors import IndexMissing
 
@@ -59,6 +62,12 @@ class FakeReader:
         vecs = np.asarray(self._embeddings.embed_documents([c.text for c in self._chunks]), dtype=np.float32)
         self._vectors = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         self._generation = generation
+        # The real persisted keyword index (bm25s) over these chunks, in a temporary folder.
+        self._folder = tempfile.TemporaryDirectory(prefix="newsdesk-fake-keywords-")
+        self._by_id = {c.chunk_id: c for c in self._chunks}
+        self.keywords: KeywordIndex = write_base(
+            Path(self._folder.name), [Entry(c.chunk_id, c.doc_id, c.text) for c in self._chunks]
+        )
 
     @property
     def stamp(self) -> dict[str, str]:
@@ -83,6 +92,18 @@ class FakeReader:
         sims = self._vectors @ q
         order = np.argsort(-sims)[:k]
         return [ScoredChunk(self._chunks[i], float(sims[i])) for i in order]
+
+    def keyword_search(self, terms: Mapping[str, float], k: int) -> list[ScoredChunk]:
+        return [ScoredChunk(self._by_id[i], s) for i, s in self.keywords.search(terms, k)]
+
+    def next_chunk(self, chunk: Chunk) -> Chunk | None:
+        return self._by_id.get(f"{chunk.doc_id}:{chunk.position + 1}")
+
+    def idf(self, word: str) -> float | None:
+        return self.keywords.idf(word)
+
+    def max_idf(self) -> float:
+        return self.keywords.max_idf()
 
     def swap(self, documents: list[Document], generation: str) -> None:
         """Another process rebuilt the index: visible at the next refresh()."""

@@ -62,7 +62,7 @@ def test_refresh_picks_up_a_rebuild(fake_service: Any, fake_reader: Any) -> None
     after = fake_service.answer("Zorblax Quux")
     assert fake_reader.generation == "g2"
     assert {c.doc_id for c in after.citations} == {"new"}
-    assert fake_service.retriever.keyword_index().generation == "g2"
+    assert [h.chunk.doc_id for h in fake_reader.keyword_search({"zorblax": 1.0}, 3)] == ["new"]
 
 
 def test_unverifiable_citations_never_leave_the_service(fake_service: Any) -> None:
@@ -108,20 +108,19 @@ def test_history_is_used_and_recorded(fake_service: Any) -> None:
     assert answer.question == "What did their spokesman claim?"
 
 
-def test_warm_builds_the_keyword_index_once(fake_service: Any, fake_reader: Any) -> None:
+def test_warm_reads_the_persisted_keyword_index(fake_service: Any, fake_reader: Any) -> None:
+    built = fake_reader.keywords
     fake_service.warm()
-    built = fake_service.retriever.keyword_index()
     fake_service.answer("Saad Maan")
-    assert fake_service.retriever.keyword_index() is built
-    assert built.generation == fake_reader.generation
+    assert fake_reader.keywords is built  # nothing is rebuilt by the serving side
 
 
 def test_query_cache_keeps_the_stamp_name_and_vectors(fake_embeddings: Any) -> None:
     from answering.embedding_cache import QueryCachedEmbeddings
 
-    object.__setattr__(fake_embeddings, "_newsdesk_model", "all-MiniLM-L6-v2")
+    object.__setattr__(fake_embeddings, "stamp_model", "all-MiniLM-L6-v2")
     cached = QueryCachedEmbeddings(fake_embeddings, max_queries=2)
-    assert cached._newsdesk_model == "all-MiniLM-L6-v2"  # the index's stamp check still passes
+    assert cached.stamp_model == "all-MiniLM-L6-v2"  # the index's stamp check still passes
     first = cached.embed_query("who denied it?")
     assert cached.embed_query("who denied it?") == first == fake_embeddings.embed_query("who denied it?")
     for q in ("a", "b", "c"):

@@ -40,7 +40,7 @@ def test_other_texts_get_deterministic_unit_vectors_near_the_pool() -> None:
 def test_queries_use_the_real_embedder_and_stamp_name_is_kept() -> None:
     emb = _pool()
     assert emb.embed_query("q") == DeterministicFakeEmbedding(size=16).embed_query("q")
-    assert emb._newsdesk_model == "all-MiniLM-L6-v2" and emb.size == 16
+    assert emb.stamp_model == "all-MiniLM-L6-v2" and emb.size == 16
 
 
 def test_stage_rows() -> None:

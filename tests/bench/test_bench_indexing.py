@@ -27,10 +27,10 @@ class FakeModel:
 
 
 class FakeEmbeddings(DeterministicFakeEmbedding):
-    """The build's embedder: deterministic vectors, the fake model as ``_client``."""
+    """The build's embedder: deterministic vectors, the fake model as ``sentence_transformer``."""
 
-    _client: Any = None
-    _newsdesk_model: str = "fake-bench-model"
+    sentence_transformer: Any = None
+    stamp_model: str = "fake-bench-model"
 
 
 def test_round_ratios_use_the_raw_encodes_around_each_build() -> None:
@@ -41,8 +41,8 @@ def test_round_ratios_use_the_raw_encodes_around_each_build() -> None:
 
 def test_sentence_transformer_is_the_embedders_client() -> None:
     emb = FakeEmbeddings(size=16)
-    emb._client = FakeModel()
-    assert sentence_transformer(emb) is emb._client
+    emb.sentence_transformer = FakeModel()
+    assert sentence_transformer(emb) is emb.sentence_transformer
     with pytest.raises(RuntimeError, match="no SentenceTransformer"):
         sentence_transformer(DeterministicFakeEmbedding(size=16))
 
@@ -50,7 +50,7 @@ def test_sentence_transformer_is_the_embedders_client() -> None:
 def test_interleaved_run_writes_ratios_and_no_change_numbers(bench_ctx: RunContext) -> None:
     model = FakeModel()
     emb = FakeEmbeddings(size=16)
-    emb._client = model
+    emb.sentence_transformer = model
     data = run(bench_ctx, ["1k"], profile=True, rounds=2, embeddings=emb, target_chunks=60)["1k"]
 
     chunks = data["chunks"]

@@ -15,7 +15,7 @@ from tests.index.fakes import CountingEmbeddings
 class BlockingEmbeddings(CountingEmbeddings):
     def __init__(self, marker: Path, block_at_batch: int) -> None:
         super().__init__(size=64)
-        self._newsdesk_model = "CountingEmbeddings:64"  # same stamp as the tests' embedder
+        self.stamp_model = "CountingEmbeddings:64"  # same stamp as the tests' embedder
         self.marker = marker
         self.block_at = block_at_batch
         self.batches = 0

@@ -4,6 +4,7 @@ re-embedded, removed articles deleted, --force re-embeds everything."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,8 +69,12 @@ def test_touching_one_article_re_embeds_only_its_new_chunks(index_settings, corp
     assert 1 <= second.chunks_embedded == len(emb.embedded) <= len(new_chunks[ARTICLE])
     assert set(emb.embedded) <= set(new_chunks[ARTICLE])  # nothing of other articles
     assert any("A new closing sentence" in t for t in emb.embedded)
-    assert second.chunks_copied + second.chunks_embedded == second.chunks
-    assert second.generation != first.generation
+    # In place: only the article's chunks were written (unchanged passages kept their vectors),
+    # in the serving generation, now at its next revision.
+    assert second.chunks_copied + second.chunks_embedded == len(new_chunks[ARTICLE])
+    assert second.chunks == sum(len(v) for v in new_chunks.values())
+    assert second.generation == first.generation
+    assert Store.open(index_settings, create=False).generations() == [first.generation]
     reader = open_reader(index_settings, emb)
     assert "A new closing sentence was added." in reader.document(ARTICLE).text
     assert verify_index(index_settings).ok
@@ -202,20 +207,19 @@ def test_failing_embedder_leaves_the_previous_index_active(index_settings, corpu
     first = build_index(index_settings, emb)
     (corpus / "new.txt").write_text("New\n\nA new article.", "utf-8")
     broken = Broken()
-    broken._newsdesk_model = "CountingEmbeddings:64"  # same stamp: an incremental build
+    broken.stamp_model = "CountingEmbeddings:64"  # same stamp: an incremental build
     with pytest.raises(BuildFailed) as info:
         build_index(index_settings, broken)
     assert "model exploded" in info.value.message and "previous index is still active" in (
         info.value.message
     )
     assert index_status(index_settings).generation == first.generation
-    assert verify_index(index_settings).ok
-    summary = build_index(index_settings, emb)
+    report = verify_index(index_settings)
+    assert report.ok and report.documents == 5  # the new article was never served
+    summary = build_index(index_settings, emb)  # completes the interrupted update, then adds it
     assert summary.added == 1 and summary.chunks_embedded == 1
-    assert Store.open(index_settings, create=False).generations() == [
-        first.generation,
-        summary.generation,
-    ]
+    assert Store.open(index_settings, create=False).generations() == [first.generation]
+    assert summary.generation == first.generation and verify_index(index_settings).ok
 
 
 def test_an_article_that_became_unreadable_keeps_its_indexed_version(
@@ -236,7 +240,7 @@ def test_an_article_that_became_unreadable_keeps_its_indexed_version(
     assert summary.kept_ids == [ARTICLE] and summary.added == 1 and summary.changed
     reader = open_reader(index_settings, emb)
     assert reader.document(ARTICLE).text == original
-    assert len(reader.documents()) == 6 and reader.generation != first.generation
+    assert len(reader.documents()) == 6 and reader.generation == first.generation  # in place
     assert verify_index(index_settings).ok
     (corpus / f"{ARTICLE}.txt").unlink()  # now really gone: removed
     assert build_index(index_settings, emb).removed_ids == [ARTICLE]
@@ -248,3 +252,29 @@ def test_new_generation_searches_with_the_configured_hnsw_breadth(index_settings
     collection = Store.open(settings, create=False).chunks(summary.generation)
     hnsw = collection.configuration["hnsw"]
     assert hnsw["space"] == "cosine" and hnsw["ef_search"] == 123
+
+
+def test_an_incremental_build_reads_only_the_changed_files(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.manifest as manifest_mod
+
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    read: list[str] = []
+    real = manifest_mod.load_file
+
+    def counting(path: Path, result: Any) -> Any:
+        read.append(path.name)
+        return real(path, result)
+
+    monkeypatch.setattr(manifest_mod, "load_file", counting)
+    path = corpus / f"{ARTICLE}.txt"
+    path.write_text(path.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    summary = build_index(index_settings, emb)
+    assert read == [f"{ARTICLE}.txt"] and summary.updated_ids == [ARTICLE]
+    read.clear()
+    assert not build_index(index_settings, emb).changed and read == []
+    # A new generation needs every text: the unread files are read then.
+    forced = build_index(index_settings, emb, force=True)
+    assert forced.chunks == summary.chunks and verify_index(index_settings).ok

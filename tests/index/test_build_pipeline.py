@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from chromadb.api.models.Collection import Collection
 
-import index.build as build_mod
+import index.writer as writer_mod
 from index.build import BuildFailed, build_index, index_status
 from index.loaders import load_corpus
 from index.store import Store
@@ -35,7 +35,7 @@ class BatchLog(CountingEmbeddings):
 
     def __init__(self, before: Callable[[int], None] | None = None) -> None:
         super().__init__(size=64)
-        self._newsdesk_model = "CountingEmbeddings:64"
+        self.stamp_model = "CountingEmbeddings:64"
         self.calls: list[list[str]] = []
         self.before = before
 
@@ -85,7 +85,7 @@ def test_chunks_are_embedded_longest_first_and_stored_aligned(index_settings) ->
     for cid, text, meta, vec in zip(
         got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
     ):
-        assert cid == f"{meta['doc_id']}:{meta['position']}"
+        assert cid == f"{meta['doc_id']}:{meta['position']}@{str(meta['doc_hash'])[:12]}"
         assert docs[str(meta["doc_id"])][int(meta["start"]) : int(meta["end"])] == text
         assert np.allclose(vec, emb._inner.embed_documents([text])[0], atol=1e-6)
     assert verify_index(settings).ok
@@ -96,7 +96,7 @@ def test_chroma_writes_a_batch_while_the_next_one_embeds(
 ) -> None:
     """The first batch's upsert waits until the second batch is being embedded: an inline
     write would never see that (the wait times out and the test fails, it does not hang)."""
-    monkeypatch.setattr(build_mod, "UPSERT_GROUP", 1)  # one write per embedding batch
+    monkeypatch.setattr(writer_mod, "UPSERT_GROUP", 1)  # one write per embedding batch
     settings = index_settings.model_copy(update={"embedding_batch_size": 8})
     second_embed_started = threading.Event()
     seen: dict[str, bool] = {}
@@ -129,7 +129,7 @@ def test_a_failing_chunk_write_fails_the_build_and_keeps_the_index(
 
     with monkeypatch.context() as patch:
         _patch_chunk_upserts(patch, fail_second)
-        patch.setattr(build_mod, "UPSERT_GROUP", 1)
+        patch.setattr(writer_mod, "UPSERT_GROUP", 1)
         small = index_settings.model_copy(update={"embedding_batch_size": 4})
         broken = BatchLog()
         with pytest.raises(BuildFailed) as info:
@@ -152,7 +152,7 @@ def test_an_embedder_failure_waits_for_the_write_in_flight(
 ) -> None:
     """The embedder fails while batch 1 is being written: the build raises only after that
     write ended, so no thread writes into the store after build_index returned."""
-    monkeypatch.setattr(build_mod, "UPSERT_GROUP", 1)
+    monkeypatch.setattr(writer_mod, "UPSERT_GROUP", 1)
     settings = index_settings.model_copy(update={"embedding_batch_size": 8})
     writing = threading.Event()
     finished = threading.Event()
@@ -195,7 +195,7 @@ def test_a_lost_chroma_server_mid_build_is_store_unavailable(
 
     with monkeypatch.context() as patch:
         _patch_chunk_upserts(patch, drop_connection)
-        patch.setattr(build_mod, "UPSERT_GROUP", 1)
+        patch.setattr(writer_mod, "UPSERT_GROUP", 1)
         with pytest.raises(StoreUnavailable) as info:
             build_index(settings, BatchLog(), force=True)
     assert chroma_server in info.value.message and "chroma run" in (info.value.hint or "")
@@ -209,7 +209,7 @@ def test_a_lost_chroma_server_mid_build_is_store_unavailable(
 def test_chunk_writes_gather_several_embedding_batches(
     index_settings, monkeypatch: pytest.MonkeyPatch, group: int
 ) -> None:
-    monkeypatch.setattr(build_mod, "UPSERT_GROUP", group)
+    monkeypatch.setattr(writer_mod, "UPSERT_GROUP", group)
     sizes: list[int] = []
     real = Collection.upsert
 

@@ -61,7 +61,9 @@ def test_build_status_rebuild_touch_verify(cli_env: Path) -> None:
     doc = next(d for d in load_corpus(cli_env).documents if d.doc_id == ARTICLE)
     assert touched["updated_ids"] == [ARTICLE] and touched["unchanged"] == 4
     assert 1 <= touched["chunks_embedded"] <= len(chunk_document(doc, 500, 100))
-    assert touched["chunks_copied"] + touched["chunks_embedded"] == touched["chunks"]
+    # In place: only the article's chunks are written (its unchanged passages keep their vectors)
+    assert touched["chunks_copied"] + touched["chunks_embedded"] == len(chunk_document(doc, 500, 100))
+    assert touched["generation"] == again["generation"]
 
     code, out, _ = run("index", "verify")
     assert code == 0 and out.startswith("OK:")

@@ -105,16 +105,41 @@ def test_refresh_follows_a_rebuild_and_survives_garbage_collection(
     assert reader.refresh() is False
     path = corpus / "001_c873e584d55569f3.txt"
     path.write_text(path.read_text("utf-8") + "\nAppended fact one.", "utf-8")
-    build_index(index_settings, emb)
+    build_index(index_settings, emb, force=True)  # a new generation
     # Not refreshed yet: still serving the old generation, which is kept as "previous".
     assert reader.generation == old and reader.vector_search("drone", k=2)
     path.write_text(path.read_text("utf-8") + "\nAppended fact two.", "utf-8")
-    newest = build_index(index_settings, emb).generation
+    newest = build_index(index_settings, emb, force=True).generation
     # The reader's generation is now deleted: a search notices, refreshes and retries.
     assert reader.vector_search("drone", k=2)
     assert reader.generation == newest
     assert "Appended fact two." in reader.document("001_c873e584d55569f3").text
     assert reader.refresh() is False
+
+
+def test_an_in_place_update_is_served_whole_after_refresh(index_settings, corpus: Path) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+    doc_id = "001_c873e584d55569f3"
+    before = reader.document(doc_id)  # cached: the served version until the next refresh
+    path = corpus / f"{doc_id}.txt"
+    path.write_text(path.read_text("utf-8") + "\nAppended zebra fact.", "utf-8")
+    summary = build_index(index_settings, emb)
+    assert summary.generation == reader.generation and summary.updated_ids == [doc_id]
+    # Until it refreshes, the reader serves the version it cached, whole: the old chunks are
+    # still stored (superseded), the new ones are in a delta it does not search yet.
+    assert reader.document(doc_id) == before
+    mine = [h.chunk for h in reader.vector_search("Appended zebra fact.", k=100) if h.chunk.doc_id == doc_id]
+    assert mine and all(before.text[c.start : c.end] == c.text for c in mine)
+    assert not reader.keyword_search({"zebra": 1.0}, 3)  # its keyword index revision is older
+    assert reader.refresh() is True and reader.pointer.revision == 2  # delta published, then done
+    assert len(reader.pointer.deltas) == 1 and reader.pointer.superseded > 0
+    assert "Appended zebra fact." in reader.document(doc_id).text
+    top = reader.keyword_search({"zebra": 1.0}, 3)
+    assert [h.chunk.doc_id for h in top] == [doc_id] and "zebra" in top[0].chunk.text
+    assert reader.next_chunk(reader.keyword_search({"zebra": 1.0}, 1)[0].chunk) is None  # the last
+    assert reader.max_idf() > reader.idf("zebra") > reader.idf("drone") > 0.0 == reader.idf("qwxz")
 
 
 def test_concurrent_reads_during_a_rebuild(index_settings, corpus: Path) -> None:
@@ -156,8 +181,7 @@ def test_no_chroma_default_embedding_function_is_attached(index_settings) -> Non
     build_index(index_settings, emb)
     reader = open_reader(index_settings, emb)
     gen = reader._current()
-    assert gen.vectors._collection._embedding_function is None
-    assert gen.chunks_col._embedding_function is None and gen.docs_col._embedding_function is None
+    assert gen.chunk_cols[0]._embedding_function is None and gen.docs_col._embedding_function is None
     reader.vector_search("drone", k=1)
     assert emb.queries[-1] == "drone"  # the query went through our embedder
 

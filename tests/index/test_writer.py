@@ -33,7 +33,7 @@ class RecordingCollection:
 
 def _chunks(start: int, n: int) -> list[Chunk]:
     return [
-        Chunk(f"d:{i}", "d", i, "x" * (i + 1), 0, i + 1, {"doc_id": "d", "position": i})
+        Chunk(f"d:{i}", "d", i, "x" * (i + 1), 0, i + 1, {"doc_id": "d", "position": i, "doc_hash": "v"})
         for i in range(start, start + n)
     ]
 
@@ -48,7 +48,7 @@ def test_writes_keep_their_order_and_wait_returns_the_count() -> None:
         for b in range(5):
             writer.submit(_chunks(3 * b, 3), _vectors(3))
         assert writer.wait() == 15
-    assert col.writes == [[f"d:{i}" for i in range(3 * b, 3 * b + 3)] for b in range(5)]
+    assert col.writes == [[f"d:{i}@v" for i in range(3 * b, 3 * b + 3)] for b in range(5)]
 
 
 def test_submit_blocks_while_depth_batches_wait() -> None:
@@ -70,7 +70,7 @@ def test_submit_blocks_while_depth_batches_wait() -> None:
         thread.join(timeout=20)
         assert blocked.is_set()
         writer.wait()
-    assert col.writes == [["d:0"], ["d:1"]]
+    assert col.writes == [["d:0@v"], ["d:1@v"]]
 
 
 def test_a_failed_write_is_raised_at_the_next_submit_and_stops_writing() -> None:
@@ -78,7 +78,7 @@ def test_a_failed_write_is_raised_at_the_next_submit_and_stops_writing() -> None
     with pytest.raises(RuntimeError, match="write 2 failed"), BackgroundUpserts(col) as writer:  # type: ignore[arg-type]
         for b in range(10):
             writer.submit(_chunks(b, 1), _vectors(1))
-    assert col.writes == [["d:0"]]  # nothing after the failure was written
+    assert col.writes == [["d:0@v"]]  # nothing after the failure was written
 
 
 def test_a_failed_last_write_is_raised_by_wait() -> None:
@@ -99,7 +99,7 @@ def test_leaving_on_an_error_drops_queued_writes() -> None:
         threading.Timer(0.3, col.release.set).start()  # lets the write in progress finish
         raise KeyError("build stopped")
     # Leaving waited for the write in progress and cancelled the two queued ones.
-    assert col.writes == [["d:0"]]
+    assert col.writes == [["d:0@v"]]
 
 
 def test_batches_are_gathered_into_writes_of_at_least_group_chunks() -> None:
@@ -109,7 +109,7 @@ def test_batches_are_gathered_into_writes_of_at_least_group_chunks() -> None:
             writer.submit(_chunks(3 * b, 3), _vectors(3))
         assert writer.wait() == 15
     assert [len(w) for w in col.writes] == [6, 6, 3]
-    assert [i for w in col.writes for i in w] == [f"d:{i}" for i in range(15)]
+    assert [i for w in col.writes for i in w] == [f"d:{i}@v" for i in range(15)]
 
 
 def test_flush_sends_a_partial_group() -> None:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import index.build as build_mod
+import index.writer as writer_mod
 from index.build import build_index
 from index.store import Store
 from newsdesk.settings import Settings
@@ -51,15 +51,15 @@ def main(marker: Path, point: str) -> None:
 
         emb.embed_documents = embed  # type: ignore[method-assign]
     elif point == "docs":
-        real_docs = build_mod._write_docs
+        real_docs = writer_mod.write_docs
 
         def write_docs(*args: Any) -> None:
             _stop(marker, point)
             real_docs(*args)
 
-        build_mod._write_docs = write_docs  # type: ignore[assignment]
+        writer_mod.write_docs = write_docs  # type: ignore[assignment]
     elif point == "mid-upsert":
-        real_embed = build_mod._embed_chunks
+        real_embed = writer_mod.embed_chunks
 
         def embed_chunks(col: Any, *args: Any) -> tuple[int, int]:
             # Many large upserts (seconds of writing): the parent kills us while one runs.
@@ -76,7 +76,7 @@ def main(marker: Path, point: str) -> None:
             Path(str(marker) + ".done").write_text("upsert finished", "utf-8")
             return real_embed(col, *args)
 
-        build_mod._embed_chunks = embed_chunks  # type: ignore[assignment]
+        writer_mod.embed_chunks = embed_chunks  # type: ignore[assignment]
     elif point == "switch":
         real_pointer = Store.write_pointer
 

@@ -1,0 +1,198 @@
+"""In-place updates of the serving generation: an added, changed or removed article costs what
+the article costs, not what the archive costs.
+
+Chunk collections are never written after readers can see them: embedded Chroma caches a
+collection's vector index per process, and records another process adds to (or deletes from) a
+collection a reader has loaded may stay invisible to (or be named by) that reader's searches.
+So an update writes its chunks into a new, small collection (a *delta*,
+``<generation>__dNNNNNN``), publishes it in the pointer when complete, and only then switches
+the articles: the document record is each article's commit point. A reader serves a chunk only
+with the document record of the same version (``doc_hash``; ``index.reader.is_served``), so an
+article is seen whole in its old or its new version. A removed article's record is deleted; the
+chunks of removed and replaced versions stay stored, unserved (``Pointer.superseded``), until
+``needs_new_generation`` says the next build writes a new generation without them.
+
+Before touching a record the build writes an update log (documents, versions, delta) into the
+meta collection, and clears it after the keyword index and the pointer are written. A build
+killed anywhere leaves every article served whole; the next build completes it (``recover``):
+drops a delta that was never published and re-indexes the logged documents' keywords.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from index import keywords
+from index.chunking import chunk_document
+from index.keywords import Entry, KeywordIndex
+from index.models import Document
+from index.reader import chunk_from_record, is_served, read_all
+from index.store import Pointer, Store, record_id
+from index.writer import embed_chunks, versioned, write_docs
+
+if TYPE_CHECKING:
+    from chromadb.api.types import Where
+    from langchain_core.embeddings import Embeddings
+
+    from index.locking import Lease
+    from index.writer import Progress
+    from newsdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_DELTAS = 8  # searched per question: beyond this the next build writes a new generation
+MAX_SUPERSEDED = 0.05  # unserved chunks per served chunk before a new generation
+
+
+def needs_new_generation(pointer: Pointer) -> bool:
+    """Too many deltas or too many unserved chunks: the next build writes a new generation
+    (copying the served chunks with their vectors, embedding nothing unchanged)."""
+    return len(pointer.deltas) >= MAX_DELTAS or pointer.superseded > MAX_SUPERSEDED * max(
+        pointer.chunks, 1
+    )
+
+
+def _docs_in(doc_ids: Sequence[str]) -> Where:
+    return cast("Where", {"doc_id": {"$in": list(doc_ids)}})
+
+
+def _hashes(store: Store, generation: str, doc_ids: Sequence[str] | None) -> dict[str, str]:
+    col = store.docs(generation)
+    if doc_ids is None:
+        ids, _, metas = read_all(col, ["metadatas"])
+    elif doc_ids:
+        got = col.get(ids=list(doc_ids), include=["metadatas"])
+        ids, metas = got["ids"], got.get("metadatas") or []
+    else:
+        return {}
+    return {i: str((m or {}).get("content_hash", "")) for i, m in zip(ids, metas, strict=True)}
+
+
+def served_entries(store: Store, pointer: Pointer, doc_ids: Sequence[str] | None = None) -> list[Entry]:
+    """The served chunks (of ``doc_ids``, or all) as keyword entries, read from the store."""
+    hashes = _hashes(store, pointer.generation, doc_ids)
+    entries = []
+    for name in pointer.chunk_collections:
+        col = store.collection(name)
+        if doc_ids is None:
+            ids, texts, metas = read_all(col, ["documents", "metadatas"])
+        elif doc_ids:
+            got = col.get(where=_docs_in(doc_ids), include=["documents", "metadatas"])
+            ids, texts, metas = got["ids"], got.get("documents") or [], got.get("metadatas") or []
+        else:
+            return []
+        for rid, text, meta in zip(ids, texts, metas, strict=True):
+            chunk = chunk_from_record(rid, text, meta)
+            content_hash = hashes.get(chunk.doc_id)
+            doc = Document(chunk.doc_id, "", "", content_hash=content_hash or "")
+            if content_hash is not None and is_served(chunk, doc):
+                entries.append(Entry(rid, chunk.doc_id, chunk.text))
+    return sorted(entries, key=lambda e: e.record_id)
+
+
+def keyword_index(store: Store, settings: Settings, pointer: Pointer) -> KeywordIndex:
+    """The generation's keyword index; built from the store if it has none (or an old one)."""
+    folder = keywords.keywords_dir(settings, store.base, pointer.generation)
+    current = keywords.load_keywords(folder)
+    if current is None:
+        log.info("writing the keyword index of %s from the store", pointer.generation)
+        current = keywords.write_base(folder, served_entries(store, pointer))
+    return current
+
+
+def _finish(store: Store, settings: Settings, pointer: Pointer, kw: KeywordIndex) -> Pointer:
+    """Compact the keyword index if its delta grew, write the pointer, clear the log."""
+    if keywords.needs_compaction(kw):
+        log.info("compacting the keyword index of %s", pointer.generation)
+        folder = keywords.keywords_dir(settings, store.base, pointer.generation)
+        kw = keywords.write_base(folder, served_entries(store, pointer))
+    stored = sum(store.collection(n).count() for n in pointer.chunk_collections)
+    updated = replace(
+        pointer,
+        documents=store.docs(pointer.generation).count(),
+        chunks=kw.size,  # the keyword index holds exactly the served chunks
+        superseded=max(stored - kw.size, 0),
+        revision=pointer.revision + 1,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    store.write_pointer(updated)
+    store.clear_update_log()
+    return updated
+
+
+def recover(store: Store, settings: Settings, active: Pointer) -> Pointer:
+    """Complete an update a killed build left in the log (idempotent); returns the pointer."""
+    pending: dict[str, Any] | None = store.read_update_log()
+    if pending is None:
+        return active
+    if pending.get("generation") != active.generation or active.layout < 2:
+        store.clear_update_log()  # the log of a generation no longer served
+        return active
+    delta = pending.get("delta")
+    if delta and delta not in active.deltas:
+        store.drop_collection(str(delta))  # never published: no reader has seen it
+    doc_ids = sorted(str(d) for d in pending.get("docs", {}))
+    log.warning("completing an interrupted index update of %d document(s)", len(doc_ids))
+    kw = keyword_index(store, settings, active)
+    folder = keywords.keywords_dir(settings, store.base, active.generation)
+    kw = keywords.update(folder, kw, served_entries(store, active, doc_ids), doc_ids)
+    return _finish(store, settings, active, kw)
+
+
+def apply_update(
+    store: Store,
+    settings: Settings,
+    active: Pointer,
+    changed: Sequence[Document],
+    removed_ids: Sequence[str],
+    embeddings: Embeddings,
+    progress: Progress | None,
+    lease: Lease,
+) -> tuple[Pointer, int]:
+    """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation.
+
+    Returns (new pointer, chunks embedded).
+    """
+    gen = active.generation
+    docs_col = store.docs(gen)
+    kw = keyword_index(store, settings, active)  # before the log: a missing one is built first
+    delta = store.next_delta(gen)
+    log_docs: dict[str, str | None] = {d.doc_id: d.content_hash for d in changed}
+    log_docs.update({r: None for r in removed_ids})
+    store.write_update_log(gen, log_docs, delta=delta)
+
+    if removed_ids:  # the article disappears whole; its chunks are superseded
+        docs_col.delete(ids=list(removed_ids))
+    fresh = [
+        c
+        for d in changed
+        for c in versioned(chunk_document(d, settings.chunk_size, settings.chunk_overlap), d)
+    ]
+    published = active
+    embedded = 0
+    if fresh:
+        col = store.create_delta(delta, active.stamp)
+        embedded, _ = embed_chunks(
+            col,
+            fresh,
+            embeddings,
+            {},
+            settings.embedding_batch_size,
+            progress,
+            lease,
+            int(active.stamp["dimension"]),
+        )
+        # Searched from now on; nothing in it is served before its document record switches.
+        published = replace(active, deltas=[*active.deltas, delta], revision=active.revision + 1)
+        store.write_pointer(published)
+    write_docs(docs_col, changed, store)  # the switch, article by article
+
+    folder = keywords.keywords_dir(settings, store.base, gen)
+    entries = [Entry(record_id(c), c.doc_id, c.text) for c in fresh]
+    kw = keywords.update(folder, kw, entries, [*removed_ids, *(d.doc_id for d in changed)])
+    lease.renew()
+    return _finish(store, settings, published, kw), embedded
