@@ -12,12 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from typing import Protocol
 
 from answering.dates import newest_day, parse_question_dates, rerank
 from answering.fusion import diversify, reciprocal_rank_fusion

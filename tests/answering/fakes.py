@@ -99,6 +99,9 @@ class FakeReader:
     def next_chunk(self, chunk: Chunk) -> Chunk | None:
         return self._by_id.get(f"{chunk.doc_id}:{chunk.position + 1}")
 
+    def previous_chunk(self, chunk: Chunk) -> Chunk | None:
+        return self._by_id.get(f"{chunk.doc_id}:{chunk.position - 1}")
+
     def idf(self, word: str) -> float | None:
         return self.keywords.idf(word)
 
