@@ -312,9 +312,15 @@ def _build(
         return _doc_map(new)  # nothing to do: the active generation stays as it is
     if active is not None and small:
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
-        # Wire copies among the changed articles; unchanged ones keep their stored cluster
-        # (their texts are not read in an in-place update; a new generation regroups all).
-        changed = with_duplicate_clusters(changed, cache=Path(settings.data_dir) / "minhash-cache.npz")
+        # Wire copies: the changed articles are grouped with every article whose text this build
+        # read (files the manifest skipped are not; a new generation regroups everything).
+        # Unchanged articles keep the cluster stored with them.
+        readable = [d for d in new.values() if not is_stub(d)]
+        grouped = {
+            d.doc_id: d
+            for d in with_duplicate_clusters(readable, cache=Path(settings.data_dir) / "minhash-cache.npz")
+        }
+        changed = [grouped.get(d.doc_id, d) for d in changed]
         pointer, summary.chunks_embedded = update.apply_update(
             store, settings, active, changed, summary.removed_ids, embeddings, progress, lease
         )

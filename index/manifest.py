@@ -20,7 +20,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from index.loaders import LoadResult, iter_corpus_files, load_corpus, load_file
+from index.corpus_files import scan_corpus
+from index.loaders import SUFFIXES, LoadResult, iter_corpus_files, load_corpus, load_file
 from index.models import Document
 from index.store import Pointer
 
@@ -70,7 +71,11 @@ def load_changed(corpus_dir: Path, manifest: Path, stats: Stats) -> LoadResult:
         return load_corpus(corpus_dir)  # (which also reports a missing folder)
     result = LoadResult()
     seen: dict[str, str] = {}
-    for path in iter_corpus_files(Path(corpus_dir)):
+    scan = scan_corpus(Path(corpus_dir), SUFFIXES)  # the corpus gate, with its refusals reported
+    for path, reason in scan.refused:
+        result.warn(f"Skipped {path}: {reason}")
+        result.skipped.append(str(path))
+    for path in scan.files:
         entry = known.get(_key(str(path)))
         size, mtime = stats.get(_key(str(path)), (-1, -1))
         if entry and entry.get("size") == size and entry.get("mtime_ns") == mtime:
@@ -79,7 +84,7 @@ def load_changed(corpus_dir: Path, manifest: Path, stats: Stats) -> LoadResult:
                 for doc_id, content in entry.get("docs", [])
             ]
         else:
-            docs = load_file(path, result)
+            docs = load_file(path, result, Path(corpus_dir))
         for doc in docs:
             if doc.doc_id in seen:
                 result.warn(

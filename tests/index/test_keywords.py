@@ -91,7 +91,7 @@ def test_top_k_unknown_terms_and_idf(tmp_path: Path) -> None:
     assert empty.search({"banana": 1.0}, 3) == []
 
 
-def test_names_with_curly_apostrophes_and_synonyms_are_found(tmp_path: Path) -> None:
+def test_names_with_curly_apostrophes_are_found(tmp_path: Path) -> None:
     texts = ["Kata’ib Hezbollah rejected any relevance.", "Spokesman General Saad Maan said.", "x y"]
     index = write_base(tmp_path, [Entry(f"d{i}:0@v", f"d{i}", t) for i, t in enumerate(texts)])
 
@@ -100,7 +100,7 @@ def test_names_with_curly_apostrophes_and_synonyms_are_found(tmp_path: Path) -> 
 
     assert top("Kata'ib Hezbollah") == top("kataib") == "d0:0@v"
     assert top("saad maan") == "d1:0@v"
-    assert top("who denied") == "d0:0@v"  # "denied" reaches "rejected" through the synonyms
+    assert top("who rejected it") == "d0:0@v"  # analysed like the index (stemmed, stop words out)
     weights = {**dict.fromkeys(analyze("rejected"), 0.5), **dict.fromkeys(analyze("said"), 1.0)}
     weighted = index.search(weights, 2)
     assert [r for r, _ in weighted] == ["d1:0@v", "d0:0@v"]
