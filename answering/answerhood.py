@@ -278,13 +278,16 @@ class NounTyper:
 RUNNER_UP_RATIO = 0.9
 
 
-def choose(rows: np.ndarray, probs: np.ndarray, before: Sequence[int], after: Sequence[int]) -> list[int]:
+def choose(
+    rows: np.ndarray, probs: np.ndarray, before: Sequence[int], after: Sequence[int], *, limit: int = 3
+) -> list[int]:
     """The sentences an answer quotes: the most likely one, the sentence before it when it
     starts with a pronoun (who "he" is), the sentence after it when that one adds what
     the best lacks (the asked kind of answer, the asked-about thing, more of the question),
     and a runner-up nearly as likely as the best.
 
-    ``before``/``after``: index of the adjacent sentence in the same paragraph, or -1.
+    ``before``/``after``: index of the adjacent sentence in the same paragraph, or -1. At most
+    ``limit`` sentences: the deciding one and the one just before it come first.
     """
     col = {name: i for i, name in enumerate(FEATURES)}
     order = np.argsort(-probs, kind="stable")
@@ -312,7 +315,8 @@ def choose(rows: np.ndarray, probs: np.ndarray, before: Sequence[int], after: Se
         r = int(order[1])
         if r not in out and probs[r] > 0 and probs[r] >= RUNNER_UP_RATIO * probs[b]:
             out.append(r)
-    return out
+    at = out.index(b)
+    return out[max(0, at - 1) :][:limit]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ _COL = {name: i for i, name in enumerate(FEATURES)}
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_sentences: int = 4  # sentences in one answer (lists gather up to this many)
+    max_sentences: int = 3  # sentences in one answer (lists gather up to this many)
     max_chars: int = 600
     embed_budget: int = 0  # candidates embedded per question (best by the other signals); 0 = all
 
@@ -220,7 +220,7 @@ class ExtractiveAnswerer:
         if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
-        chosen = choose(sc.rows, sc.probs, sc.before, sc.after)
+        chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
         length = sum(len(sc.cands[i].span.text) for i in chosen)
         if q.wants & PERSONISH:  # "who condemned it?": the distinct answers across articles
             for i in ranked[1:]:

@@ -27,11 +27,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 EVALUATION = PROJECT_ROOT / "evaluation"
 OTHER_CORPUS = EVALUATION / "othercorpus"
 
-# metric -> minimum (or maximum for false_refusal_rate), measured values in the comments
+# metric -> minimum, measured values in the comment
+# measured 2026-12-01 (docs/eval.md): blind 0.789 accuracy / 0.35 refusal recall / 0.053 false
+# refusals; news 0.614 / - / 0.14; other topic 0.583 / 0.308 / 0.229
 FLOORS: dict[str, dict[str, float]] = {
-    "blindset.jsonl": {"accuracy": 0.0, "refusal_recall": 0.0, "citation_validity": 1.0},
-    "newsset.jsonl": {"accuracy": 0.0, "citation_validity": 1.0},
-    "othercorpus.jsonl": {"accuracy": 0.0, "refusal_recall": 0.0, "citation_validity": 1.0},
+    "blindset.jsonl": {"accuracy": 0.75, "refusal_recall": 0.3, "citation_validity": 1.0},
+    "newsset.jsonl": {"accuracy": 0.57, "citation_validity": 1.0},
+    "othercorpus.jsonl": {"accuracy": 0.53, "refusal_recall": 0.25, "citation_validity": 1.0},
 }
 
 
