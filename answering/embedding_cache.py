@@ -7,8 +7,8 @@ results. It carries the wrapped model's stamp name so the index's embedder check
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
+from cachetools import LRUCache
 from langchain_core.embeddings import Embeddings
 
 from index.embeddings import StampedEmbeddings
@@ -17,8 +17,7 @@ from index.embeddings import StampedEmbeddings
 class QueryCachedEmbeddings(Embeddings):
     def __init__(self, inner: Embeddings, max_queries: int = 1024) -> None:
         self.inner = inner
-        self._cache: OrderedDict[str, list[float]] = OrderedDict()
-        self._max = max_queries
+        self._cache: LRUCache[str, list[float]] = LRUCache(maxsize=max_queries)
         self._lock = threading.Lock()
         if isinstance(inner, StampedEmbeddings):
             self.stamp_model = inner.stamp_model
@@ -29,12 +28,9 @@ class QueryCachedEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return list(hit)
+        if hit is not None:
+            return list(hit)
         vector = self.inner.embed_query(text)
         with self._lock:
             self._cache[text] = list(vector)
-            while len(self._cache) > self._max:
-                self._cache.popitem(last=False)
         return vector

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -36,11 +35,9 @@ class SentenceCache:
 
     def __init__(self, embeddings: Embeddings, *, max_sentences: int = 50_000, max_docs: int = 5_000):
         self.embeddings = embeddings
-        self._vectors: OrderedDict[tuple[str, int, int, int], np.ndarray] = OrderedDict()
-        self._splits: OrderedDict[tuple[str, int], list[Span]] = OrderedDict()
+        self._vectors: LRUCache[tuple[str, int, int, int], np.ndarray] = LRUCache(maxsize=max_sentences)
+        self._splits: LRUCache[tuple[str, int], list[Span]] = LRUCache(maxsize=max_docs)
         self._words: LRUCache[str, np.ndarray] = LRUCache(maxsize=100_000)
-        self._max_sentences = max_sentences
-        self._max_docs = max_docs
         self._lock = threading.Lock()
         self._embed_lock = threading.Lock()  # sentence-transformers is not re-entrant-safe
 
@@ -48,14 +45,11 @@ class SentenceCache:
         key = (doc.doc_id, hash(doc.text))
         with self._lock:
             hit = self._splits.get(key)
-            if hit is not None:
-                self._splits.move_to_end(key)
-                return hit
+        if hit is not None:
+            return hit
         spans = split_sentences(doc.text)
         with self._lock:
             self._splits[key] = spans
-            while len(self._splits) > self._max_docs:
-                self._splits.popitem(last=False)
         return spans
 
     def words(self, words: Sequence[str]) -> dict[str, np.ndarray]:
@@ -90,8 +84,6 @@ class SentenceCache:
         with self._lock:
             for key in keys:
                 vec = self._vectors.get(key)
-                if vec is not None:
-                    self._vectors.move_to_end(key)
                 rows.append(vec)
         missing = [i for i, vec in enumerate(rows) if vec is None]
         texts = [spans[i][1].text for i in missing]
@@ -104,8 +96,6 @@ class SentenceCache:
                 for j, i in enumerate(missing):
                     rows[i] = matrix[j]
                     self._vectors[keys[i]] = matrix[j]
-                while len(self._vectors) > self._max_sentences:
-                    self._vectors.popitem(last=False)
         if not rows:
             return qvec, np.zeros((0, qvec.shape[0]), dtype=np.float32)
         return qvec, np.stack([r for r in rows if r is not None])

@@ -18,9 +18,7 @@ from index.chunking import sentence_spans
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
-_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _TOKEN = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
-
 
 
 @cache
@@ -56,11 +54,6 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).translate(_QUOTES)
 
 
-def strip_control(text: str) -> str:
-    """Drop control and invisible formatting characters (they can hide instructions)."""
-    return _CONTROL.sub("", text)
-
-
 def stem(token: str) -> str:
     """A tiny suffix stripper: enough to match denied/deny, attacks/attack, killed/kill."""
     if len(token) <= 3 or token.isdigit():
@@ -85,11 +78,6 @@ def _clean_token(tok: str) -> str:
     if tok.endswith("'s"):
         tok = tok[:-2]
     return tok.strip("_'")
-
-
-def raw_tokens(text: str) -> list[str]:
-    """Lower-cased word tokens with apostrophes unified and possessive 's removed."""
-    return [t for t in map(_clean_token, _TOKEN.findall(normalize(text).lower())) if t]
 
 
 _TERMS: dict[str, str] = {}  # token -> term; bounded below, tokens repeat across a corpus
@@ -118,10 +106,6 @@ def _term_uncached(raw: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Index/query terms: stemmed, stop words kept out; "kata'ib" also yields "kataib"."""
     return [t for t in map(_term, _TOKEN.findall(normalize(text).lower())) if t]
-
-
-def content_terms(text: str) -> set[str]:
-    return set(tokenize(text))
 
 
 @dataclass(frozen=True, slots=True)

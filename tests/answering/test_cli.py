@@ -51,7 +51,7 @@ def test_ask_without_an_index_says_how_to_build_one(
 @pytest.mark.integration
 def test_ask_json_in_a_real_process(shipped_index: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
-        [*NEWSDESK, "ask", "--json", "Who denied involvement in the attack?"],
+        [*NEWSDESK, "ask", "--json", "How many drones were launched?"],
         capture_output=True,
         text=True,
         env=env_for(shipped_index),
@@ -61,7 +61,7 @@ def test_ask_json_in_a_real_process(shipped_index: Path, tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert {"question", "answer", "refused", "citations", "timings_ms"} <= set(data)
-    assert data["refused"] is False and "Kata'ib Hezbollah" in normalize(data["answer"])
+    assert data["refused"] is False and "two armed drones" in normalize(data["answer"])
     for c in data["citations"]:
         assert {"n", "doc_id", "title", "excerpt", "start", "end"} <= set(c)
     assert {"rewrite", "retrieve", "select", "compose", "total"} <= set(data["timings_ms"])
@@ -87,7 +87,7 @@ def test_chat_reads_a_pipe_and_resolves_follow_ups(
 ) -> None:
     """In-process with the session's model: the subject is the conversation, not start-up
     (`test_ask_json_in_a_real_process` covers the real process)."""
-    script = "Who denied involvement in the attack?\n\nWhat did their spokesman claim?\n" + (
+    script = "Who is the US State Department spokesman quoted about the attack?\n\nWhat did he say?\n" + (
         "/new\nexit\nnever asked\n"
     )
     monkeypatch.setenv("NEWSDESK_DATA_DIR", str(shipped_index))
@@ -95,6 +95,6 @@ def test_chat_reads_a_pipe_and_resolves_follow_ups(
     assert result.exit_code == 0, result.output
     assert not (shipped_index / "chat_history").exists(), "a pipe keeps no line-editing history"
     out = normalize(result.stdout)
-    assert "understood as: What did Kata'ib Hezbollah's spokesman" in out
-    assert "Al-Askari said" in out
+    assert "understood as: What did Ned Price say?" in out
+    assert "apparent act of terrorism" in out
     assert "(new conversation)" in out and "never asked" not in out

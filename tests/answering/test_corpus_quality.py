@@ -25,6 +25,14 @@ def assert_verbatim(service: Any, answer: Any) -> None:
         assert c.title
 
 
+REGRESSION = (
+    "issue 12: the answerhood model ranks the al-Askari sentences above 'Kata'ib Hezbollah ... "
+    "rejected any relevance' (no exact word of the question; it was found through a synonym list "
+    "written for these articles, now removed); docs/eval.md"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=REGRESSION)
 def test_who_denied_involvement(real_service: Any) -> None:
     answer = real_service.answer("Who denied involvement in the attack?")
     assert not answer.refused
@@ -54,6 +62,7 @@ def test_unanswerable_questions_are_refused(real_service: Any, question: str) ->
     assert_verbatim(real_service, answer)
 
 
+@pytest.mark.xfail(strict=True, reason=REGRESSION + " (the follow-up resolves against that answer)")
 def test_follow_up_resolves_against_the_previous_turn(real_service: Any) -> None:
     first = real_service.answer("Who denied involvement in the attack?")
     follow = real_service.answer("What did their spokesman claim?", [Turn(first.question, first.answer)])

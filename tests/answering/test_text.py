@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from answering.text import normalize, split_sentences, stem, strip_control, tokenize
+from answering.text import normalize, split_sentences, stem, tokenize
 
 
 def test_apostrophes_and_case_are_normalised() -> None:
@@ -27,10 +27,6 @@ def test_stemming_matches_inflections() -> None:
 
 def test_normalize_quotes() -> None:
     assert normalize("“Long live Iraq.”") == '"Long live Iraq."'
-
-
-def test_strip_control_removes_invisible_characters() -> None:
-    assert strip_control("Who\u200b denied\u202e it\x07?") == "Who denied it?"
 
 
 def test_sentences_keep_abbreviations_together() -> None:
