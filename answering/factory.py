@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# answering.text.stem strips these; the keyword index analyses whole words (Snowball).
+_ENDINGS = ("e", "s", "es", "y", "ed", "ing")
+
 
 def chat_model(settings: Settings, name: str) -> tuple[BaseChatModel, str]:
     """(LangChain chat model, URL it talks to) for ``ollama`` or ``openai``. No network here."""
@@ -77,8 +80,11 @@ def build_answering(
     prompts = load_prompts(settings.prompts_dir)  # checked even in extractive mode
     retriever = HybridRetriever(reader)
 
-    def idf(word: str) -> float:  # from the persisted keyword index of the served generation
-        return reader.idf(word) or 0.0
+    def idf(term: str) -> float:  # from the persisted keyword index of the served generation
+        value = reader.idf(term)
+        if value == 0.0:  # this answerer passes its own stems ("stat" for "states"): try words
+            value = next((v for e in _ENDINGS if (v := reader.idf(term + e))), 0.0)
+        return value or 0.0
 
     extractive = ExtractiveAnswerer(
         reader.document,
