@@ -275,6 +275,7 @@ def _build(
     if active is not None:
         if active.layout >= LAYOUT:
             active = update.recover(store, settings, active)  # a killed update is completed
+            update.drop_unpublished_deltas(store, active)
         old_docs = _old_docs(store, active)
         diffs = stamp_differences(active.stamp, stamp)
         if diffs:
@@ -311,6 +312,8 @@ def _build(
         summary.generation, summary.chunks = active.generation, active.chunks
         return _doc_map(new)  # nothing to do: the active generation stays as it is
     if active is not None and small:
+        if len(active.deltas) >= update.MAX_DELTAS:
+            active = update.merge_deltas(store, settings, active)
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
         # Wire copies: the changed articles are grouped with every article whose text this build
         # read (files the manifest skipped are not; a new generation regroups everything).

@@ -31,7 +31,7 @@ from index.chunking import chunk_document
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
 from index.reader import chunk_from_record, is_served, read_all
-from index.store import Pointer, Store, record_id
+from index.store import Pointer, Store, as_vectors, record_id
 from index.writer import embed_chunks, versioned, write_docs
 
 if TYPE_CHECKING:
@@ -44,16 +44,57 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_DELTAS = 8  # searched per question: beyond this the next build writes a new generation
+MAX_DELTAS = 8  # searched per question: beyond this the next build merges them into one
 MAX_SUPERSEDED = 0.05  # unserved chunks per served chunk before a new generation
 
 
 def needs_new_generation(pointer: Pointer) -> bool:
-    """Too many deltas or too many unserved chunks: the next build writes a new generation
-    (copying the served chunks with their vectors, embedding nothing unchanged)."""
-    return len(pointer.deltas) >= MAX_DELTAS or pointer.superseded > MAX_SUPERSEDED * max(
-        pointer.chunks, 1
-    )
+    """Too many unserved chunks: the next build writes a new generation (copying the served
+    chunks with their vectors, embedding nothing unchanged)."""
+    return pointer.superseded > MAX_SUPERSEDED * max(pointer.chunks, 1)
+
+
+def drop_unpublished_deltas(store: Store, pointer: Pointer) -> list[str]:
+    """Deltas of the served generation the pointer does not name (a killed update or merge)."""
+    dropped = [d for d in store.deltas_of(pointer.generation) if d not in pointer.deltas]
+    for name in dropped:
+        store.drop_collection(name)
+    return dropped
+
+
+def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
+    """The served chunks of all deltas copied (with their vectors) into one new delta, which
+    replaces them in the pointer: a cost of the deltas, not of the archive."""
+    gen = active.generation
+    merged = store.next_delta(gen)
+    log.info("merging %d deltas of %s into %s", len(active.deltas), gen, merged)
+    col = store.create_delta(merged, active.stamp)
+    for name in active.deltas:
+        got = store.collection(name).get(include=["embeddings", "documents", "metadatas"])
+        ids, embs = got["ids"], got["embeddings"]
+        texts, metas = got.get("documents") or [], got.get("metadatas") or []
+        if not ids or embs is None:
+            continue
+        hashes = _hashes(store, gen, sorted({str((m or {}).get("doc_id")) for m in metas}))
+        keep = []
+        for k, (rid, text, meta) in enumerate(zip(ids, texts, metas, strict=True)):
+            chunk = chunk_from_record(rid, text, meta)
+            content_hash = hashes.get(chunk.doc_id)
+            doc = Document(chunk.doc_id, "", "", content_hash=content_hash or "")
+            if content_hash is not None and is_served(chunk, doc):
+                keep.append(k)
+        if keep:
+            col.upsert(
+                ids=[ids[k] for k in keep],
+                embeddings=as_vectors(embs[k] for k in keep),
+                documents=[texts[k] for k in keep],
+                metadatas=[metas[k] for k in keep],
+            )
+    published = replace(active, deltas=[merged], revision=active.revision + 1)
+    store.write_pointer(published)  # readers still on the old deltas refresh when they are gone
+    for name in active.deltas:
+        store.drop_collection(name)
+    return _finish(store, settings, published, keyword_index(store, settings, published))
 
 
 def _docs_in(doc_ids: Sequence[str]) -> Where:

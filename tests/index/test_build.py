@@ -278,3 +278,27 @@ def test_an_incremental_build_reads_only_the_changed_files(
     # A new generation needs every text: the unread files are read then.
     forced = build_index(index_settings, emb, force=True)
     assert forced.chunks == summary.chunks and verify_index(index_settings).ok
+
+
+def test_many_updates_merge_their_deltas_without_copying_the_generation(
+    index_settings, corpus: Path
+) -> None:
+    from index.update import MAX_DELTAS
+
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    store = Store.open(index_settings, create=False)
+    for n in range(MAX_DELTAS + 1):
+        (corpus / f"late_{n}.txt").write_text(f"Late {n}\n\nLate report {n} on the zebra inquiry.", "utf-8")
+        summary = build_index(index_settings, emb)
+        assert summary.added_ids == [f"late_{n}"] and summary.generation == first.generation
+    pointer = store.read_pointer()
+    assert pointer is not None and len(pointer.deltas) == 2  # the merged one + the last update
+    assert store.deltas_of(first.generation) == sorted(pointer.deltas)  # the old ones dropped
+    reader = open_reader(index_settings, emb)
+    found = {h.chunk.doc_id: h.chunk for h in reader.keyword_search({"zebra": 1.0}, 20)}
+    assert set(found) == {f"late_{n}" for n in range(MAX_DELTAS + 1)}
+    hits = reader.vector_search(found["late_3"].text, k=3)  # fake vectors: the same text
+    assert hits[0].chunk.doc_id == "late_3"
+    report = verify_index(index_settings)
+    assert report.ok and report.superseded == 0, report.problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -210,3 +211,27 @@ def test_the_http_client_gets_a_timeout(chroma_server: str, index_settings) -> N
     )
     session = store.client._server._session  # type: ignore[attr-defined]
     assert isinstance(session, httpx.Client) and session.timeout.read == HTTP_TIMEOUT_S
+
+
+def test_answering_never_reads_the_whole_corpus(
+    index_settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Serving memory must not grow with the archive: no full read of chunks or documents."""
+    from answering.factory import build_answering
+    from index.reader import IndexReader
+
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    reader = open_reader(index_settings, emb)
+
+    def forbidden(self: IndexReader) -> list[Any]:
+        raise AssertionError("a full read on the answer path")
+
+    monkeypatch.setattr(IndexReader, "chunks", forbidden)
+    monkeypatch.setattr(IndexReader, "documents", forbidden)
+    service = build_answering(index_settings, reader, emb, answerer="extractive")
+    service.warm()
+    answer = service.answer("Who denied involvement in the attack?")
+    assert answer.citations
+    for c in answer.citations:
+        assert reader.document(c.doc_id).text[c.start : c.end] == c.excerpt
