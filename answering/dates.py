@@ -99,6 +99,11 @@ _MAYBE_DATE_RE = re.compile(
 )
 
 
+def may_name_a_date(question: str) -> bool:
+    """A cheap first look: most questions name no date and need no dateparser call."""
+    return bool(_MAYBE_DATE_RE.search(question))
+
+
 def parse_question_dates(question: str, reference: date) -> DateQuery | None:
     """The date range a question is about, or None if it names none."""
     if not _MAYBE_DATE_RE.search(question):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from answering.dates import newest_day, parse_question_dates, rerank
+from answering.dates import may_name_a_date, newest_day, parse_question_dates, rerank
 from answering.fusion import diversify, reciprocal_rank_fusion
 from index.keywords import analyze
 from index.models import Chunk, Document, ScoredChunk
@@ -88,7 +88,6 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.guaranteed = guaranteed
         self.neighbours = neighbours
-        self._published: tuple[str, dict[str, str | None], date] | None = None
 
     def warm(self) -> None:
         """Touch the keyword index once (its pages are memory-mapped from disk)."""
@@ -142,12 +141,19 @@ class HybridRetriever:
     def _dated(
         self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk], n: int
     ) -> list[tuple[str, float]]:
-        """Dates in the question ("on Nov 6", "last week", "latest") filter and re-rank (answering.dates)."""
-        generation = self.reader.generation
-        if self._published is None or self._published[0] != generation:
-            published = {d.doc_id: d.published for d in self.reader.documents()}
-            self._published = (generation, published, newest_day(published.values()) or date.today())
-        _, published, reference = self._published
+        """Dates in the question ("on Nov 6", "last week", "latest") filter and re-rank (answering.dates).
+
+        Article dates come from the candidates' chunk metadata (never a read of every document),
+        relative to the newest date among them.
+        """
+        if not may_name_a_date(query):
+            return fused
+
+        def published(cid: str) -> str | None:
+            value = by_id[cid].metadata.get("published")
+            return str(value) if value else None
+
+        reference = newest_day(published(cid) for cid in by_id) or date.today()
         when = parse_question_dates(query, reference)
         if when is None:
             return fused
@@ -158,4 +164,4 @@ class HybridRetriever:
                 by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
         texts = {cid: chunk.text for cid, chunk in by_id.items()}
         log.debug("question dates %s", when)
-        return rerank(when, fused, texts, {cid: published.get(by_id[cid].doc_id) for cid in texts})
+        return rerank(when, fused, texts, {cid: published(cid) for cid in texts})

@@ -34,8 +34,10 @@ def simple_chunks(doc: Document, size: int = 500, overlap: int = 100) -> list[Ch
         if end < len(text):
             space = text.rfind(" ", start + size // 2, end)
             end = space if space > start else end
+        # article metadata on every chunk, as index.chunking writes it
+        meta = {k: v for k in ("published", "source") if (v := getattr(doc, k))}
         chunks.append(
-            Chunk(f"{doc.doc_id}:{len(chunks)}", doc.doc_id, len(chunks), text[start:end], start, end)
+            Chunk(f"{doc.doc_id}:{len(chunks)}", doc.doc_id, len(chunks), text[start:end], start, end, meta)
         )
         if end >= len(text):
             break
