@@ -19,7 +19,7 @@ from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
 from answering.retrieval import HybridRetriever, Reader
 from answering.rewrite import rewrite_follow_up
-from answering.wire import WireCopies, collapse
+from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,6 @@ class AnsweringService:
         self.history_turns = history_turns
         self._last_refresh = 0.0
         self._refresh_lock = threading.Lock()
-        self._wire = WireCopies(reader.documents)
 
     @property
     def answerer_name(self) -> str:
@@ -171,8 +170,7 @@ class AnsweringService:
         text, citations = renumber_citations(draft.answer, good)
         if bad:
             log.debug("dropped %d citation(s) that failed verification", len(bad))
-        clusters = self._wire.members(self.reader.generation)
-        text, citations = collapse(text, citations, self.reader.document, clusters)
+        text, citations = collapse(text, citations, self.reader.document, self.reader.cluster)
         if not draft.refused and not citations:
             log.warning("answer lost all its citations in verification; refusing")
             return refusal_text(standalone), True, ()

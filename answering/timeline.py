@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from answering.agreement import nlp
+from answering.citations import make_citation
 from answering.dates import CALENDAR_RE
 from answering.models import Citation
 from answering.wire import normalize, outlet_label
@@ -158,17 +159,7 @@ def build_timeline(
             continue
         seen[norm] = len(entries)
         carried[len(entries)] = []
-        citation = Citation(
-            n=len(entries) + 1,
-            doc_id=doc.doc_id,
-            title=doc.title,
-            excerpt=doc.text[start:end],
-            start=start,
-            end=end,
-            url=doc.url,
-            source=doc.source,
-            published=doc.published,
-        )
+        citation = make_citation(len(entries) + 1, doc, start, end)
         entries.append(TimelineEntry(shown, written, citation))
     final = tuple(
         TimelineEntry(e.when, e.written, Citation(**{**_fields(e.citation), "carried_by": tuple(carried[i])}))

@@ -3,13 +3,13 @@
 The index groups near-duplicate articles (``Document.duplicate_cluster``, see
 ``index.duplicates``). Here, per answer: citations whose excerpts are the same text are merged
 into the first (its marker replaces theirs), and each citation lists the other articles of its
-cluster that carry the excerpt verbatim (after whitespace/quote normalisation) in ``carried_by``.
+cluster (``cluster(id)``: read per answer, only for the clusters cited) that carry the excerpt
+verbatim (after whitespace/quote normalisation) in ``carried_by``.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -31,31 +31,11 @@ def outlet_label(doc: Document) -> str:
     return f"{name} ({doc.published})" if doc.published else name
 
 
-class WireCopies:
-    """Cluster id -> member documents of one index generation (rebuilt when it changes)."""
-
-    def __init__(self, documents: Callable[[], Sequence[Document]]) -> None:
-        self._documents = documents
-        self._generation: str | None = None
-        self._members: dict[str, list[Document]] = {}
-        self._lock = threading.Lock()
-
-    def members(self, generation: str) -> dict[str, list[Document]]:
-        with self._lock:
-            if self._generation != generation:
-                members: dict[str, list[Document]] = {}
-                for doc in self._documents():
-                    if doc.duplicate_cluster:
-                        members.setdefault(doc.duplicate_cluster, []).append(doc)
-                self._members, self._generation = members, generation
-            return self._members
-
-
 def collapse(
     text: str,
     citations: Sequence[Citation],
     document: Callable[[str], Document],
-    clusters: dict[str, list[Document]],
+    cluster: Callable[[str], Sequence[Document]],
 ) -> tuple[str, tuple[Citation, ...]]:
     """Merge citations of the same excerpt; fill ``carried_by`` from the excerpt's cluster."""
     if not citations:
@@ -78,7 +58,8 @@ def collapse(
     for c in kept:
         doc = document(c.doc_id)
         key = normalize(c.excerpt)
-        carriers = {d.doc_id: d for d in clusters.get(doc.duplicate_cluster or "", ()) if d.doc_id != c.doc_id}
+        members = cluster(doc.duplicate_cluster) if doc.duplicate_cluster else ()
+        carriers = {d.doc_id: d for d in members if d.doc_id != c.doc_id}
         for doc_id in extra[c.n]:
             if doc_id != c.doc_id and doc_id not in carriers:
                 carriers[doc_id] = document(doc_id)

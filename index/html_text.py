@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "canvas", "nav")
 _BLOCK_TAGS = (
@@ -93,16 +94,7 @@ def html_to_article(raw: str) -> HtmlArticle:
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    for tag in soup.find_all(True):
-        if not isinstance(tag, Tag) or tag.decomposed:
-            continue
-        style = tag.get("style")
-        if (
-            tag.has_attr("hidden")
-            or str(tag.get("aria-hidden", "")).lower() == "true"
-            or (isinstance(style, str) and _HIDDEN_STYLE_RE.search(style))
-        ):
-            tag.decompose()
+    _drop_hidden(soup)
     if soup.head:
         soup.head.decompose()
 
@@ -130,6 +122,14 @@ def visible_html(raw: str) -> str:
     for tag in soup.find_all(_DROP_TAGS):
         if isinstance(tag, Tag) and not (tag.name == "script" and tag.get("type") == "application/ld+json"):
             tag.decompose()
+    _drop_hidden(soup)
+    return str(soup)
+
+
+def _drop_hidden(soup: Any) -> None:
+    """Remove elements a reader never sees (hidden, aria-hidden, display:none/visibility:hidden)."""
+    from bs4 import Tag
+
     for tag in soup.find_all(True):
         if not isinstance(tag, Tag) or tag.decomposed:
             continue
@@ -140,4 +140,3 @@ def visible_html(raw: str) -> str:
             or (isinstance(style, str) and _HIDDEN_STYLE_RE.search(style))
         ):
             tag.decompose()
-    return str(soup)

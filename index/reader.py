@@ -249,6 +249,17 @@ class IndexReader:
                     found[doc_id] = gen.documents[doc_id] = fetched.get(doc_id)
         return found
 
+    def cluster(self, cluster_id: str) -> list[Document]:
+        """The documents of one near-duplicate group (``Document.duplicate_cluster``), by id."""
+
+        def fetch(gen: _Generation) -> list[Document]:
+            got = gen.docs_col.get(where={"duplicate_cluster": cluster_id}, include=["documents", "metadatas"])
+            texts, metas = got.get("documents") or [], got.get("metadatas") or []
+            docs = [document_from_record(i, t, m) for i, t, m in zip(got["ids"], texts, metas, strict=True)]
+            return sorted(docs, key=lambda d: d.doc_id)
+
+        return self._retry("reading a duplicate group", fetch)
+
     def documents(self) -> list[Document]:
         """Every document, sorted by id (a full read: for listings, not for answering)."""
         with self._store.errors("reading documents"):

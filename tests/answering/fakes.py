@@ -85,6 +85,10 @@ class FakeReader:
     def document(self, doc_id: str) -> Document:
         return self._docs[doc_id]
 
+    def cluster(self, cluster_id: str) -> list[Document]:
+        members = (d for d in self._docs.values() if d.duplicate_cluster == cluster_id)
+        return sorted(members, key=lambda d: d.doc_id)
+
     def chunks(self) -> list[Chunk]:
         return list(self._chunks)
 
