@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("newsdesk", "index", "answering", "bot", "evaluation")
+PACKAGES = ("newsdesk", "index", "answering", "bot", "evaluation", "ingest")
 
 
 def _module_name(path: Path) -> str:

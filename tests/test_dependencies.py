@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("newsdesk", "index", "answering", "bot", "evaluation")
+PRODUCT = ("newsdesk", "index", "answering", "bot", "evaluation", "ingest")
 
 # distribution -> why it is declared although no module imports it
 USED_WITHOUT_IMPORT = {
@@ -26,17 +26,8 @@ USED_WITHOUT_IMPORT = {
     "langchain-ollama": "answering.factory.chat_model: init_chat_model(model_provider='ollama') imports it",
     "langchain-openai": "answering.factory.chat_model: init_chat_model(model_provider='openai') imports it",
 }
-# Declared for issues being built in parallel (12: answering, 13: ingest, 16: keyword index).
-# Each entry must go once that work is merged and imports it: the test then says so.
-PENDING = {
-    "spacy": "issue 12: sentences, lemmas and entities in answering/",
-    "trafilatura": "issue 13: article text from fetched pages",
-    "feedparser": "issue 13: `newsdesk ingest` from feeds",
-    "datasketch": "issue 13: near-duplicate articles (MinHash)",
-    "dateparser": "issue 13: dates in questions",
-    "bm25s": "issue 16: the persisted keyword index",
-    "cachetools": "issues 14/16: one LRU instead of hand-written ones",
-}
+# Declared for work not merged yet (each entry goes once product code imports it).
+PENDING: dict[str, str] = {}
 
 
 def _norm(name: str) -> str:
@@ -94,7 +85,6 @@ def test_the_exceptions_are_still_needed() -> None:
     assert now_imported == [], f"imported now, remove from USED_WITHOUT_IMPORT: {now_imported}"
 
 
-@pytest.mark.xfail(strict=False, reason="issues 12/13/14/16 add the imports; then drop PENDING")
 def test_no_dependency_is_pending() -> None:
     imported = _imported_top_levels()
     pending = [d for d in PENDING if not _modules_of(d) & imported]
