@@ -14,8 +14,6 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("newsdesk", "index", "answering", "bot", "evaluation", "ingest")
 
