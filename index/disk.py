@@ -118,17 +118,22 @@ def measure(chroma_dir: Path, active: str | None, previous: str | None, base: st
         return usage
     dirs = _segment_dirs(chroma_dir)
     owners = segment_owners(chroma_dir)
-    serving = {active, f"{active}__docs"} if active else set()
-    kept = {previous, f"{previous}__docs"} if previous else set()
+    def of(generation: str | None, owner: str) -> bool:
+        """The generation's chunks, documents, or one of its in-place update deltas."""
+        if generation is None:
+            return False
+        delta = re.fullmatch(rf"{re.escape(generation)}__d\d{{6,}}", owner)
+        return owner in (generation, f"{generation}__docs") or delta is not None
+
     for d in dirs:
         size = tree_bytes(d)
         owner = owners.get(d.name)
         if owner is None:
             usage.orphan_bytes += size
             usage.orphan_dirs += 1
-        elif owner in serving:
+        elif of(active, owner):
             usage.serving_bytes += size
-        elif owner in kept:
+        elif of(previous, owner):
             usage.previous_bytes += size
         elif owner.startswith(f"{base}__g"):
             usage.leftover_bytes += size

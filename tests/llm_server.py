@@ -59,6 +59,7 @@ class _State:
     default: Reply = field(default_factory=lambda: Reply("NOT IN ARTICLES"))
     responder: Callable[[Request], Reply] | None = None
     requests: list[Request] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)  # what /api/tags and /v1/models list
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_reply(self, request: Request) -> Reply:
@@ -84,7 +85,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         if self.path.rstrip("/") in ("/api/tags", "/v1/models"):
-            self._json(200, {"models": [], "data": [], "object": "list"})
+            names = list(self.server.state.models)
+            self._json(
+                200,
+                {
+                    "models": [{"name": n, "model": n} for n in names],
+                    "data": [{"id": n, "object": "model"} for n in names],
+                    "object": "list",
+                },
+            )
         else:
             self._json(404, {"error": "not found"})
 
@@ -218,6 +227,10 @@ class ScriptedLLMServer:
         if default is not None:
             self._server.state.default = default
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def serve_models(self, names: list[str]) -> None:
+        """Name the models the server lists (an Ollama server must have the configured one)."""
+        self._server.state.models = list(names)
 
     @property
     def port(self) -> int:

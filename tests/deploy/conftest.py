@@ -118,7 +118,6 @@ def indexed(chroma_server: str, tmp_path_factory: pytest.TempPathFactory) -> Ind
         make_writable(mount)
     bot_env = service_environment(load_compose()["services"]["bot"])
     bot_env.pop("NEWSDESK_DISCORD_TOKEN_FILE")
-    bot_env.update(
-        overrides, NEWSDESK_DATA_DIR=str(root / "bot-data"), NEWSDESK_CORPUS_DIR=str(mount)
-    )
+    # the bot mounts the same newsdesk-data volume as the indexer (the keyword index lives there)
+    bot_env.update(overrides, NEWSDESK_CORPUS_DIR=str(mount))
     return Indexed(bot_env, build, before, after, root)

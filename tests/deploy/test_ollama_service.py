@@ -52,6 +52,7 @@ def test_ask_with_the_ollama_answerer_through_the_chroma_server(
         return reply
 
     ollama.respond_with(respond)
+    ollama.serve_models([COMPOSE_MODEL])  # `newsdesk ask` checks the model is there before loading
     settings = {
         **indexed.settings,  # the bot service's environment: NEWSDESK_ANSWERER=ollama, model
         "NEWSDESK_OLLAMA_URL": ollama.ollama_url,  # http://ollama:11434 inside compose

@@ -264,9 +264,9 @@ def test_an_incremental_build_reads_only_the_changed_files(
     read: list[str] = []
     real = manifest_mod.load_file
 
-    def counting(path: Path, result: Any) -> Any:
+    def counting(path: Path, result: Any, *root: Path) -> Any:
         read.append(path.name)
-        return real(path, result)
+        return real(path, result, *root)
 
     monkeypatch.setattr(manifest_mod, "load_file", counting)
     path = corpus / f"{ARTICLE}.txt"

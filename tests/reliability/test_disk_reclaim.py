@@ -277,7 +277,8 @@ def test_a_stopped_servers_folder_is_compacted_by_the_operator_command(
     try:
         for k in range(4):
             (corpus / "extra.txt").write_text(_article(k, k), "utf-8")
-            build_index(settings, fake_emb)
+            # a new generation each time (changes alone are in-place updates): old ones are dropped
+            build_index(settings, fake_emb, force=True)
         refused = CliRunner().invoke(cli, ["index", "compact", "--path", str(data / "db")])
         assert refused.exit_code == 1 and "stop the Chroma server" in (refused.exception.hint or "")  # type: ignore[union-attr]
     finally:
