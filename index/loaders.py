@@ -252,7 +252,7 @@ def _load_html(path: Path, raw: str) -> Document | None:
 
 
 def strip_site_name(title: str, site: str | None) -> str:
-    """'Drone hits PM home | The Daily Planet' -> 'Drone hits PM home' when the site is known."""
+    """'Barge hits pier | The Daily Planet' -> 'Barge hits pier' when the site is known."""
     if site and title.lower().endswith(site.lower()):
         head = title[: len(title) - len(site)].rstrip()
         for sep in ("|", "-", "\u2013", "\u2014", ":", "\u00b7"):
