@@ -22,6 +22,9 @@ from answering.text import normalize
 _PERSONAL = {"he": "subj", "him": "obj", "his": "poss", "she": "subj", "her": "poss"}
 _PLURAL = {"they": "subj", "them": "obj", "their": "poss", "theirs": "poss"}
 _THING = {"it": "subj", "its": "poss"}
+_QUESTION_WORDS = frozenset(
+    "who whom whose what when where why how which is are was were do does did has have had can will".split()
+)
 _ELLIPTIC_START = ("and ", "but ", "also ", "what about ", "how about ", "and what about ")
 # Entity kinds that can be "they" (groups, places) and "he" / "she" (people).
 _GROUPS = frozenset({"ORG", "NORP", "GPE", "PERSON", "FAC", "LOC", "PRODUCT", "EVENT"})
@@ -47,11 +50,14 @@ class EntityRewriter:
             if rewritten is not None:
                 return rewritten
         lowered = question.lower()
-        if lowered.startswith(_ELLIPTIC_START) or (pronoun is None and len(words) <= 3):
+        # "and the US?", "the mayor?": a bare phrase, not a short question of its own ("who is X?")
+        bare = pronoun is None and len(words) <= 3 and not any(w in _QUESTION_WORDS for w in words)
+        elliptic = lowered.startswith(_ELLIPTIC_START) or bare
+        if elliptic:
             rewritten = self._fill_ellipsis(question, turns)
             if rewritten is not None:
                 return rewritten
-        if pronoun is not None or lowered.startswith(_ELLIPTIC_START) or len(words) <= 3:
+        if pronoun is not None or elliptic:
             previous = turns[-1].question.strip().rstrip("?")
             return f"{question.rstrip('?')}? (following: \u201c{previous}?\u201d)"
         return question
@@ -98,8 +104,8 @@ class EntityRewriter:
             if lowered.startswith(start):
                 q = q[len(start) :].strip()
                 break
-        if not q:
-            return None
+        if not q or any(w.strip("?.,!").lower() in _QUESTION_WORDS for w in q.split()):
+            return None  # "and when?": not a name to put in the previous question's place
         previous = turns[-1].question.strip()
         prev = self.analyzer.analyse(previous)
         swap = [e for e in prev.entities if e.label in _GROUPS]

@@ -45,6 +45,9 @@ def test_ellipsis_swaps_the_entity_of_the_previous_question(rewrite: EntityRewri
     out = rewrite("and the mayor of Springfield?", [GOVERNOR])
     assert out.startswith("What did the mayor of Springfield say about the fire")
     assert "Maria Lopez" not in out
+    assert rewrite("and when?", [GOVERNOR]) == (
+        "and when? (following: \u201cWhat did Governor Maria Lopez say about the fire?\u201d)"
+    )
 
 
 def test_it_is_asked_in_the_context_of_the_previous_question_in_plain_english(rewrite: EntityRewriter) -> None:
@@ -56,6 +59,7 @@ def test_it_is_asked_in_the_context_of_the_previous_question_in_plain_english(re
 def test_standalone_questions_are_unchanged(rewrite: EntityRewriter) -> None:
     q = "Where did the fire start on the pier?"
     assert rewrite(q, [UNION]) == q
+    assert rewrite("who is Ortega?", [GOVERNOR]) == "who is Ortega?"  # short, but a question of its own
     assert rewrite("What did their spokesman claim?", []) == "What did their spokesman claim?"
 
 
