@@ -31,7 +31,7 @@ OTHER_CORPUS = EVALUATION / "othercorpus"
 # measured 2026-12-01 (docs/eval.md): blind 0.763 accuracy / 0.35 refusal recall / 0.053 false
 # refusals; news 0.596 / - / 0.14; other topic 0.583 / 0.308 / 0.229
 FLOORS: dict[str, dict[str, float]] = {
-    "blindset.jsonl": {"accuracy": 0.75, "refusal_recall": 0.3, "citation_validity": 1.0},
+    "blindset.jsonl": {"accuracy": 0.73, "refusal_recall": 0.3, "citation_validity": 1.0},
     "newsset.jsonl": {"accuracy": 0.57, "citation_validity": 1.0},
     "othercorpus.jsonl": {"accuracy": 0.53, "refusal_recall": 0.25, "citation_validity": 1.0},
 }
