@@ -104,50 +104,47 @@ class ExtractiveAnswerer:
         probability 0 (never chosen alone) but may still complete a chosen sentence. The choice
         does not depend on what is cached: the same question always gets the same answer.
         """
+        sc, embedded = self._scoring(question, retrieved, self.limits.embed_budget)
+        if embedded:
+            sc.probs[embedded] = self.model.probability(sc.rows[embedded])
+        said_flat = [_flatten(t) for t in said]
+        for i in embedded:
+            if said_flat and any(_flatten(sc.cands[i].span.text) in t for t in said_flat):
+                sc.probs[i] *= 0.5  # a follow-up wants something new; repeating still beats refusing
+        return sc
+
+    def signals(self, question: str, retrieved: Sequence[Retrieved]) -> Scoring:
+        """Every candidate with its feature row, all embedded, no model (for fitting the model)."""
+        return self._scoring(question, retrieved, 0)[0]
+
+    def _scoring(
+        self, question: str, retrieved: Sequence[Retrieved], budget: int
+    ) -> tuple[Scoring, list[int]]:
+        """Candidates with their feature rows (probabilities 0), and which were embedded: all, or
+        the ``budget`` best by the model without the embedding cosine."""
         q = question_info(question, self.analyzer)
         cands = candidates(retrieved, self.document, self.cache)
         analyses, previous, before, after = self._neighbourhood(cands)
         ranks = [c.rank for c in cands]
         n = len(cands)
-        embedded = list(range(n))
         word_sim = self._word_sim(q, analyses)
         labels = self._noun_labels(q)
-        budget = self.limits.embed_budget
-        if budget and n > budget:
-            zero = [0.0] * n
-            prior = self.model.probability(
-                features(q, analyses, previous, zero, ranks, self.stats, word_sim=word_sim, noun_labels=labels)
+
+        def rows_with(cosines: list[float]) -> np.ndarray:
+            return features(
+                q, analyses, previous, cosines, ranks, self.stats, word_sim=word_sim, noun_labels=labels
             )
+
+        embedded = list(range(n))
+        if budget and n > budget:
+            prior = self.model.probability(rows_with([0.0] * n))
             embedded = sorted(sorted(range(n), key=lambda i: -prior[i])[:budget])
         cos = np.zeros(n)
-        if n:
+        if embedded:
             qvec, matrix = self.cache.embed(question, [(cands[i].doc.doc_id, cands[i].span) for i in embedded])
             cos[embedded] = matrix @ qvec
-        sims = [float(c) for c in cos]
-        rows = features(q, analyses, previous, sims, ranks, self.stats, word_sim=word_sim, noun_labels=labels)
-        probs = np.zeros(n)
-        if n:
-            probs[embedded] = self.model.probability(rows[embedded])
-        said_flat = [_flatten(t) for t in said]
-        for i in embedded:
-            if said_flat and any(_flatten(cands[i].span.text) in t for t in said_flat):
-                probs[i] *= 0.5  # a follow-up wants something new; repeating still beats refusing
-        return Scoring(q, cands, analyses, rows, probs, before, after)
-
-    def signals(self, question: str, retrieved: Sequence[Retrieved]) -> Scoring:
-        """Every candidate with its feature row, all embedded, no model (for fitting the model)."""
-        q = question_info(question, self.analyzer)
-        cands = candidates(retrieved, self.document, self.cache)
-        analyses, previous, before, after = self._neighbourhood(cands)
-        cos: list[float] = []
-        if cands:
-            qvec, matrix = self.cache.embed(question, [(c.doc.doc_id, c.span) for c in cands])
-            cos = [float(c) for c in matrix @ qvec]
-        rows = features(
-            q, analyses, previous, cos, [c.rank for c in cands], self.stats,
-            word_sim=self._word_sim(q, analyses), noun_labels=self._noun_labels(q),
-        )
-        return Scoring(q, cands, analyses, rows, np.zeros(len(cands)), before, after)
+        rows = rows_with([float(c) for c in cos])
+        return Scoring(q, cands, analyses, rows, np.zeros(n), before, after), embedded
 
     def _noun_labels(self, q: QuestionInfo) -> frozenset[str]:
         return self.typer.labels(q.wh_noun) if q.wh_noun else frozenset()
