@@ -12,8 +12,10 @@ looking at "thinking..." after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import discord
@@ -162,58 +164,45 @@ class AnswerFlow:
         user_id: int,
     ) -> Answer | None:
         """Answer ``question`` into ``reply``; errors become a short message in place."""
+        with self._in_flight(reply):
+            history: tuple[Turn, ...] = ()
+            if conversation is not None:
+                history = await self._history(conversation, channel_id, user_id)
+            try:
+                answer = await self.core.stream(question, history, reply.progress)
+                message = await reply.finish(render_answer(answer))
+            except asyncio.CancelledError:
+                try:
+                    await reply.fail(RESTARTING)
+                except Exception:  # noqa: BLE001 - shutting down; the log is all that is left
+                    log.warning("could not close an answer in flight", exc_info=True)
+                raise
+            except Exception as exc:  # noqa: BLE001 - the one translation point for answers
+                await reply.fail(user_message(exc))
+                return None
+            if conversation is not None:
+                self.memory.add(conversation, Turn(question=question, answer=answer.answer))
+            try:
+                await self.db.run(
+                    lambda: self.feedback.record_answer(
+                        message.id, answer, channel_id=channel_id, guild_id=guild_id, asked_by=user_id
+                    )
+                )
+            except Exception:  # the answer is out; losing its feedback row must not hide it
+                log.exception("could not record the answer for feedback")
+            return answer
+
+    @contextlib.contextmanager
+    def _in_flight(self, reply: Reply) -> Iterator[None]:
+        """Registered while answering, so a SIGTERM drain can close the reply."""
         task = asyncio.current_task()
         if task is not None:
             self._inflight[task] = reply
         try:
-            return await self._answer(
-                reply,
-                question,
-                conversation=conversation,
-                channel_id=channel_id,
-                guild_id=guild_id,
-                user_id=user_id,
-            )
+            yield
         finally:
             if task is not None:
                 self._inflight.pop(task, None)
-
-    async def _answer(
-        self,
-        reply: Reply,
-        question: str,
-        *,
-        conversation: ConversationKey | None,
-        channel_id: int | None,
-        guild_id: int | None,
-        user_id: int,
-    ) -> Answer | None:
-        history: tuple[Turn, ...] = ()
-        if conversation is not None:
-            history = await self._history(conversation, channel_id, user_id)
-        try:
-            answer = await self.core.stream(question, history, reply.progress)
-            message = await reply.finish(render_answer(answer))
-        except asyncio.CancelledError:
-            try:
-                await reply.fail(RESTARTING)
-            except Exception:  # noqa: BLE001 - shutting down; the log is all that is left
-                log.warning("could not close an answer in flight", exc_info=True)
-            raise
-        except Exception as exc:  # noqa: BLE001 - the one translation point for answers
-            await reply.fail(user_message(exc))
-            return None
-        if conversation is not None:
-            self.memory.add(conversation, Turn(question=question, answer=answer.answer))
-        try:
-            await self.db.run(
-                lambda: self.feedback.record_answer(
-                    message.id, answer, channel_id=channel_id, guild_id=guild_id, asked_by=user_id
-                )
-            )
-        except Exception:  # the answer is out; losing its feedback row must not hide it
-            log.exception("could not record the answer for feedback")
-        return answer
 
     async def _history(
         self, conversation: ConversationKey, channel_id: int | None, user_id: int
