@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from answering.language import NAMES, NUMBER, PERSONISH, WHEN, WHERE, Analysis, Analyzer
+from answering.text import stopwords
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "answerhood.json"
 
@@ -82,9 +83,26 @@ def question_info(question: str, analyzer: Analyzer) -> QuestionInfo:
     words = [w.lower() for w in question.replace("?", " ").split()]
     kind, wants = _kind(words, a)
     focus = tuple(sorted(lem for lem in a.lemmas if lem not in _WH))
-    named = tuple(dict.fromkeys([*(e.key for e in a.entities if e.label in NAMES), *a.propns]))
+    named = tuple(dict.fromkeys([*(e.key for e in a.entities if e.label in NAMES), *_proper_nouns(a)]))
     verbs = sorted(v for v in a.verbs if v not in _WH)
     return QuestionInfo(question, a, kind, wants, focus, named, verbs[0] if verbs else None, a.wh_noun)
+
+
+def _proper_nouns(a: Analysis) -> list[str]:
+    """The question's proper nouns that may be names: not inside an entity that is not a name
+    ("american" (NORP), "nov" of "nov 6" (DATE)), and not a typo of a function word, which the
+    tagger calls a proper noun in a lower-case question ("wat did they burn")."""
+    other = {w for e in a.entities if e.label not in NAMES for w in e.key.split()}
+    return [p for p in a.propns if p not in other and not _function_word_typo(p)]
+
+
+def _function_word_typo(word: str) -> bool:
+    return len(word) <= 5 and bool(difflib.get_close_matches(word, _short_stopwords(), n=1, cutoff=0.85))
+
+
+@cache
+def _short_stopwords() -> list[str]:
+    return sorted(w for w in stopwords() if 3 <= len(w) <= 6)
 
 
 def _kind(words: list[str], a: Analysis) -> tuple[str, frozenset[str]]:

@@ -86,7 +86,7 @@ def build_answering(
         SentenceCache(embeddings),
         WordStats(reader.idf, reader.max_idf),
         analyzer,
-        limits=Limits(embed_budget=settings.sentence_budget),
+        limits=Limits(embed_budget=settings.sentence_budget, parse_budget=settings.parse_budget),
     )
     chosen: Answerer = extractive
     rewriter = EntityRewriter(analyzer)

@@ -77,6 +77,16 @@ class SentenceCache:
         gap = doc.text[prev.end : span.start]
         return prev if "\n" not in gap and len(gap) < 5 else None
 
+    def next(self, doc: Document, span: Span) -> Span | None:
+        """The sentence after ``span`` in the same paragraph, if any."""
+        spans = self.sentences(doc)
+        i = bisect.bisect_right([s.start for s in spans], span.start)
+        if i >= len(spans):
+            return None
+        nxt = spans[i]
+        gap = doc.text[span.end : nxt.start]
+        return nxt if "\n" not in gap and len(gap) < 5 else None
+
     def embed(self, question: str, spans: Sequence[tuple[str, Span]]) -> tuple[np.ndarray, np.ndarray]:
         """(question vector, sentence matrix), unit-normalised; embeds only uncached sentences."""
         keys = [(doc_id, s.start, s.end, hash(s.text)) for doc_id, s in spans]

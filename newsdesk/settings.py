@@ -82,6 +82,14 @@ class Settings(BaseSettings):
         description="Candidate sentences the extractive answerer embeds per question (best keyword "
         "and retrieval rank first); 0 = all. Embedding is ~25 ms a sentence on one core.",
     )
+    parse_budget: int = Field(
+        12,
+        ge=0,
+        le=500,
+        description="Candidate sentences the extractive answerer parses (spaCy) per question: those "
+        "sharing the most question words, plus the sentence after each; 0 = all. Parsing is ~5 ms "
+        "a sentence on one core.",
+    )
     max_question_chars: int = Field(1000, ge=10, le=20000)
     llm_model: str = Field("llama3.2:3b", description="Model name for the ollama/openai answerers.")
     ollama_url: str = Field("http://127.0.0.1:11434")

@@ -34,6 +34,7 @@ from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
+from answering.text import tokenize
 from index.models import Document
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Limits:
     max_sentences: int = 3  # sentences in one answer (lists gather up to this many)
     max_chars: int = 600
     embed_budget: int = 0  # candidates embedded per question (best by the other signals); 0 = all
+    parse_budget: int = 0  # candidates parsed per question (best by keywords and rank); 0 = all
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ class ExtractiveAnswerer:
         """Candidates with their feature rows (probabilities 0), and which were embedded: all, or
         the ``budget`` best by the model without the embedding cosine."""
         q = question_info(question, self.analyzer)
-        cands = candidates(retrieved, self.document, self.cache)
+        cands = self._within_parse_budget(question, candidates(retrieved, self.document, self.cache))
         analyses, previous, before, after = self._neighbourhood(cands)
         ranks = [c.rank for c in cands]
         n = len(cands)
@@ -145,6 +147,34 @@ class ExtractiveAnswerer:
             cos[embedded] = matrix @ qvec
         rows = rows_with([float(c) for c in cos])
         return Scoring(q, cands, analyses, rows, np.zeros(n), before, after), embedded
+
+    def _within_parse_budget(self, question: str, cands: list[Candidate]) -> list[Candidate]:
+        """The ``parse_budget`` candidates that share the most (idf-weighted) words with the
+        question, best retrieval rank first among equals, each with the sentence after it (which
+        may complete it), in retrieval order.
+
+        Parsing is the expensive step once embedding is budgeted (~5 ms a sentence on one core,
+        and a large archive's candidates are rarely parsed before); a sentence sharing no word
+        with the question rarely answers it. The cut does not depend on caches.
+        """
+        budget = self.limits.parse_budget
+        if not budget or len(cands) <= budget:
+            return cands
+        asked = set(tokenize(question))
+        weight = {t: self.stats.weight(t) for t in asked}
+
+        def prior(i: int) -> tuple[float, int, int]:
+            return (-sum(weight[t] for t in cands[i].terms & asked), cands[i].rank, i)
+
+        top = sorted(range(len(cands)), key=prior)[:budget]
+        at = {(c.doc.doc_id, c.span.start): i for i, c in enumerate(cands)}
+        keep = set(top)
+        for i in top:
+            nxt = self.cache.next(cands[i].doc, cands[i].span)
+            j = at.get((cands[i].doc.doc_id, nxt.start)) if nxt is not None else None
+            if j is not None:
+                keep.add(j)
+        return [cands[i] for i in sorted(keep)]
 
     def _noun_labels(self, q: QuestionInfo) -> frozenset[str]:
         return self.typer.labels(q.wh_noun) if q.wh_noun else frozenset()

@@ -87,3 +87,44 @@ def test_budget_is_a_validated_setting() -> None:
     with pytest.raises(ValueError):
         Settings.model_validate({"sentence_budget": -1})
     assert "embed_budget" in {f.name for f in dataclasses.fields(Limits)}
+
+
+def _parse_budget_service(settings: Settings, corpus_docs: list[Any], budget: int) -> Any:
+    emb = CountingEmbeddings(size=64)
+    update = {"sentence_budget": 0, "parse_budget": budget}
+    return build_answering(settings.model_copy(update=update), FakeReader(corpus_docs, emb), emb)
+
+
+@pytest.mark.parametrize("budget", [2, 5])
+def test_at_most_twice_the_parse_budget_candidates_are_parsed(
+    settings: Settings, corpus_docs: list[Any], budget: int
+) -> None:
+    """The ``parse_budget`` candidates sharing the most question words, each with the sentence
+    after it; the rest are never parsed (nor chosen)."""
+    from answering.sentences import candidates
+    from answering.text import tokenize
+
+    everything = _parse_budget_service(settings, corpus_docs, 0)
+    service = _parse_budget_service(settings, corpus_docs, budget)
+    for question in QUESTIONS:
+        retrieved = service.retriever.retrieve(question, service.top_k)
+        all_cands = candidates(retrieved, service.answerer.document, service.answerer.cache)
+        kept = service.answerer.score(question, retrieved).cands
+        assert len(all_cands) > 2 * budget  # the budget has something to cut
+        assert budget <= len(kept) <= 2 * budget
+        asked = set(tokenize(question))
+        shared = sorted((len(c.terms & asked) for c in all_cands), reverse=True)
+        # the candidate sharing the most question words is always parsed
+        assert max(len(c.terms & asked) for c in kept) == shared[0]
+        # kept candidates stay in retrieval order, a subset of all of them
+        keys = [(c.doc.doc_id, c.span.start) for c in all_cands]
+        positions = [keys.index((c.doc.doc_id, c.span.start)) for c in kept]
+        assert positions == sorted(positions)
+        full = everything.answerer.score(question, retrieved).cands
+        assert len(full) == len(all_cands)
+
+
+def test_parse_budget_is_a_validated_setting() -> None:
+    assert Settings().parse_budget > 0
+    with pytest.raises(ValueError):
+        Settings.model_validate({"parse_budget": -1})

@@ -1,0 +1,58 @@
+"""What a question asks for and names (``answering.answerhood.question_info``), with real spaCy."""
+
+from __future__ import annotations
+
+import pytest
+
+from answering.answerhood import question_info
+from answering.language import Analyzer
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many guards were hurt?", "number"),
+        ("When did the strike start?", "when"),
+        ("Where did the ferry sink?", "where"),
+        ("Who condemned the attack?", "who"),
+        ("What did the mayor say about the levee?", "say"),
+        ("Was the minister hurt?", "yesno"),
+    ],
+)
+def test_the_kind_of_answer_asked_for(analyzer: Analyzer, question: str, kind: str) -> None:
+    assert question_info(question, analyzer).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "not_names"),
+    [
+        ("wat did the protesters burn on nov 6", {"wat", "nov"}),  # a typo; part of a date
+        ("which american official called it terrorism?", {"american"}),  # a nationality
+        ("wht did the council decide", {"wht"}),
+    ],
+)
+def test_typos_dates_and_nationalities_are_not_names(
+    analyzer: Analyzer, question: str, not_names: set[str]
+) -> None:
+    """An "unknown name" makes the answerer refuse: a typo of a function word, a date or a
+    nationality the articles say differently ("US") must not count as one."""
+    named = set(question_info(question, analyzer).named)
+    assert not named & not_names
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("What did Kadhimi say after the attack?", "kadhimi"),
+        ("Did Mayor Reyes order the evacuation?", "reyes"),
+        ("what did Biden say about it", "biden"),
+    ],
+)
+def test_names_are_kept(analyzer: Analyzer, question: str, name: str) -> None:
+    named = question_info(question, analyzer).named
+    assert any(name in n.split() for n in named), named
