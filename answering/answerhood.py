@@ -106,26 +106,41 @@ def _short_stopwords() -> list[str]:
 
 
 def _kind(words: list[str], a: Analysis) -> tuple[str, frozenset[str]]:
-    joined = " ".join(words)
-    if "how many" in joined or "how much" in joined:
-        return "number", NUMBER
-    if "when" in words or any(f"what {w}" in joined for w in ("time", "date", "day", "year", "month")):
-        return "when", WHEN
-    if "how long" in joined:
-        return "when", WHEN | NUMBER
-    if "where" in words:
-        return "where", WHERE
-    if any(w in words for w in ("who", "whom", "whose")):
+    """What kind of answer the question asks for, from its leading question word (a "who" in
+    a relative clause, "the protester who was killed", does not make it a who-question)."""
+    words = [w.strip(".,;:!\"'()") for w in words]
+    lead = next((i for i, w in enumerate(words[:4]) if w in _WH), None)
+    if lead is None:
+        return ("yesno" if words and words[0] in _YES_NO_START else "what"), frozenset()
+    wh, rest = words[lead], words[lead + 1 :]
+    nxt = rest[0] if rest else ""
+    if wh == "how":
+        if nxt in ("many", "much"):
+            return "number", NUMBER
+        if nxt in ("long", "old", "soon", "often", "far"):  # a duration, an age, a distance
+            return "when", WHEN | NUMBER
+        return "what", frozenset()  # how did it happen: a manner, not a type
+    if wh in ("who", "whom", "whose"):
         return "who", PERSONISH
-    if "why" in words:
+    if wh == "when":
+        return "when", WHEN
+    if wh == "where":
+        return "where", WHERE
+    if wh == "why":
         return "why", frozenset()
-    if words and words[0] in ("what", "which") and len(words) > 2 and words[1] in _YES_NO_START:
+    if nxt in ("time", "date", "day", "year", "month"):
+        return "when", WHEN
+    if "name" in rest or "names" in rest:  # what was the name of ..., what are their names
+        return "who", PERSONISH
+    if wh == "what" and nxt in _ACTION_AUX and len(rest) > 1:
         return "say", frozenset()  # what did X say / claim / do
-    if "which" in words:
+    if wh == "which":
         return "who", PERSONISH | WHERE
-    if words and words[0] in _YES_NO_START:
-        return "yesno", frozenset()
     return "what", frozenset()
+
+
+# "what did/does/has X ...": asks what someone said or did ("what was X" does not).
+_ACTION_AUX = frozenset({"did", "does", "do", "has", "have", "had", "will", "would", "can", "could"})
 
 
 class WordStats:

@@ -22,6 +22,13 @@ def analyzer() -> Analyzer:
         ("Who condemned the attack?", "who"),
         ("What did the mayor say about the levee?", "say"),
         ("Was the minister hurt?", "yesno"),
+        # the leading question word decides, not one in a clause after it
+        ("how did he look when he went on tv afterwards?", "what"),
+        ("what was the name of the protester who got killed?", "who"),
+        ("At what exact hour did the levee break?", "what"),
+        ("What was voter turnout in the election?", "what"),  # not "what did X say"
+        ("how old is the mayor", "when"),
+        ("and what did he call it?", "say"),
     ],
 )
 def test_the_kind_of_answer_asked_for(analyzer: Analyzer, question: str, kind: str) -> None:
