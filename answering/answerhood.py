@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -208,17 +209,28 @@ def features(
         lacking = [f for f in focus_w if not (f in have or _fuzzy_in(f, have))]
         return max(lacking, key=lambda f: (focus_w[f], f), default=None)
 
+    titles = _titles([*sentences, *(p for p in previous if p is not None)])
+
+    def titled(a: Analysis) -> frozenset[str]:
+        """The titles the candidates give the people and bodies this sentence names: "Kadhimi
+        was unharmed" is about the prime minister if another says "Prime Minister Mustafa
+        al-Kadhimi"."""
+        out: set[str] = set()
+        for e in a.entities:
+            out |= titles.get(e.key.split()[-1], set())
+        return frozenset(out)
+
     for i, (s, prev, cos, rank) in enumerate(zip(sentences, previous, cosines, ranks, strict=True)):
-        have = s.lemmas | s.words
+        have = s.lemmas | s.words | titled(s)
         cov = coverage(have)
-        ctx = coverage(have | prev.lemmas | prev.words) if prev is not None else cov
+        ctx = coverage(have | prev.lemmas | prev.words | titled(prev)) if prev is not None else cov
         match = _type_match(q, s, q_words)
         row = out[i]
         row[col["semantic"]] = cos
         row[col["coverage"]] = cov
         row[col["noun_type_match"]] = float(_has_new_entity(s, noun_labels, q_words)) if noun_labels else 0.5
         row[col["context_coverage"]] = ctx
-        with_ctx = have | (prev.lemmas | prev.words if prev is not None else frozenset())
+        with_ctx = have | (prev.lemmas | prev.words | titled(prev) if prev is not None else frozenset())
         lacking = most_specific_lacking(with_ctx)
         row[col["missing_max"]] = focus_w[lacking] / top_w if lacking else 0.0
         if lacking is None:
@@ -258,6 +270,30 @@ def features(
     out[:, col["semantic_gap"]] = out[:, col["semantic"]] - out[:, col["semantic"]].max()
     out[:, col["coverage_gap"]] = out[:, col["coverage"]] - out[:, col["coverage"]].max()
     out[:, col["soft_gap"]] = out[:, col["soft_coverage"]] - out[:, col["soft_coverage"]].max()
+    return out
+
+
+_TITLE_WORDS = 3  # "Foreign Ministry spokesman Saeed Khatibzadeh", "Prime Minister Mustafa al-Kadhimi"
+_WORD = re.compile(r"[\w'\u2019-]+$")
+
+
+def _titles(analyses: Sequence[Analysis]) -> dict[str, set[str]]:
+    """Last word of a person's (or body's) name -> the words written just before the name as
+    its title, in any of the sentences: news style puts the title before the name."""
+    out: dict[str, set[str]] = {}
+    stop = stopwords()
+    for a in analyses:
+        for e in a.entities:
+            if e.label not in ("PERSON", "ORG"):
+                continue
+            words: list[str] = []
+            for raw in a.text[: e.start].split()[::-1][:_TITLE_WORDS]:
+                word = raw.lower().replace("\u2019", "'")
+                if not _WORD.match(word) or word in stop or word.endswith("'s"):
+                    break
+                words.append(word)
+            if words:
+                out.setdefault(e.key.split()[-1], set()).update(words)
     return out
 
 

@@ -1,7 +1,8 @@
 """Fit the extractive answerer's answerhood model on labelled question sets.
 
     python -m evaluation.calibrate --questions evaluation/questions.jsonl \\
-        --questions evaluation/heldout.jsonl --questions evaluation/testset.jsonl [-C 1.0] [--dry-run]
+        --questions evaluation/heldout.jsonl --questions evaluation/testset.jsonl \\
+        --questions evaluation/training/tech.jsonl@evaluation/training/tech [-C 1.0] [--dry-run]
 
 For every question, the sentences the answerer would consider are labelled: a sentence answers
 an answerable question if it holds one of its expected phrases; no sentence answers an
@@ -22,6 +23,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,24 +48,59 @@ class Sample:
         return len(probs) > 0 and bool(self.labels[choose(self.rows, probs, self.before, self.after)].any())
 
 
-def collect(sets: list[QuestionSet]) -> list[Sample]:
-    from newsdesk.app import build_service
+def collect(
+    sets: list[QuestionSet], corpora: list[Path | None] | None = None, *, work_dir: Path | None = None
+) -> list[Sample]:
+    """Every question's candidate sentences with their signals and labels.
+
+    ``corpora``: per set, the corpus folder it is about (None: the configured index). Another
+    corpus gets its own index under ``work_dir``, built (or brought up to date) here.
+    """
     from newsdesk.settings import Settings
 
-    service = build_service(Settings(), answerer="extractive")
-    answerer = service.answerer
-    if not isinstance(answerer, ExtractiveAnswerer):
-        raise SystemExit("the extractive answerer is needed to collect its signals")
+    corpora = corpora or [None] * len(sets)
     samples: list[Sample] = []
-    for qs in sets:
-        for q in qs.questions:
-            standalone = service.condenser(q.question, q.history) if q.history else q.question
-            retrieved = service.retriever.retrieve(standalone, service.top_k)
-            sc = answerer.signals(standalone, retrieved)
-            texts = [c.span.text for c in sc.cands]
-            labels = np.array([_answers(q, t) for t in texts], dtype=np.int64)
-            qid = f"{qs.name}:{q.id}"
-            samples.append(Sample(qid, standalone, q.answerable, sc.rows, labels, texts, sc.before, sc.after))
+    services: dict[Path | None, Any] = {}
+    for qs, corpus in zip(sets, corpora, strict=True):
+        if corpus not in services:
+            settings = Settings()
+            if corpus is not None:
+                settings = _corpus_index(settings, corpus, work_dir or settings.data_dir / "calibrate")
+            services[corpus] = _extractive_service(settings)
+        samples += _samples(services[corpus], qs)
+    return samples
+
+
+def _corpus_index(settings: Any, corpus: Path, work_dir: Path) -> Any:
+    from newsdesk.app import build_index_now
+
+    data_dir = work_dir / corpus.resolve().name
+    update = {"corpus_dir": corpus.resolve(), "data_dir": data_dir, "chroma_url": None}
+    settings = settings.model_copy(update=update)
+    build_index_now(settings)
+    return settings
+
+
+def _extractive_service(settings: Any) -> Any:
+    from newsdesk.app import build_service
+
+    service = build_service(settings, answerer="extractive")
+    if not isinstance(service.answerer, ExtractiveAnswerer):
+        raise SystemExit("the extractive answerer is needed to collect its signals")
+    return service
+
+
+def _samples(service: Any, qs: QuestionSet) -> list[Sample]:
+    answerer = service.answerer
+    samples: list[Sample] = []
+    for q in qs.questions:
+        standalone = service.condenser(q.question, q.history) if q.history else q.question
+        retrieved = service.retriever.retrieve(standalone, service.top_k)
+        sc = answerer.signals(standalone, retrieved)
+        texts = [c.span.text for c in sc.cands]
+        labels = np.array([_answers(q, t) for t in texts], dtype=np.int64)
+        qid = f"{qs.name}:{q.id}"
+        samples.append(Sample(qid, standalone, q.answerable, sc.rows, labels, texts, sc.before, sc.after))
     return samples
 
 
@@ -149,7 +186,14 @@ def best_threshold(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--questions", action="append", required=True, help="question set (repeatable)")
+    parser.add_argument(
+        "--questions",
+        action="append",
+        required=True,
+        help="question set (repeatable); SET.jsonl@CORPUS_DIR for a set about another corpus, "
+        "indexed under --work-dir",
+    )
+    parser.add_argument("--work-dir", type=Path, default=None, help="indexes of other corpora")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument(
         "-C", type=float, action="append", help="inverse L2 strength to try (repeatable; default 0.03, 0.1, 1)"
@@ -162,8 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dry-run", action="store_true", help="report cross-validation only")
     args = parser.parse_args(argv)
-    sets = [load_questions(p) for p in args.questions]
-    samples = collect(sets)
+    pairs = [spec.partition("@")[::2] for spec in args.questions]
+    sets = [load_questions(Path(path)) for path, _ in pairs]
+    corpora = [Path(corpus) if corpus else None for _, corpus in pairs]
+    for corpus in corpora:
+        if corpus is not None and not corpus.is_dir():
+            parser.error(f"not a corpus folder: {corpus.resolve()}")
+    samples = collect(sets, corpora, work_dir=args.work_dir)
     tried = []
     for c in args.C or [0.03, 0.1, 1.0]:
         probs = cross_validate(samples, c=c)
@@ -183,7 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     info = {
         "fitted": dt.date.today().isoformat(),
-        "fitted_on": [{"set": qs.name, "questions": len(qs), "sha256": qs.sha256} for qs in sets],
+        "fitted_on": [
+            {"set": qs.name, "questions": len(qs), "sha256": qs.sha256}
+            | ({"corpus": corpus.name} if corpus is not None else {})
+            for qs, corpus in zip(sets, corpora, strict=True)
+        ],
         "sentences": int(sum(len(s.labels) for s in samples)),
         "positives": int(sum(int(s.labels.sum()) for s in samples)),
         "best_sentence_right_cv": round(float(top1), 4),

@@ -63,3 +63,21 @@ def test_typos_dates_and_nationalities_are_not_names(
 def test_names_are_kept(analyzer: Analyzer, question: str, name: str) -> None:
     named = question_info(question, analyzer).named
     assert any(name in n.split() for n in named), named
+
+
+def test_a_name_carries_the_title_other_sentences_give_it(analyzer: Analyzer) -> None:
+    """News style names a person with a title once ("Mayor Ana Reyes", "council spokesman Tom
+    Hale") and by name after; a question asking about "the mayor" is about Reyes."""
+    from answering.answerhood import _titles
+
+    sentences = analyzer.analyse_many(
+        [
+            "Mayor Ana Reyes ordered the evacuation of Eastwick on Friday.",
+            "The order came after council spokesman Tom Hale said the levee had failed.",
+            "Reyes said the town had minutes, not hours.",
+        ]
+    )
+    titles = _titles(sentences)
+    assert "mayor" in titles.get("reyes", set())
+    assert "spokesman" in titles.get("hale", set())
+    assert not titles.get("reyes", set()) & {"the", "on", "friday"}
