@@ -34,6 +34,7 @@ def make_citation(n: int, doc: Document, start: int, end: int) -> Citation:
         url=doc.url,
         source=doc.source,
         published=doc.published,
+        path=doc.path,
     )
 
 

@@ -23,6 +23,7 @@ class Citation:
     published: str | None = None  # ISO date of the article, where known
     # Other copies of the same wire text (near-duplicate articles): "outlet (date)" or doc id.
     carried_by: tuple[str, ...] = ()
+    path: str | None = None  # the file the article was loaded from (start/end index the stored text)
 
     def byline(self, *, lead: str = "") -> str:
         """'Outlet, 2021-11-07 · carried by 3 outlets' from what the article states; '' if none."""

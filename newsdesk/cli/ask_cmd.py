@@ -19,7 +19,7 @@ import click
 from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
-    from answering.models import Answer
+    from answering.models import Answer, Citation
     from answering.service import AnsweringService
     from newsdesk.settings import Settings
 
@@ -72,13 +72,23 @@ def render_text(answer: Answer) -> str:
     """The answer, then numbered sources with their verbatim excerpts (pure function)."""
     lines = [answer.answer, ""]
     if answer.citations:
-        header = "Closest excerpts (they do not answer it):" if answer.refused else "Sources:"
+        header = "Closest excerpts, for reference:" if answer.refused else "Sources:"
         lines.append(header)
         for c in answer.citations:
             meta = c.byline(lead=" \u2014 ")
-            lines.append(f"  [{c.n}] {c.title}{meta} ({c.doc_id}, characters {c.start}-{c.end})")
+            lines.append(f"  [{c.n}] {c.title}{meta} ({_where(c)})")
             lines.append(f"      \u201c{' '.join(c.excerpt.split())}\u201d")
     return "\n".join(lines).rstrip()
+
+
+def _where(c: Citation) -> str:
+    """Where to find the excerpt: the file and line it was loaded from when it is still there,
+    and the character offsets in the stored (cleaned) text, which is what they index."""
+    from index.locate import locate
+
+    stored = f"{c.doc_id}, characters {c.start}-{c.end} of the stored text"
+    found = locate(c.path, c.excerpt) if c.path else None
+    return f"{found}; {stored}" if found is not None else stored
 
 
 def _echo_answer(answer: Answer) -> None:

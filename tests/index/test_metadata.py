@@ -102,7 +102,8 @@ def test_citations_carry_outlet_and_date_to_text_and_json(tmp_path: Path) -> Non
     c = make_citation(1, doc, 0, 26)
     assert (c.source, c.published) == ("Wire Service", "2021-11-07")
     answer = Answer("q", "A drone hit it [1].", False, (c,))
-    assert "[1] Drone strike \u2014 Wire Service, 2021-11-07 (w1" in render_text(answer)
+    assert "[1] Drone strike \u2014 Wire Service, 2021-11-07 (" in render_text(answer)
+    assert "w1, characters 0-26 of the stored text" in render_text(answer)
     assert answer.to_dict()["citations"][0]["source"] == "Wire Service"
     assert answer.to_dict()["citations"][0]["published"] == "2021-11-07"
     assert "Wire Service, 2021-11-07" in render_sources([c])[0]
