@@ -75,6 +75,7 @@ class QuestionInfo:
     wants: frozenset[str]  # spaCy entity labels that answer it
     focus: tuple[str, ...]  # content lemmas of the question
     named: tuple[str, ...]  # lower-cased names in the question (entities, proper nouns)
+    typed_names: tuple[str, ...]  # ... recognised as names, or typed capitalised
     verb: str | None  # the question's main verb lemma
     wh_noun: str | None  # lemma of the noun the question word asks about ("which hospital")
 
@@ -84,9 +85,31 @@ def question_info(question: str, analyzer: Analyzer) -> QuestionInfo:
     words = [w.lower() for w in question.replace("?", " ").split()]
     kind, wants = _kind(words, a)
     focus = tuple(sorted(lem for lem in a.lemmas if lem not in _WH))
-    named = tuple(dict.fromkeys([*(e.key for e in a.entities if e.label in NAMES), *_proper_nouns(a)]))
+    entities = [e.key for e in a.entities if e.label in NAMES]
+    proper = _proper_nouns(a)
+    named = tuple(dict.fromkeys([*entities, *proper]))
+    # In lower-case typing the tagger and the recogniser see names in single words ("wat",
+    # "max"): only a name the asker capitalised, or several name words in a row ("national
+    # cyber security centre"), can be unknown.
+    typed = [w.strip(".,;:!?\"'()") for w in question.split()]
+    lower = [w.lower() for w in typed]
+    capitalised = {w.lower() for w in typed if w[:1].isupper()}
+    in_a_run = {  # "national cyber security centre": several proper nouns in a row
+        w
+        for i, w in enumerate(lower)
+        if w in proper and {lower[i - 1] if i else "", *lower[i + 1 : i + 2]} & set(proper)
+    }
+    typed_names = tuple(
+        dict.fromkeys(
+            [
+                *(e for e in entities if " " in e or e in capitalised),
+                *(p for p in proper if p in capitalised or p in in_a_run),
+            ]
+        )
+    )
     verbs = sorted(v for v in a.verbs if v not in _WH)
-    return QuestionInfo(question, a, kind, wants, focus, named, verbs[0] if verbs else None, a.wh_noun)
+    verb = verbs[0] if verbs else None
+    return QuestionInfo(question, a, kind, wants, focus, named, typed_names, verb, a.wh_noun)
 
 
 def _proper_nouns(a: Analysis) -> list[str]:
@@ -196,7 +219,7 @@ def features(
     total = sum(focus_w.values()) or 1.0
     unknown = sum(w for f, w in focus_w.items() if stats.unseen(f) and not _fuzzy_in(f, vocab)) / total
     unknown_name = float(
-        any(stats.unseen(name) and not _fuzzy_in(name, vocab) for name in _name_words(q.named))
+        any(stats.unseen(name) and not _fuzzy_in(name, vocab) for name in _name_words(q.typed_names))
     )
     q_words = q.analysis.lemmas | q.analysis.words
     col = {name: i for i, name in enumerate(FEATURES)}
@@ -278,22 +301,38 @@ _WORD = re.compile(r"[\w'\u2019-]+$")
 
 
 def _titles(analyses: Sequence[Analysis]) -> dict[str, set[str]]:
-    """Last word of a person's (or body's) name -> the words written just before the name as
-    its title, in any of the sentences: news style puts the title before the name."""
+    """Last word of a person's (or body's) name -> the words the sentences give it as a title:
+    written just before the name ("Prime Minister Mustafa al-Kadhimi", "the harbour master,
+    Liam Toner") or in apposition after it ("Erik Lindqvist, the captain, ...")."""
     out: dict[str, set[str]] = {}
-    stop = stopwords()
     for a in analyses:
         for e in a.entities:
             if e.label not in ("PERSON", "ORG"):
                 continue
-            words: list[str] = []
-            for raw in a.text[: e.start].split()[::-1][:_TITLE_WORDS]:
-                word = raw.lower().replace("\u2019", "'")
-                if not _WORD.match(word) or word in stop or word.endswith("'s"):
-                    break
-                words.append(word)
+            before = a.text[: e.start].rstrip()
+            words = _title_words(before.rstrip(",").split()[::-1])
+            after = a.text[e.end :].lstrip()
+            if after.startswith(","):
+                rest = after[1:].split(",")[0].split()
+                if rest and rest[0].lower() in ("the", "a", "an"):
+                    words += _title_words(rest[1:], possessive=True)
             if words:
                 out.setdefault(e.key.split()[-1], set()).update(words)
+    return out
+
+
+def _title_words(raw_words: Sequence[str], *, possessive: bool = False) -> list[str]:
+    """Up to ``_TITLE_WORDS`` title words in the order given, up to a stop word or punctuation
+    ("union's general secretary" -> union, general, secretary when ``possessive``)."""
+    stop = stopwords()
+    out: list[str] = []
+    for raw in raw_words[: _TITLE_WORDS + int(possessive)]:
+        word = raw.lower().replace("\u2019", "'")
+        if possessive and word.endswith("'s"):
+            word = word[:-2]
+        if not _WORD.match(word) or word in stop or word.endswith("'s"):
+            break
+        out.append(word)
     return out
 
 
@@ -318,8 +357,23 @@ class NounTyper:
     """Which spaCy entity labels a noun names ("country" -> GPE), by the cosine between the
     noun's embedding and spaCy's own description of each label (``spacy.explain``)."""
 
-    LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "LAW", "DATE", "TIME",
-              "MONEY", "QUANTITY", "PERCENT", "CARDINAL")
+    LABELS = (
+        "PERSON",
+        "NORP",
+        "FAC",
+        "ORG",
+        "GPE",
+        "LOC",
+        "PRODUCT",
+        "EVENT",
+        "LAW",
+        "DATE",
+        "TIME",
+        "MONEY",
+        "QUANTITY",
+        "PERCENT",
+        "CARDINAL",
+    )
 
     def __init__(self, embed: Callable[[Sequence[str]], dict[str, np.ndarray]], margin: float = 0.03) -> None:
         self._embed = embed

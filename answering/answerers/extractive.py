@@ -313,7 +313,7 @@ class ExtractiveAnswerer:
             unseen = [w for w in e.key.split() if w.isalpha() and self.stats.unseen(w) and w not in vocab]
             if e.label in NAMES and unseen:
                 return e.text
-        for name in q.analysis.propns:
+        for name in q.typed_names:
             if self.stats.unseen(name) and name not in vocab:
                 return name
         return None

@@ -81,3 +81,29 @@ def test_a_name_carries_the_title_other_sentences_give_it(analyzer: Analyzer) ->
     assert "mayor" in titles.get("reyes", set())
     assert "spokesman" in titles.get("hale", set())
     assert not titles.get("reyes", set()) & {"the", "on", "friday"}
+
+
+def test_only_capitalised_names_can_be_unknown(analyzer: Analyzer) -> None:
+    """Lower-case typing makes the tagger see names everywhere ("whats the max jail time");
+    only a name the asker capitalised may make the answerer refuse as unknown."""
+    casual = question_info("whats the max jail time the captain could get", analyzer)
+    assert "max" not in casual.typed_names
+    typed = question_info("What did Max Ortega say about the strike?", analyzer)
+    assert any("ortega" in n for n in typed.typed_names)
+
+
+def test_a_title_in_apposition_after_the_name(analyzer: Analyzer) -> None:
+    from answering.answerhood import _titles
+
+    titles = _titles(
+        analyzer.analyse_many(
+            [
+                "Erik Lindqvist, the captain, was released on bail on Saturday.",
+                "Fiona Gallagher, the union's general secretary, said the cuts were wrong.",
+                "The harbour master, Liam Toner, said a zone had been set up.",
+            ]
+        )
+    )
+    assert "captain" in titles.get("lindqvist", set())
+    assert {"union", "secretary"} <= titles.get("gallagher", set())
+    assert "master" in titles.get("toner", set())
