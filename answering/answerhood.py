@@ -64,6 +64,7 @@ FEATURES: tuple[str, ...] = (
     "short",  # fewer than six words: headings, captions
     "unknown",  # idf-weighted share of the question's focus words the corpus never uses
     "unknown_name",  # the question names something (proper noun) the corpus never mentions
+    "defines",  # "what/who is X?" and the sentence says what X is ("X is ...", "X, the ...")
 )
 
 
@@ -78,6 +79,7 @@ class QuestionInfo:
     typed_names: tuple[str, ...]  # ... recognised as names, or typed capitalised
     verb: str | None  # the question's main verb lemma
     wh_noun: str | None  # lemma of the noun the question word asks about ("which hospital")
+    defining: bool = False  # "what is X?", "who are X?": asks what something is
 
 
 def question_info(question: str, analyzer: Analyzer) -> QuestionInfo:
@@ -109,7 +111,10 @@ def question_info(question: str, analyzer: Analyzer) -> QuestionInfo:
     )
     verbs = sorted(v for v in a.verbs if v not in _WH)
     verb = verbs[0] if verbs else None
-    return QuestionInfo(question, a, kind, wants, focus, named, typed_names, verb, a.wh_noun)
+    defining = len(words) > 2 and words[0] in ("what", "who", "what's", "who's") and not a.verbs and (
+        words[0].endswith("'s") or words[1] in ("is", "are", "was", "were")
+    )
+    return QuestionInfo(question, a, kind, wants, focus, named, typed_names, verb, a.wh_noun, defining)
 
 
 def _proper_nouns(a: Analysis) -> list[str]:
@@ -290,6 +295,7 @@ def features(
         row[col["short"]] = float(len(s.text.split()) < 6)
         row[col["unknown"]] = unknown
         row[col["unknown_name"]] = unknown_name
+        row[col["defines"]] = float(q.defining and bool(q.focus) and all(f in s.defined for f in q.focus))
     out[:, col["semantic_gap"]] = out[:, col["semantic"]] - out[:, col["semantic"]].max()
     out[:, col["coverage_gap"]] = out[:, col["coverage"]] - out[:, col["coverage"]].max()
     out[:, col["soft_gap"]] = out[:, col["soft_coverage"]] - out[:, col["soft_coverage"]].max()

@@ -63,6 +63,8 @@ class Analysis:
     first_lower: str  # the first word, lower-cased
     pronoun_subject: bool  # a verb's subject is a personal pronoun: who it is, is said before
     wh_noun: str | None  # lemma of the noun a question word determines ("which hospital")
+    defined: frozenset[str] = frozenset()  # content lemmas of what the sentence says what it is:
+    # the subject of "be" ("The Green Zone is ...") or a name with an apposition ("X, the ...")
 
 
 _PIPELINES: dict[str, Language] = {}
@@ -145,6 +147,7 @@ def _analysis(doc: Doc) -> Analysis:
     subjects: set[str] = set()
     verbs: set[str] = set()
     propns: list[str] = []
+    defined: set[str] = set()
     for tok in doc:
         if _is_content(tok):
             lemmas.add(_lemma(tok))
@@ -155,6 +158,8 @@ def _analysis(doc: Doc) -> Analysis:
             propns.append(tok.text.lower())
         if tok.dep_ in ("nsubj", "nsubjpass", "agent"):
             subjects.update(_lemma(t) for t in tok.subtree if _is_content(t))
+        if (tok.dep_ == "nsubj" and tok.head.lemma_ == "be") or any(c.dep_ == "appos" for c in tok.children):
+            defined.update(_lemma(t) for t in tok.subtree if _is_content(t) and not _under_appos(t, tok))
     ents = tuple(_merged(doc))
     wh_noun = None
     for tok in doc:
@@ -184,4 +189,14 @@ def _analysis(doc: Doc) -> Analysis:
             for t in doc
         ),
         wh_noun=wh_noun,
+        defined=frozenset(defined),
     )
+
+
+def _under_appos(t: Token, head: Token) -> bool:
+    """``t`` is inside an apposition of ``head`` (the definition, not the defined)."""
+    while t.i != head.i:
+        if t.dep_ == "appos" and t.head.i == head.i:
+            return True
+        t = t.head
+    return False

@@ -107,3 +107,19 @@ def test_a_title_in_apposition_after_the_name(analyzer: Analyzer) -> None:
     assert "captain" in titles.get("lindqvist", set())
     assert {"union", "secretary"} <= titles.get("gallagher", set())
     assert "master" in titles.get("toner", set())
+
+
+def test_what_is_questions_and_the_sentences_that_say_what_it_is(analyzer: Analyzer) -> None:
+    assert question_info("What is the Green Zone?", analyzer).defining
+    assert question_info("who's fiona gallagher", analyzer).defining
+    assert not question_info("What did the union say?", analyzer).defining
+    copula, apposition, mention = analyzer.analyse_many(
+        [
+            "The Green Zone is the location of government buildings and embassies.",
+            "Fiona Gallagher, the union's general secretary, said the cuts were wrong.",
+            "Protesters marched toward the Green Zone.",
+        ]
+    )
+    assert {"green", "zone"} <= copula.defined
+    assert {"fiona", "gallagher"} <= apposition.defined and "secretary" not in apposition.defined
+    assert not mention.defined
