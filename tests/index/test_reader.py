@@ -197,7 +197,8 @@ def test_a_hung_server_fails_fast_instead_of_hanging(index_settings) -> None:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         started = time.monotonic()
         with pytest.raises(StoreUnavailable, match=url):
-            open_reader(index_settings.model_copy(update={"chroma_url": url}), CountingEmbeddings())
+            settings = index_settings.model_copy(update={"chroma_url": url, "chroma_timeout_s": 1.0})
+            open_reader(settings, CountingEmbeddings())
         assert time.monotonic() - started < 30
 
 
