@@ -1,8 +1,9 @@
 """Connecting to Chroma (embedded on disk, or a server) and naming its transport failures.
 
-chromadb 1.5.9's public API covers all we need but one thing: its HTTP client has no timeout
+chromadb 1.5.9's public API covers what we need but one thing: its HTTP client has no timeout
 setting. ``http_session`` is the one place that reaches past the public API (see its reason);
-``tests/index/test_chroma_client.py`` fails if a chromadb upgrade moves what it reads.
+``tests/index/test_chroma_client.py`` fails if a chromadb upgrade moves what it reads, or stops
+letting a corrupt store be replaced at the same path (``open_persistent``).
 """
 
 from __future__ import annotations
@@ -51,9 +52,11 @@ def open_persistent(path: Path) -> ClientAPI:
     before starting it: a store that fails to start (a corrupt ``chroma.sqlite3``) leaves a
     broken system behind, and the `--force` rebuild (which moves the corrupt folder aside and
     opens a fresh one at the same path) would fail with ``'RustBindingsAPI' object has no
-    attribute 'bindings'``. ``clear_system_cache`` (public; it clears every path's cache, so
-    clients already open keep their systems and the next open of any path starts a new one,
-    as in a new process) is called only then.
+    attribute 'bindings'``. The one public way to drop it is ``clear_system_cache()`` (a
+    ``ClientAPI`` static method, documented as meant for tests; ``close()`` needs a client,
+    which a failed construction never returns). It clears every path's cache: clients already
+    open keep their systems, and the next open of any path starts a new one, as a new process
+    would. Called only after a failed construction.
     """
     import chromadb
     from chromadb.api.client import Client, SharedSystemClient
