@@ -7,14 +7,29 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 QUESTION ?= Who denied involvement in the attack?
 
-# torch: the CPU wheel from PyTorch's CPU index (PyPI's torch==2.13.0 pulls ~3 GB of CUDA packages).
-# Used when that index answers; where it does not (an offline mirror, a proxy that only serves
-# PyPI), pip's configured index is used, which must then offer a CPU build. Override:
+# torch: a CPU build (PyPI's plain torch==2.13.0 pulls ~3 GB of CUDA packages). Chosen when
+# installing, never when make parses this file: if pip's configured index offers
+# torch==$(TORCH_VERSION)+cpu (`pip index versions torch`), that build; otherwise PyTorch's CPU
+# index. Override:
 #   make install TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126   # a GPU build
-#   make install TORCH_INDEX_URL=                                         # pip's own index
+#   make install TORCH_INDEX_URL=                                         # pip's own index, as is
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
-TORCH_INDEX_URL ?= $(shell python3 -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=5).close(); print('$(TORCH_CPU_INDEX)')" 2>/dev/null)
+ifeq ($(origin TORCH_INDEX_URL),undefined)
+define install_torch
+	@if $(PY) -m pip index versions torch 2>/dev/null | grep -Eq '[ ,]$(subst .,\.,$(TORCH_VERSION))\+cpu(,|$$)'; then \
+		echo "torch: $(TORCH_VERSION)+cpu from pip's configured index"; \
+		$(PY) -m pip install --quiet torch==$(TORCH_VERSION)+cpu; \
+	else \
+		echo "torch: pip's configured index has no $(TORCH_VERSION)+cpu; using $(TORCH_CPU_INDEX)"; \
+		$(PY) -m pip install --quiet --index-url $(TORCH_CPU_INDEX) torch==$(TORCH_VERSION); \
+	fi
+endef
+else
+define install_torch
+	$(PY) -m pip install --quiet $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) torch==$(TORCH_VERSION)
+endef
+endif
 
 .PHONY: install demo test test-fast lint bench eval clean
 
@@ -22,7 +37,7 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# torch first, so the project's torch==$(TORCH_VERSION) pin is already met by the CPU build.
-	$(PY) -m pip install --quiet $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) torch==$(TORCH_VERSION)
+	$(install_torch)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index import keywords, update, writer
+from index.chroma_client import chroma_path
 from index.chunking import chunk_document
 from index.duplicates import with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
+from index.generations import validate_base
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
 from index.manifest import (
@@ -41,9 +43,11 @@ from index.manifest import (
     write_manifest,
 )
 from index.models import Document
+from index.pointer import LAYOUT, Pointer
 from index.reader import chunk_from_record, document_from_record, read_all
+from index.records import as_vectors, record_id
 from index.status import IndexStatus, index_status
-from index.store import LAYOUT, Pointer, Store, as_vectors, chroma_path, record_id, validate_base
+from index.store import Store
 from index.writer import Progress, versioned
 from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
 

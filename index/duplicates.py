@@ -9,6 +9,7 @@ on a synthetic wire-copy corpus (``python -m bench duplicates``; docs/news.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -99,6 +100,16 @@ def _save_cache(path: Path, entries: dict[str, np.ndarray], num_perm: int, shing
         log.warning("could not write the near-duplicate cache %s (%s)", path, exc)
 
 
+@functools.cache
+def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) for the LSH: datasketch derives them by numerical integration in every
+    ``MinHashLSH(threshold=...)`` (~25 ms, each build); computed once per process instead."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
 def duplicate_clusters(
     docs: Sequence[Document],
     *,
@@ -110,7 +121,7 @@ def duplicate_clusters(
     """doc_id -> cluster id (smallest doc id of its cluster), for documents with a near-duplicate."""
     from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, params=_lsh_params(threshold, num_perm))
     values = signatures(docs, num_perm=num_perm, shingle_words=shingle_words, cache=cache)
     scheme = MinHash(num_perm=1, seed=1).scheme  # the cache tag pins the datasketch version's scheme
     sigs = {doc_id: LeanMinHash(seed=1, hashvalues=v, scheme=scheme) for doc_id, v in values.items()}

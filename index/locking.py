@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.store import PLACEHOLDER_EMBEDDING, Store, as_vectors
+from index.records import PLACEHOLDER_EMBEDDING, as_vectors
+from index.store import Store
 from newsdesk.errors import IndexBusy
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from typing import Any
 from index.corpus_files import scan_corpus
 from index.loaders import SUFFIXES, LoadResult, iter_corpus_files, load_corpus, load_file
 from index.models import Document
-from index.store import Pointer
+from index.pointer import Pointer
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,9 @@ from cachetools import LRUCache
 from index.embeddings import embedding_stamp, stamp_differences
 from index.keywords import KeywordIndex, keywords_dir, load_keywords
 from index.models import Chunk, Document, ScoredChunk
-from index.store import BUILD_HINT, FORCE_HINT, Pointer, Store, as_vectors
+from index.pointer import Pointer
+from index.records import as_vectors
+from index.store import BUILD_HINT, FORCE_HINT, Store
 from newsdesk.errors import EmbedderMismatch, IndexCorrupt
 
 if TYPE_CHECKING:

@@ -30,8 +30,10 @@ from index import keywords
 from index.chunking import chunk_document
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
+from index.pointer import Pointer
 from index.reader import chunk_from_record, is_served, read_all
-from index.store import Pointer, Store, as_vectors, record_id
+from index.records import as_vectors, record_id
+from index.store import Store
 from index.writer import embed_chunks, versioned, write_docs
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 Checks: the pointer is readable and names existing collections; counts match the pointer;
 every chunk's text equals its document's text at its offsets; no chunk belongs to a missing
-document (orphans); chunk record ids are ``doc_id:position@version`` (``index.store.record_id``);
+document (orphans); chunk record ids are ``doc_id:position@version`` (``index.records.record_id``);
 every document has chunks; documents still match their content hashes; vectors have the
 stamped dimension; the keyword index exists.
 
@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from index.keywords import keywords_dir, load_keywords
 from index.loaders import content_hash
 from index.reader import chunk_from_record, document_from_record, is_served, read_all
+from index.records import record_id
 from index.status import disk_report
-from index.store import Store, record_id
+from index.store import Store
 from newsdesk.errors import IndexCorrupt
 
 if TYPE_CHECKING:

@@ -18,7 +18,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from index.models import Chunk, Document
-from index.store import PLACEHOLDER_EMBEDDING, Store, as_vectors, record_id
+from index.records import PLACEHOLDER_EMBEDDING, as_vectors, record_id
+from index.store import Store
 from newsdesk.errors import IndexCorrupt
 
 if TYPE_CHECKING:

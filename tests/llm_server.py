@@ -226,7 +226,9 @@ class ScriptedLLMServer:
         self._server.state = _State()
         if default is not None:
             self._server.state.default = default
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def serve_models(self, names: list[str]) -> None:
         """Name the models the server lists (an Ollama server must have the configured one)."""

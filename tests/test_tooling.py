@@ -40,6 +40,21 @@ def test_torch_index_is_overridable(tmp_path: Path) -> None:
     assert "--index-url" not in plain and "torch==2.13.0" in plain
 
 
+def test_torch_cpu_build_is_chosen_when_installing_not_when_make_reads_the_makefile(tmp_path: Path) -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text("utf-8")
+    assert "$(shell" not in makefile  # nothing (no index probe) runs on every `make` call
+    line = _torch_line(_dry_run("install", venv=tmp_path / "v"))
+    assert "pip index versions torch" in line  # asks pip's configured index first
+    assert "torch==2.13.0+cpu" in line
+    assert "--index-url https://download.pytorch.org/whl/cpu torch==2.13.0" in line  # else
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    (installed / ".installed").touch()  # newer than pyproject.toml: nothing to install
+    lint = _dry_run("lint", venv=installed)
+    assert any("ruff check" in step for step in lint)
+    assert not any("pip " in step for step in lint)  # no install, no index probe
+
+
 def test_torch_pin_matches_pyproject(tmp_path: Path) -> None:
     pyproject = (PROJECT_ROOT / "pyproject.toml").read_text("utf-8")
     line = _torch_line(_dry_run("install", "TORCH_INDEX_URL=", venv=tmp_path / "v"))

@@ -341,9 +341,10 @@ def compact(ctx: click.Context, persist_dir: Path | None) -> None:
       newsdesk index compact
       newsdesk index compact --path /srv/chroma    # a stopped Chroma server's folder
     """
+    from index.chroma_client import chroma_path
     from index.disk import SQLITE_NAME, other_processes_using
     from index.locking import build_lock
-    from index.store import Store, chroma_path
+    from index.store import Store
     from newsdesk.errors import IndexBusy
 
     settings = _settings(ctx)

@@ -13,23 +13,26 @@ from bench.corpus import (
     write_corpus,
 )
 
+# Seeds 3 and 7 only (as the other bench tests): each seed's vocabulary takes ~0.3 s to
+# generate and is cached per process (bench.vocab), so every new seed costs the fast tier time.
+
 
 def test_same_seed_same_articles() -> None:
-    a = [x.to_json() for x in generate_articles(5, seed=11)]
-    b = [x.to_json() for x in generate_articles(5, seed=11)]
+    a = [x.to_json() for x in generate_articles(5, seed=3)]
+    b = [x.to_json() for x in generate_articles(5, seed=3)]
     assert a == b
 
 
 def test_different_seed_different_articles() -> None:
-    assert generate_article(0, seed=1).text != generate_article(0, seed=2).text
+    assert generate_article(0, seed=3).text != generate_article(0, seed=7).text
 
 
 def test_article_depends_only_on_seed_and_index() -> None:
     # A bigger corpus starts with the same articles as a smaller one.
-    small = [x.text for x in generate_articles(3, seed=5)]
-    big = [x.text for x in generate_articles(10, seed=5)]
+    small = [x.text for x in generate_articles(3, seed=3)]
+    big = [x.text for x in generate_articles(10, seed=3)]
     assert big[:3] == small
-    assert generate_article(7, seed=5).text == big[7]
+    assert generate_article(7, seed=3).text == big[7]
 
 
 def test_articles_look_like_news() -> None:
@@ -58,12 +61,12 @@ def test_estimate_chunks() -> None:
 
 
 def test_write_corpus_jsonl(tmp_path: Path) -> None:
-    files = write_corpus(tmp_path / "c", 12, seed=4)
+    files = write_corpus(tmp_path / "c", 12, seed=3)
     rows = [json.loads(line) for f in files for line in f.read_text("utf-8").splitlines()]
     assert len(rows) == 12
     assert set(rows[0]) == {"id", "title", "text", "url", "published", "source"}
     # Rewriting with fewer articles leaves exactly that corpus.
-    write_corpus(tmp_path / "c", 3, seed=4)
+    write_corpus(tmp_path / "c", 3, seed=3)
     again = [
         line
         for f in sorted((tmp_path / "c").glob("part-*.jsonl"))
@@ -75,7 +78,7 @@ def test_write_corpus_jsonl(tmp_path: Path) -> None:
 def test_index_loader_reads_generated_corpus(tmp_path: Path) -> None:
     from index.loaders import load_corpus
 
-    write_corpus(tmp_path / "c", 5, seed=9)
+    write_corpus(tmp_path / "c", 5, seed=7)
     loaded = load_corpus(tmp_path / "c")
     assert [d.doc_id for d in loaded.documents] == [f"syn-{i:06d}" for i in range(5)]
     assert not loaded.skipped

@@ -117,7 +117,7 @@ class _TagsHandler(BaseHTTPRequestHandler):
 
 def test_health_is_green_once_the_model_is_pulled(indexed: Indexed, tmp_path: Path) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _TagsHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"

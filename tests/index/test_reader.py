@@ -197,20 +197,9 @@ def test_a_hung_server_fails_fast_instead_of_hanging(index_settings) -> None:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         started = time.monotonic()
         with pytest.raises(StoreUnavailable, match=url):
-            open_reader(index_settings.model_copy(update={"chroma_url": url}), CountingEmbeddings())
+            settings = index_settings.model_copy(update={"chroma_url": url, "chroma_timeout_s": 1.0})
+            open_reader(settings, CountingEmbeddings())
         assert time.monotonic() - started < 30
-
-
-def test_the_http_client_gets_a_timeout(chroma_server: str, index_settings) -> None:
-    import httpx
-
-    from index.store import HTTP_TIMEOUT_S, Store
-
-    store = Store.open(
-        index_settings.model_copy(update={"chroma_url": chroma_server}), create=False
-    )
-    session = store.client._server._session  # type: ignore[attr-defined]
-    assert isinstance(session, httpx.Client) and session.timeout.read == HTTP_TIMEOUT_S
 
 
 def test_answering_never_reads_the_whole_corpus(

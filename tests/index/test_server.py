@@ -104,7 +104,7 @@ def test_lease_of_a_dead_builder_is_taken_over(chroma_server: str, index_setting
     import time
 
     from index.locking import LEASE_ID
-    from index.store import PLACEHOLDER_EMBEDDING, as_vectors
+    from index.records import PLACEHOLDER_EMBEDDING, as_vectors
 
     settings = index_settings.model_copy(
         update={"chroma_url": chroma_server, "collection": "lease-server-test"}

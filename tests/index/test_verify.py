@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from index.build import build_index
-from index.store import Pointer, Store, as_vectors
+from index.pointer import Pointer
+from index.records import as_vectors
+from index.store import Store
 from index.verify import verify_index
 from newsdesk.errors import IndexMissing
 from tests.index.fakes import CountingEmbeddings

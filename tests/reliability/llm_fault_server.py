@@ -137,7 +137,7 @@ def fault_llm(script: Callable[[str], Step]) -> Iterator[FaultLLM]:
     llm = FaultLLM(script)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(llm))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     llm.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:

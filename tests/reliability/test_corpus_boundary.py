@@ -193,7 +193,7 @@ class _RealStampEmbeddings(CountingEmbeddings):
 
     def __init__(self) -> None:
         super().__init__(size=384)
-        self._newsdesk_model = "all-MiniLM-L6-v2"
+        self.stamp_model = "all-MiniLM-L6-v2"  # index.embeddings.StampedEmbeddings
 
 
 def test_the_cli_never_prints_raw_control_characters_from_names(
@@ -218,8 +218,11 @@ def test_the_cli_never_prints_raw_control_characters_from_names(
         lines = out.splitlines()
         assert not any(line.startswith("lines.txt") for line in lines)  # no forged line
         if "--json" in args:
-            warnings = json.loads(result.stdout)["warnings"]
+            summary = json.loads(result.stdout)
+            assert summary["changed"] is False and summary["chunks_embedded"] == 0  # no model load
+            warnings = summary["warnings"]
         else:
+            assert "Index is up to date" in result.stdout  # the stamp matched: no model load
             warnings = [ln for ln in lines if ln.startswith("warning: ")]
         assert sum("cannot be a document id" in w for w in warnings) == len(BAD_NAMES) + 1
         assert any("notes.txt" in w and "outside the corpus folder" in w for w in warnings)

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
-from index.store import POINTER_ID, Store
+from index.pointer import POINTER_ID
+from index.store import Store
 from newsdesk.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]

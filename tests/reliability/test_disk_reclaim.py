@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from index.build import build_index
+from index.chroma_client import chroma_path
 from index.disk import segment_owners, tree_bytes
 from index.status import index_status
-from index.store import chroma_path
 from index.verify import verify_index
 from tests.conftest import PROJECT_ROOT
 
