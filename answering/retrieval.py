@@ -95,7 +95,9 @@ class HybridRetriever:
         """Touch the keyword index once (its pages are memory-mapped from disk)."""
         self.reader.keyword_search({"warm": 1.0}, 1)
 
-    def retrieve(self, query: str, k: int) -> list[Retrieved]:
+    def retrieve(self, query: str, k: int, *, per_document: int | None = None) -> list[Retrieved]:
+        """The ``k`` best chunks, at most ``per_document`` per article at first (default: the
+        retriever's), each of the best few followed by its neighbours."""
         n = max(self.candidates, 3 * k)
         vector = self.reader.vector_search(query, n)
         keyword = self.reader.keyword_search(keyword_terms(query), n)
@@ -116,7 +118,7 @@ class HybridRetriever:
             [cid for cid, _ in fused],
             lambda cid: by_id[cid].doc_id,
             limit=k,
-            per_group=self.per_document,
+            per_group=per_document or self.per_document,
             pinned=[cid for cid in (*v_ids[:g], *k_ids[:g]) if cid in scores],
         )
         v_rank = {cid: i for i, cid in enumerate(v_ids, start=1)}

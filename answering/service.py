@@ -19,6 +19,7 @@ from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
 from answering.retrieval import HybridRetriever, Reader
 from answering.rewrite import rewrite_follow_up
+from answering.sides import agreement_ask
 from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 
@@ -115,7 +116,9 @@ class AnsweringService:
         standalone = self.condenser(text, turns) if turns else text
         standalone = " ".join(standalone.split()) or text
         t1 = time.perf_counter()
-        retrieved = self.retriever.retrieve(standalone, self.top_k)
+        # an agreement question reads one passage from as many articles as it can
+        spread = 1 if agreement_ask(standalone) is not None else None
+        retrieved = self.retriever.retrieve(standalone, self.top_k, per_document=spread)
         t2 = time.perf_counter()
         said = [t.answer for t in turns]
 
@@ -134,7 +137,12 @@ class AnsweringService:
         verdict = None
         if not refused and len({c.doc_id for c in citations}) >= 2:
             # Several articles back the answer: say where they agree or differ (cited both sides).
-            agreement = compare(citations, standalone)
+            ask = agreement_ask(standalone)  # an agreement question compares what it asks about
+            agreement = (
+                compare(citations, standalone, kinds=ask.kinds, counted=ask.nouns)
+                if ask is not None
+                else compare(citations, standalone)
+            )
             note = agreement.render()
             if note:
                 answer_text = f"{answer_text} {note}"

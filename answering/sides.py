@@ -1,0 +1,274 @@
+"""Agreement questions: which detail is asked about, and the sentences of each side.
+
+"Do the reports agree it was a drone?", "was it one drone or two?", "did all outlets say 7
+guards were hurt?", "which outlet reported the wounded guards?" ask whether *reports* agree on
+one detail. An answer must then quote that detail from several articles, so that
+``answering.agreement.compare`` sees both sides when there are two, and "reported by N
+outlets" when there is one. Picking the most likely sentences one by one does not do that: the
+best few often come from one article.
+
+``agreement_ask`` reads the question's parse (spaCy): a comparison word with a noun for the
+reports ("do the articles agree"), a quantified one ("all outlets", "every article"), a
+question word on one ("which outlet"), or alternatives ("one drone or two", "a drone or
+rockets"). What is compared follows from the question: a count ("how many", a number), who a
+claim is credited to ("which outlet"), a date ("when", "the date"), else what a thing was
+("drone", "rocket attack"). The words for reports and for comparing are English vocabulary in
+``answering/data/agreement_words.json``, not a list fitted to a corpus.
+
+``gather`` then takes, from the answerer's candidate sentences, those that fill the asked
+detail (``answering.agreement.facts``), picks the detail filled by the most articles, and
+quotes the best sentence of one article, then the best sentence of each article that says
+something else, then of articles that agree, a few sentences in all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from answering.agreement import Fact, Kind, cached_facts, nlp, number_value, parse
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+WORDS_PATH = Path(__file__).resolve().parent / "data" / "agreement_words.json"
+
+MAX_SIDES = 4  # sentences an agreement answer quotes
+MAX_CHARS = 800
+PARSE_BUDGET = 30  # candidate sentences parsed per question (spaCy, ~2-3 ms each)
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What an agreement question compares."""
+
+    kinds: frozenset[Kind]  # the fact kinds compared
+    nouns: frozenset[str]  # lemmas the asked detail is about ("guard", "drone", "attack")
+    values: frozenset[str]  # alternatives the question names ("rocket", "drone", "1", "2")
+    focus: frozenset[str]  # the question's content lemmas, without report and comparison words
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    sources: frozenset[str]
+    comparison: frozenset[str]
+    quantifiers: frozenset[str]
+    dates: frozenset[str]
+
+
+@cache
+def words(path: Path = WORDS_PATH) -> Words:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Words(
+        frozenset(data["source_nouns"]),
+        frozenset(data["comparison_words"]),
+        frozenset(data["source_quantifiers"]),
+        frozenset(data["date_nouns"]),
+    )
+
+
+def _lemma(tok: Token) -> str:
+    return tok.lemma_.lower()
+
+
+def _word(tok: Token) -> str:
+    """The lemma, or a number's value ("seven" and "7" -> "7")."""
+    if tok.like_num and (value := number_value([tok])) is not None:
+        return str(value)
+    return tok.lemma_.lower()
+
+
+@lru_cache(maxsize=1024)
+def agreement_ask(question: str) -> Ask | None:
+    """What the question asks reports to agree on, or None if it does not ask that."""
+    w = words()
+    doc = nlp()(question)
+    sources = [t for t in doc if t.pos_ in ("NOUN", "PROPN") and _lemma(t) in w.sources]
+    compares = any(_lemma(t) in w.comparison or t.lower_ in w.comparison for t in doc)
+    quantified = any(
+        c.lower_ in w.quantifiers and c.dep_ in ("det", "predet", "amod", "nummod")
+        for t in sources
+        for c in t.children
+    ) or any(  # "all of the articles"
+        t.lower_ in w.quantifiers and t.dep_ != "det" and any(c.lower_ == "of" for c in t.children)
+        for t in doc
+        if any(_lemma(x) in w.sources for x in t.subtree)
+    )
+    which_source = any(c.tag_ in ("WDT", "WP") and c.dep_ == "det" for t in sources for c in t.children) or any(
+        t.tag_ in ("WDT", "WP") and t.head in sources for t in doc
+    )
+    alternatives = _alternatives(doc)
+    if not ((compares and sources) or quantified or which_source or alternatives):
+        return None
+    skip = w.sources | w.comparison | w.quantifiers
+    focus = frozenset(
+        _word(t)
+        for t in doc
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop and _lemma(t) not in skip
+    )
+    nouns = {_lemma(t) for t in doc if t.pos_ in ("NOUN", "PROPN") and _lemma(t) not in skip}
+    nouns -= w.dates
+    numbers = [
+        t for t in doc if t.like_num and t.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "ORDINAL")
+    ]
+    lowered = question.lower()
+    kinds: frozenset[Kind]
+    if which_source:
+        kinds = frozenset({"attribution"})
+    elif "how many" in lowered or "how much" in lowered or numbers:
+        kinds = frozenset({"number"})
+        counted = {_lemma(t.head) for t in numbers if t.dep_ == "nummod"}
+        counted |= {_lemma(t.head) for t in doc if t.lower_ == "many" and t.head.pos_ == "NOUN"}
+        nouns = (counted - skip) or nouns
+    elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
+        kinds = frozenset({"date"})
+    else:
+        kinds = frozenset({"thing", "target"})
+    if "number" in kinds:  # the counts the question states ("did all say 7 guards?")
+        alternatives |= {str(v) for t in numbers if (v := number_value([t])) is not None}
+    values = frozenset(alternatives)
+    return Ask(kinds, frozenset(nouns), values, focus)
+
+
+def _alternatives(doc: object) -> set[str]:
+    """The alternatives of "X or Y" when they are things or counts: "a drone or rockets" ->
+    drone, rocket; "one drone or two (drones)" -> 1, 2."""
+    from spacy.tokens import Doc
+
+    assert isinstance(doc, Doc)
+    out: set[str] = set()
+    for tok in doc:
+        if not any(c.dep_ == "cc" and c.lower_ == "or" for c in tok.children):
+            continue
+        group = [tok, *tok.conjuncts]
+        counts = [c for t in group for c in t.children if c.dep_ == "nummod"]
+        if tok.like_num:
+            counts += [t for t in group if t.like_num]
+        if len(counts) >= 2:
+            out |= {str(v) for c in counts if (v := number_value([c])) is not None}
+        elif len(group) >= 2 and all(t.pos_ in ("NOUN", "PROPN") for t in group):
+            out |= {_lemma(t) for t in group}
+    return out
+
+
+# --- choosing the sides --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A candidate sentence as ``gather`` needs it."""
+
+    text: str
+    doc_id: str
+    published: str | None
+    score: float  # how likely it answers (the answerer's probability)
+
+
+def relevant(
+    ask: Ask, sentence_facts: Sequence[Fact], text_lemmas: frozenset[str]
+) -> dict[str, frozenset[str]]:
+    """slot -> values of the asked detail that the sentence states ({} if it states none)."""
+    keys = ask.nouns | ask.values
+    out: dict[str, set[str]] = {}
+    shares_focus = bool(text_lemmas & ask.focus)
+    # a count of something else said about what the question asks ("seven of the personnel
+    # were wounded" for "how many guards were wounded?"), or the count the question states
+    shares_claim = bool(text_lemmas & (ask.focus - ask.nouns))
+    for f in sentence_facts:
+        if f.kind not in ask.kinds:
+            continue
+        if f.kind == "number":
+            if f.role == "a" and f.slot not in ask.nouns:
+                continue  # "a drone" counts one drone only when drones are counted
+            if f.slot in ask.nouns or (f.role != "a" and shares_claim):
+                out.setdefault(next(iter(sorted(ask.nouns))) if ask.nouns else "", set()).add(f.value)
+        elif f.kind == "thing":
+            if f.slot in keys or f.value in keys:
+                out.setdefault(f.slot, set()).add(f.value)
+        elif f.kind == "attribution":
+            if shares_focus:
+                out.setdefault("", set()).add(f.value)
+        elif f.kind == "date":
+            if shares_focus or f.slot in ask.focus:
+                out.setdefault("", set()).add(f.value)
+        elif f.kind == "target" and f.slot in ask.focus:
+            out.setdefault(f.slot, set()).add(f.value)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def gather(
+    ask: Ask, sentences: Sequence[Sentence], *, limit: int = MAX_SIDES, max_chars: int = MAX_CHARS
+) -> list[int]:
+    """Indices of the sentences to quote, best first: one side, then each article that says
+    otherwise, then articles that agree. [] when fewer than two articles state the detail."""
+    order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)[:PARSE_BUDGET]
+    fills: dict[int, dict[str, frozenset[str]]] = {}
+    for i in order:
+        s = sentences[i]
+        if s.score <= 0:
+            continue
+        lemmas = _lemmas(s.text)
+        got = relevant(ask, cached_facts(s.text, s.published), lemmas)
+        if got:
+            fills[i] = got
+    by_slot: dict[str, list[int]] = {}
+    for i in order:
+        for slot in fills.get(i, {}):
+            by_slot.setdefault(slot, []).append(i)
+    if not by_slot:
+        return []
+
+    def weight(slot: str) -> tuple[int, int, float]:
+        holders = by_slot[slot]
+        return (
+            len({sentences[i].doc_id for i in holders}),
+            int(slot in ask.nouns),
+            max(sentences[i].score for i in holders),
+        )
+
+    slot = max(sorted(by_slot), key=weight)
+    holders = by_slot[slot]  # best first
+    if len({sentences[i].doc_id for i in holders}) < 2:
+        return []
+    chosen = [holders[0]]
+    seen_docs = {sentences[holders[0]].doc_id}
+    seen_texts = {_norm(sentences[holders[0]].text)}
+    said = set(fills[holders[0]][slot])
+    length = len(sentences[holders[0]].text)
+
+    def take(i: int) -> bool:
+        nonlocal length
+        s = sentences[i]
+        if len(chosen) >= limit or s.doc_id in seen_docs or _norm(s.text) in seen_texts:
+            return False
+        if length + len(s.text) > max_chars:
+            return False
+        chosen.append(i)
+        seen_docs.add(s.doc_id)
+        seen_texts.add(_norm(s.text))
+        length += len(s.text)
+        return True
+
+    for i in holders:  # each other side: an article whose values share none of those quoted
+        if not fills[i][slot] & said and take(i):
+            said |= fills[i][slot]
+    for i in holders:  # then articles that say the same
+        take(i)
+    return chosen
+
+
+@lru_cache(maxsize=4096)
+def _lemmas(text: str) -> frozenset[str]:
+    from spacy.tokens import Doc
+
+    doc = parse(text)
+    assert isinstance(doc, Doc)
+    return frozenset(_word(t) for t in doc if not t.is_punct and (t.like_num or not t.is_stop))
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
