@@ -146,8 +146,9 @@ def _alternatives(doc: object) -> set[str]:
             continue
         group = [tok, *tok.conjuncts]
         counts = [c for t in group for c in t.children if c.dep_ == "nummod"]
-        if tok.like_num:
+        if tok.like_num:  # "one drone or two": the counts of one noun
             counts += [t for t in group if t.like_num]
+            counts += [c for c in tok.head.children if c.dep_ == "nummod" and c not in counts]
         if len(counts) >= 2:
             out |= {str(v) for c in counts if (v := number_value([c])) is not None}
         elif len(group) >= 2 and all(t.pos_ in ("NOUN", "PROPN") for t in group):
