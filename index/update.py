@@ -30,7 +30,7 @@ from index import keywords
 from index.chunking import chunk_document
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
-from index.reader import chunk_from_record, is_served, read_all
+from index.reader import chunk_from_record, document_from_record, is_served, read_all
 from index.store import Pointer, Store, as_vectors, record_id
 from index.writer import embed_chunks, versioned, write_docs
 
@@ -184,6 +184,53 @@ def recover(store: Store, settings: Settings, active: Pointer) -> Pointer:
     return _finish(store, settings, active, kw)
 
 
+def stored_texts(store: Store, active: Pointer, doc_ids: Sequence[str]) -> dict[str, str]:
+    """The stored (cleaned) texts of documents of the active generation, by id."""
+    if not doc_ids:
+        return {}
+    got = store.docs(active.generation).get(ids=list(doc_ids), include=["documents"])
+    return {i: t for i, t in zip(got["ids"], got.get("documents") or [], strict=True) if t}
+
+
+def regrouped(
+    store: Store,
+    active: Pointer,
+    clusters: dict[str, str],
+    changed_ids: Sequence[str],
+    removed_ids: Sequence[str],
+) -> list[Document]:
+    """Unchanged documents whose near-duplicate group changes with this update, as stored but
+    with their new ``duplicate_cluster``.
+
+    Only groups that hold a changed or removed article can change (an added wire copy joins,
+    or merges, groups; a removed one can split its group), so only their members are read:
+    the stored groups of the changed and removed articles, and the new groups of the changed."""
+    docs_col = store.docs(active.generation)
+    touched = [*changed_ids, *removed_ids]
+    metas = docs_col.get(ids=touched, include=["metadatas"]).get("metadatas") or [] if touched else []
+    affected = {str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")}
+    affected |= {clusters[d] for d in changed_ids if d in clusters}
+    if not affected:
+        return []
+    in_groups = cast("Where", {"duplicate_cluster": {"$in": sorted(affected)}})
+    members = docs_col.get(where=in_groups, include=["metadatas"])
+    stored = {
+        i: str((m or {}).get("duplicate_cluster") or "") or None
+        for i, m in zip(members["ids"], members.get("metadatas") or [], strict=True)
+    }
+    skip = set(touched)
+    candidates = (set(stored) | {d for d, c in clusters.items() if c in affected}) - skip
+    fix = sorted(d for d in candidates if stored.get(d) != clusters.get(d))
+    if not fix:
+        return []
+    records = docs_col.get(ids=fix, include=["documents", "metadatas"])
+    texts, fix_metas = records.get("documents") or [], records.get("metadatas") or []
+    return [
+        replace(document_from_record(i, t, m), duplicate_cluster=clusters.get(i))
+        for i, t, m in zip(records["ids"], texts, fix_metas, strict=True)
+    ]
+
+
 def apply_update(
     store: Store,
     settings: Settings,
@@ -193,8 +240,10 @@ def apply_update(
     embeddings: Embeddings,
     progress: Progress | None,
     lease: Lease,
+    regroup: Sequence[Document] = (),
 ) -> tuple[Pointer, int]:
-    """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation.
+    """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation;
+    ``regroup``: unchanged documents whose near-duplicate group changes (``regrouped``).
 
     Returns (new pointer, chunks embedded).
     """
@@ -206,6 +255,8 @@ def apply_update(
     log_docs.update({r: None for r in removed_ids})
     store.write_update_log(gen, log_docs, delta=delta)
 
+    if regroup:  # before the switch: a group may name an article not yet served, never the reverse
+        write_docs(docs_col, regroup, store)
     if removed_ids:  # the article disappears whole; its chunks are superseded
         docs_col.delete(ids=list(removed_ids))
     fresh = [
