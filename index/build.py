@@ -19,14 +19,14 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index import keywords, update, writer
 from index.chunking import chunk_document
-from index.duplicates import duplicate_clusters, with_duplicate_clusters
+from index.duplicates import signatures, with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
@@ -315,19 +315,16 @@ def _build(
         if len(active.deltas) >= update.MAX_DELTAS:
             active = update.merge_deltas(store, settings, active)
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
-        # Wire copies: every served article is grouped again, those whose files this build did
-        # not read by the MinHash values kept with the index (or their stored text); unchanged
-        # articles whose group changes get their record rewritten.
+        # Wire copies: the changed articles are compared with every served article, those whose
+        # files this build did not read by the MinHash values kept with the index (or their
+        # stored text); unchanged articles whose group changes get their record rewritten.
         live = update.stored_texts
-        clusters = duplicate_clusters(
+        values = signatures(
             list(new.values()),
             cache=Path(settings.data_dir) / "minhash-cache.npz",
             read_texts=lambda ids: live(store, active, ids),
         )
-        changed = [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in changed]
-        regroup = update.regrouped(
-            store, active, clusters, [d.doc_id for d in changed], summary.removed_ids
-        )
+        changed, regroup = update.regroup(store, active, values, changed, summary.removed_ids)
         pointer, summary.chunks_embedded = update.apply_update(
             store, settings, active, changed, summary.removed_ids, embeddings, progress, lease, regroup
         )

@@ -189,6 +189,54 @@ def duplicate_clusters(
     return {d: min(members) for members in clusters.values() if len(members) > 1 for d in members}
 
 
+def near(
+    values: dict[str, np.ndarray], doc_ids: Sequence[str], *, threshold: float = THRESHOLD
+) -> dict[str, set[str]]:
+    """Each of ``doc_ids`` -> the documents whose estimated Jaccard similarity with it reaches
+    ``threshold``, compared with every document of ``values`` (no LSH: for the few articles an
+    in-place update adds, one vectorised comparison per article is cheaper than an LSH index
+    over the whole archive, ~10 ms per article at 100k documents)."""
+    ids = list(values)
+    if not ids:
+        return {d: set() for d in doc_ids}
+    matrix = np.stack([values[i] for i in ids])
+    out: dict[str, set[str]] = {}
+    for d in doc_ids:
+        if d not in values:
+            out[d] = set()
+            continue
+        similar = np.nonzero((matrix == values[d]).mean(axis=1) >= threshold)[0]
+        out[d] = {ids[j] for j in similar} - {d}
+    return out
+
+
+def components(
+    members: Sequence[str], values: dict[str, np.ndarray], *, threshold: float = THRESHOLD
+) -> dict[str, str]:
+    """doc_id -> group id (its smallest member) for ``members`` in a group of two or more,
+    comparing every pair (for the few documents of the groups an update touches)."""
+    ids = sorted(m for m in set(members) if m in values)
+    parent = {i: i for i in ids}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    if ids:
+        matrix = np.stack([values[i] for i in ids])
+        for a, row in enumerate(matrix):
+            for b in np.nonzero((matrix[a + 1 :] == row).mean(axis=1) >= threshold)[0]:
+                x, y = root(ids[a]), root(ids[a + 1 + int(b)])
+                if x != y:
+                    parent[max(x, y)] = min(x, y)
+    groups: dict[str, list[str]] = {}
+    for i in ids:
+        groups.setdefault(root(i), []).append(i)
+    return {d: min(g) for g in groups.values() if len(g) > 1 for d in g}
+
+
 def with_duplicate_clusters(docs: Sequence[Document], *, cache: Path | None = None) -> list[Document]:
     """The documents with ``duplicate_cluster`` set (None where an article has no near-duplicate)."""
     clusters = duplicate_clusters(docs, cache=cache)

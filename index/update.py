@@ -26,8 +26,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+
 from index import keywords
 from index.chunking import chunk_document
+from index.duplicates import components, near
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
 from index.reader import chunk_from_record, document_from_record, is_served, read_all
@@ -192,40 +195,43 @@ def stored_texts(store: Store, active: Pointer, doc_ids: Sequence[str]) -> dict[
     return {i: t for i, t in zip(got["ids"], got.get("documents") or [], strict=True) if t}
 
 
-def regrouped(
+def regroup(
     store: Store,
     active: Pointer,
-    clusters: dict[str, str],
-    changed_ids: Sequence[str],
+    values: dict[str, np.ndarray],
+    changed: Sequence[Document],
     removed_ids: Sequence[str],
-) -> list[Document]:
-    """Unchanged documents whose near-duplicate group changes with this update, as stored but
-    with their new ``duplicate_cluster``.
+) -> tuple[list[Document], list[Document]]:
+    """Near-duplicate groups after an in-place update: (``changed`` with their group, unchanged
+    documents whose group changes, as stored but with the new group).
 
-    Only groups that hold a changed or removed article can change (an added wire copy joins,
-    or merges, groups; a removed one can split its group), so only their members are read:
-    the stored groups of the changed and removed articles, and the new groups of the changed."""
+    ``values``: the MinHash values of every served document (``index.duplicates.signatures``).
+    Only groups that hold a changed or removed article, or an article a changed one is near,
+    can change (an added copy joins or merges groups; a removed one can split its group), so
+    each changed article is compared with every article (``near``) and only the members of
+    those groups are read from the store and grouped again (``components``)."""
     docs_col = store.docs(active.generation)
-    touched = [*changed_ids, *removed_ids]
+    changed_ids = [d.doc_id for d in changed]
+    nearby = near(values, changed_ids)
+    touched = sorted({*changed_ids, *removed_ids, *(i for ns in nearby.values() for i in ns)})
     metas = docs_col.get(ids=touched, include=["metadatas"]).get("metadatas") or [] if touched else []
-    affected = {str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")}
-    affected |= {clusters[d] for d in changed_ids if d in clusters}
-    if not affected:
-        return []
-    in_groups = cast("Where", {"duplicate_cluster": {"$in": sorted(affected)}})
-    members = docs_col.get(where=in_groups, include=["metadatas"])
-    stored = {
-        i: str((m or {}).get("duplicate_cluster") or "") or None
-        for i, m in zip(members["ids"], members.get("metadatas") or [], strict=True)
-    }
-    skip = set(touched)
-    candidates = (set(stored) | {d for d, c in clusters.items() if c in affected}) - skip
-    fix = sorted(d for d in candidates if stored.get(d) != clusters.get(d))
+    affected = sorted({str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")})
+    stored: dict[str, str | None] = {}
+    if affected:
+        in_groups = cast("Where", {"duplicate_cluster": {"$in": affected}})
+        members = docs_col.get(where=in_groups, include=["metadatas"])
+        for i, m in zip(members["ids"], members.get("metadatas") or [], strict=True):
+            stored[i] = str((m or {}).get("duplicate_cluster") or "") or None
+    group = set(touched) | set(stored)
+    group -= set(removed_ids)
+    clusters = components(sorted(group), values)
+    grouped = [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in changed]
+    fix = sorted(d for d in group - set(changed_ids) if stored.get(d) != clusters.get(d))
     if not fix:
-        return []
+        return grouped, []
     records = docs_col.get(ids=fix, include=["documents", "metadatas"])
     texts, fix_metas = records.get("documents") or [], records.get("metadatas") or []
-    return [
+    return grouped, [
         replace(document_from_record(i, t, m), duplicate_cluster=clusters.get(i))
         for i, t, m in zip(records["ids"], texts, fix_metas, strict=True)
     ]
@@ -243,7 +249,7 @@ def apply_update(
     regroup: Sequence[Document] = (),
 ) -> tuple[Pointer, int]:
     """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation;
-    ``regroup``: unchanged documents whose near-duplicate group changes (``regrouped``).
+    ``regroup``: unchanged documents whose near-duplicate group changes (``regroup``).
 
     Returns (new pointer, chunks embedded).
     """

@@ -155,3 +155,13 @@ def test_an_incremental_build_groups_a_new_copy_with_articles_it_did_not_read(tm
     (corpus / "metro.jsonl").unlink()
     build_index(settings, embeddings)
     assert _clusters(reader) == {"budget": None, "ledger": None}
+
+
+def test_comparing_every_pair_finds_the_groups_lsh_finds() -> None:
+    """``components``/``near`` (used by in-place updates) agree with the LSH grouping of a full build."""
+    from index.duplicates import components, near, signatures
+
+    docs = [make_document(r["id"], r["title"], r["text"]) for r in wire_rows()]
+    values = signatures(docs)
+    assert components([d.doc_id for d in docs], values) == duplicate_clusters(docs)
+    assert near(values, ["metro", "budget"]) == {"metro": {"ledger", "courier"}, "budget": set()}
