@@ -41,7 +41,7 @@ _UNITS = (
 )
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
+NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
 
 
 def nlp() -> Language:
@@ -166,8 +166,8 @@ def number_value(tokens: Sequence[Token]) -> int | None:
         for piece in word.split("-"):
             if piece.isdigit():
                 current += int(piece)
-            elif piece in _NUMBER_WORDS:
-                current += _NUMBER_WORDS[piece]
+            elif piece in NUMBER_WORDS:
+                current += NUMBER_WORDS[piece]
             elif piece in _SCALES:
                 current = max(current, 1) * _SCALES[piece]
                 if _SCALES[piece] >= 1000:

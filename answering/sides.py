@@ -24,13 +24,14 @@ something else, then of articles that agree, a few sentences in all.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from answering.agreement import Fact, Kind, cached_facts, nlp, number_value, parse
+from answering.agreement import NUMBER_WORDS, Fact, Kind, cached_facts, nlp, number_value, parse
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -39,7 +40,7 @@ WORDS_PATH = Path(__file__).resolve().parent / "data" / "agreement_words.json"
 
 MAX_SIDES = 4  # sentences an agreement answer quotes
 MAX_CHARS = 800
-PARSE_BUDGET = 30  # candidate sentences parsed per question (spaCy, ~2-3 ms each)
+PARSE_BUDGET = 40  # candidate sentences parsed per question (spaCy, ~2-3 ms each; cached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,18 @@ def agreement_ask(question: str) -> Ask | None:
         kinds = frozenset({"date"})
     else:
         kinds = frozenset({"thing", "target"})
+        # what a thing was is asked where the question names what it was: a kind ("a drone
+        # attack": both words), a predicate noun ("it was a drone"), a by-what ("by a drone"),
+        # or alternatives; not a thing it only mentions ("the attack targeted his residence")
+        named: set[str] = set()
+        for t in doc:
+            if t.pos_ not in ("NOUN", "PROPN") or _lemma(t) in skip:
+                continue
+            if t.dep_ == "compound" and t.head.pos_ == "NOUN":
+                named |= {_lemma(t), _lemma(t.head)}
+            elif t.dep_ in ("attr", "acomp") or (t.dep_ == "pobj" and t.head.lower_ == "by"):
+                named.add(_lemma(t))
+        alternatives |= named
     if "number" in kinds:  # the counts the question states ("did all say 7 guards?")
         alternatives |= {str(v) for t in numbers if (v := number_value([t])) is not None}
     values = frozenset(alternatives)
@@ -156,6 +169,30 @@ def _alternatives(doc: object) -> set[str]:
     return out
 
 
+def slot_words(ask: Ask, texts: Sequence[str]) -> list[str]:
+    """What the things the question names are values of, in these texts: "drone" in "a drone
+    attack" or "an attack by a drone" -> "attack". The other side is found by these words
+    ("a rocket attack"), not by the question's ("was it a drone?")."""
+    if "thing" not in ask.kinds or not ask.values:
+        return []
+    from index.chunking import sentence_spans
+
+    stems = [re.escape(v[: max(3, len(v) - 2)]) for v in sorted(ask.values) if v.isalpha()]
+    if not stems:
+        return []
+    named = re.compile(r"\b(?:" + "|".join(stems) + r")", re.I)
+    found: dict[str, None] = {}
+    for text in texts:
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            if not named.search(sentence):
+                continue
+            for f in cached_facts(sentence, None):
+                if f.kind == "thing" and f.value in ask.values:
+                    found.setdefault(f.slot)
+    return list(found)
+
+
 # --- choosing the sides --------------------------------------------------------------------------
 
 
@@ -170,10 +207,11 @@ class Sentence:
 
 
 def relevant(
-    ask: Ask, sentence_facts: Sequence[Fact], text_lemmas: frozenset[str]
+    ask: Ask, sentence_facts: Sequence[Fact], text_lemmas: frozenset[str], slots: frozenset[str] = frozenset()
 ) -> dict[str, frozenset[str]]:
-    """slot -> values of the asked detail that the sentence states ({} if it states none)."""
-    keys = ask.nouns | ask.values
+    """slot -> values of the asked detail that the sentence states ({} if it states none).
+    ``slots``: the thing slots the question names a value of (``thing_slots``)."""
+    keys = ask.values | slots
     out: dict[str, set[str]] = {}
     shares_focus = bool(text_lemmas & ask.focus)
     # a count of something else said about what the question asks ("seven of the personnel
@@ -188,7 +226,7 @@ def relevant(
             if f.slot in ask.nouns or (f.role != "a" and shares_claim):
                 out.setdefault(next(iter(sorted(ask.nouns))) if ask.nouns else "", set()).add(f.value)
         elif f.kind == "thing":
-            if f.slot in keys or f.value in keys:
+            if f.slot in keys or f.value in ask.values:
                 out.setdefault(f.slot, set()).add(f.value)
         elif f.kind == "attribution":
             if shares_focus:
@@ -206,14 +244,35 @@ def gather(
 ) -> list[int]:
     """Indices of the sentences to quote, best first: one side, then each article that says
     otherwise, then articles that agree. [] when fewer than two articles state the detail."""
-    order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)[:PARSE_BUDGET]
+    ranked = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)
+    ranked = [i for i in ranked if sentences[i].score > 0]
+    # Only sentences with a word of the question (or, for a count, a number) are parsed, the
+    # best PARSE_BUDGET by score: the other side may be a sentence the answerer scores low.
+    asked = _stems(ask.focus | ask.values)
+    counts = _NUMBER_RE if "number" in ask.kinds else None
+    named = _by_article(
+        [
+            i
+            for i in ranked
+            if (asked is not None and asked.search(sentences[i].text))
+            or (counts is not None and counts.search(sentences[i].text))
+        ],
+        sentences,
+    )[:PARSE_BUDGET]
+    facts = {i: cached_facts(sentences[i].text, sentences[i].published) for i in named}
+    # the slots whose value the question names: "drone" names the slot of "drone attack", so
+    # "rocket attack" fills it too
+    slots = frozenset(
+        f.slot for fs in facts.values() for f in fs if f.kind == "thing" and f.value in ask.values
+    )
+    about = _stems(slots)
+    more = [i for i in ranked if i not in facts and about is not None and about.search(sentences[i].text)]
+    for i in _by_article(more, sentences)[: PARSE_BUDGET // 2]:
+        facts[i] = cached_facts(sentences[i].text, sentences[i].published)
+    order = [i for i in ranked if i in facts]
     fills: dict[int, dict[str, frozenset[str]]] = {}
     for i in order:
-        s = sentences[i]
-        if s.score <= 0:
-            continue
-        lemmas = _lemmas(s.text)
-        got = relevant(ask, cached_facts(s.text, s.published), lemmas)
+        got = relevant(ask, facts[i], _lemmas(sentences[i].text), slots)
         if got:
             fills[i] = got
     by_slot: dict[str, list[int]] = {}
@@ -223,9 +282,12 @@ def gather(
     if not by_slot:
         return []
 
-    def weight(slot: str) -> tuple[int, int, float]:
+    def weight(slot: str) -> tuple[int, int, int, float]:
+        """The detail asked about: the slot most articles give a value the question names
+        ("drone" in "a drone attack"), then the one most articles fill."""
         holders = by_slot[slot]
         return (
+            len({sentences[i].doc_id for i in holders if fills[i][slot] & ask.values}),
             len({sentences[i].doc_id for i in holders}),
             int(slot in ask.nouns),
             max(sentences[i].score for i in holders),
@@ -260,6 +322,29 @@ def gather(
     for i in holders:  # then articles that say the same
         take(i)
     return chosen
+
+
+def _by_article(order: list[int], sentences: Sequence[Sentence]) -> list[int]:
+    """The sentences in turns, one article at a time (each article's best first), so a parse
+    budget reaches every article: the other side is often a sentence the answerer scores low."""
+    queues: dict[str, list[int]] = {}
+    for i in order:
+        queues.setdefault(sentences[i].doc_id, []).append(i)
+    out: list[int] = []
+    for turn in range(max((len(q) for q in queues.values()), default=0)):
+        out += [q[turn] for q in queues.values() if turn < len(q)]
+    return out
+
+
+_NUMBER_RE = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+
+
+def _stems(words: frozenset[str]) -> re.Pattern[str] | None:
+    """Matches the words with any ending ("attack" -> attacks, attacked; "wound" -> wounded)."""
+    alpha = sorted(w for w in words if w.isalpha() and len(w) > 2)
+    if not alpha:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(w[: max(3, len(w) - 2)]) for w in alpha) + r")", re.I)
 
 
 @lru_cache(maxsize=4096)
