@@ -160,3 +160,43 @@ def test_the_service_cites_both_sides_of_rocket_versus_drone(fake_service: Any) 
     assert rocket and drone
     assert {c.doc_id for c in rocket}.isdisjoint({c.doc_id for c in drone})
     assert 2 <= len(answer.citations) <= 4
+
+
+def test_a_thing_is_compared_only_where_the_question_names_what_it_was() -> None:
+    named = agreement_ask("Do the reports agree that it was a drone attack?")
+    assert named is not None and {"drone", "attack"} <= named.values
+    predicate = agreement_ask("Do the reports agree it was a barge?")
+    assert predicate is not None and "barge" in predicate.values
+    mentioned = agreement_ask("Do all articles say the attack targeted his residence?")
+    assert mentioned is not None and not mentioned.values  # "attack" is only mentioned
+    sentences = [
+        _s("The tugboat attack damaged the residence.", "a", 0.9),
+        _s("A barge attack damaged the residence, officials said.", "b", 0.8),
+    ]
+    assert gather(mentioned, sentences) == []  # so "tugboat" vs "barge" is not what it asks
+
+
+def test_the_other_side_is_found_by_what_the_named_thing_is_a_value_of() -> None:
+    from answering.sides import slot_words
+
+    ask = agreement_ask("Do the reports agree it was a barge?")
+    assert ask is not None
+    texts = ["Witnesses said a barge attack hit the pier at dawn. Nobody was hurt.", "The weather was calm."]
+    assert slot_words(ask, texts) == ["attack"]
+    count = agreement_ask("Do the reports agree on how many sailors were hurt?")
+    assert count is not None and slot_words(count, texts) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do the articles agree on how many guards were wounded?",
+        "Did all outlets say seven guards were hurt?",
+        "Do the reports agree that the prime minister was unharmed?",
+        "Do the reports agree on who condemned the attack?",
+    ],
+)
+def test_no_differ_where_the_reports_agree(fake_service: Any, question: str) -> None:
+    answer = fake_service.answer(question)
+    assert "Reports differ" not in answer.answer
+    assert answer.agreement != "differ"
