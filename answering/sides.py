@@ -177,7 +177,7 @@ def slot_words(ask: Ask, texts: Sequence[str]) -> list[str]:
         return []
     from index.chunking import sentence_spans
 
-    stems = [re.escape(v[: max(3, len(v) - 2)]) for v in sorted(ask.values) if v.isalpha()]
+    stems = [re.escape(v[: max(4, len(v) - 2)]) for v in sorted(ask.values) if v.isalpha()]
     if not stems:
         return []
     named = re.compile(r"\b(?:" + "|".join(stems) + r")", re.I)
@@ -207,16 +207,21 @@ class Sentence:
 
 
 def relevant(
-    ask: Ask, sentence_facts: Sequence[Fact], text_lemmas: frozenset[str], slots: frozenset[str] = frozenset()
+    ask: Ask,
+    sentence_facts: Sequence[Fact],
+    text_lemmas: frozenset[str],
+    slots: frozenset[str] = frozenset(),
+    text: str = "",
 ) -> dict[str, frozenset[str]]:
     """slot -> values of the asked detail that the sentence states ({} if it states none).
-    ``slots``: the thing slots the question names a value of (``thing_slots``)."""
+    ``slots``: the thing slots the question names a value of; ``text``: the sentence, where a
+    question word may be written with another ending ("injured" / "injuries")."""
     keys = ask.values | slots
     out: dict[str, set[str]] = {}
-    shares_focus = bool(text_lemmas & ask.focus)
+    shares_focus = bool(text_lemmas & ask.focus) or _mentions(ask.focus, text)
     # a count of something else said about what the question asks ("seven of the personnel
     # were wounded" for "how many guards were wounded?"), or the count the question states
-    shares_claim = bool(text_lemmas & (ask.focus - ask.nouns))
+    shares_claim = bool(text_lemmas & (ask.focus - ask.nouns)) or _mentions(ask.focus - ask.nouns, text)
     for f in sentence_facts:
         if f.kind not in ask.kinds:
             continue
@@ -272,7 +277,7 @@ def gather(
     order = [i for i in ranked if i in facts]
     fills: dict[int, dict[str, frozenset[str]]] = {}
     for i in order:
-        got = relevant(ask, facts[i], _lemmas(sentences[i].text), slots)
+        got = relevant(ask, facts[i], _lemmas(sentences[i].text), slots, sentences[i].text)
         if got:
             fills[i] = got
     by_slot: dict[str, list[int]] = {}
@@ -339,12 +344,18 @@ def _by_article(order: list[int], sentences: Sequence[Sentence]) -> list[int]:
 _NUMBER_RE = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
+@lru_cache(maxsize=256)
 def _stems(words: frozenset[str]) -> re.Pattern[str] | None:
     """Matches the words with any ending ("attack" -> attacks, attacked; "wound" -> wounded)."""
     alpha = sorted(w for w in words if w.isalpha() and len(w) > 2)
     if not alpha:
         return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(w[: max(3, len(w) - 2)]) for w in alpha) + r")", re.I)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w[: max(4, len(w) - 2)]) for w in alpha) + r")", re.I)
+
+
+def _mentions(words: frozenset[str], text: str) -> bool:
+    pattern = _stems(words) if text else None
+    return pattern is not None and pattern.search(text) is not None
 
 
 @lru_cache(maxsize=4096)
