@@ -329,6 +329,33 @@ def gather(
     return chosen
 
 
+def corroborate(
+    sentences: Sequence[Sentence], floor: float, *, limit: int = 3, max_chars: int = MAX_CHARS
+) -> list[int]:
+    """An agreement question with no checkable detail to compare ("do the reports agree he
+    was unharmed?"): the best sentence, then the best of each other article that answers as
+    well (score at least ``floor``, the answerer's own threshold), so the answer says how many
+    articles report it. [] when the best does not reach ``floor``."""
+    order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)
+    if not order or sentences[order[0]].score < floor:
+        return []
+    chosen: list[int] = []
+    docs: set[str] = set()
+    texts: set[str] = set()
+    length = 0
+    for i in order:
+        s = sentences[i]
+        if len(chosen) >= limit or s.score < floor:
+            break
+        if s.doc_id in docs or _norm(s.text) in texts or length + len(s.text) > max_chars:
+            continue
+        chosen.append(i)
+        docs.add(s.doc_id)
+        texts.add(_norm(s.text))
+        length += len(s.text)
+    return chosen
+
+
 def _by_article(order: list[int], sentences: Sequence[Sentence]) -> list[int]:
     """The sentences in turns, one article at a time (each article's best first), so a parse
     budget reaches every article: the other side is often a sentence the answerer scores low."""

@@ -34,7 +34,7 @@ from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
-from answering.sides import Ask, Sentence, agreement_ask, gather
+from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
 from index.models import Document
 
 log = logging.getLogger(__name__)
@@ -250,7 +250,8 @@ class ExtractiveAnswerer:
 
     def _sides(self, sc: Scoring, ask: Ask) -> list[int]:
         """The sentences of each side of an agreement question, from different articles
-        (``answering.sides.gather``); [] when fewer than two articles state the asked detail.
+        (``answering.sides.gather``); with no checkable detail stated by two articles, the
+        answering sentences of several articles (``corroborate``); [] when neither.
         Candidates beyond the embedding budget count with their probability without it, halved."""
         prior = self.model.probability(sc.rows)
         scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
@@ -263,7 +264,11 @@ class ExtractiveAnswerer:
             )
             for i, c in enumerate(sc.cands)
         ]
-        return gather(ask, sentences)
+        answered = [
+            Sentence(s.text, s.doc_id, s.published, float(p) if s.score > 0 else 0.0)
+            for s, p in zip(sentences, sc.probs, strict=True)
+        ]
+        return gather(ask, sentences) or corroborate(answered, self.model.threshold)
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:

@@ -200,3 +200,17 @@ def test_no_differ_where_the_reports_agree(fake_service: Any, question: str) -> 
     answer = fake_service.answer(question)
     assert "Reports differ" not in answer.answer
     assert answer.agreement != "differ"
+
+
+def test_with_nothing_checkable_the_answering_sentences_of_several_articles_are_quoted() -> None:
+    from answering.sides import corroborate
+
+    sentences = [
+        _s("The minister was unharmed, his office said.", "a", 0.9),
+        _s("The minister was not hurt in the attack.", "a", 0.85),  # same article
+        _s("Officials said the minister was unharmed.", "b", 0.7),
+        _s("Officials said the minister was unharmed.", "c", 0.7),  # the same wire sentence
+        _s("The weather was calm.", "d", 0.2),  # does not answer
+    ]
+    assert corroborate(sentences, 0.5) == [0, 2]
+    assert corroborate(sentences, 0.95) == []  # the best does not answer: nothing to quote
