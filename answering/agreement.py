@@ -318,6 +318,25 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
     return out
 
 
+def reported_by(text: str, verbs: frozenset[str]) -> list[Fact]:
+    """Who the sentence says did what the question asks about ("Al Arabiya has reported
+    injuries" for "which outlet reported injuries?"): named subjects of those verbs."""
+    if not verbs:
+        return []
+    from spacy.tokens import Doc
+
+    doc = parse(text)
+    assert isinstance(doc, Doc)
+    out: list[Fact] = []
+    for tok in doc:
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in verbs:
+            for subj in tok.children:
+                if subj.dep_ == "nsubj" and (subj.ent_type_ or subj.pos_ == "PROPN"):
+                    if name := _attribution_name(subj):
+                        out.append(Fact("attribution", "", name[0], name[1]))
+    return out
+
+
 def _date_facts(doc: object, published: str | None) -> list[Fact]:
     import dateparser
     from spacy.tokens import Doc
@@ -382,6 +401,7 @@ def compare(
     *,
     kinds: frozenset[Kind] | None = None,
     counted: frozenset[str] = frozenset(),
+    claim_verbs: frozenset[str] = frozenset(),
 ) -> Agreement:
     """Where the cited excerpts agree and where they differ (see the module docstring).
 
@@ -390,7 +410,9 @@ def compare(
     the by-what of a thing are one slot ("tugboat attack" vs "attack by a barge").
     ``kinds``: compare only these (an agreement question names what it asks about,
     ``answering.sides.agreement_ask``); ``counted``: the things a question counts, for which
-    "a drone" counts as one.
+    "a drone" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
+    outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
+    and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
     """
     cites = [c for c in citations if c.excerpt.strip()]
     wanted = kinds if kinds is not None else frozenset(("thing", "number", "date", "target", "attribution"))
@@ -400,6 +422,7 @@ def compare(
             for f in cached_facts(c.excerpt, c.published)
             if f.kind in wanted and (f.role != "a" or f.slot in counted)
         ]
+        + (reported_by(c.excerpt, claim_verbs) if "attribution" in wanted else [])
         for c in cites
     }
     lemmas = {c.n: _content(c.excerpt) for c in cites}
@@ -458,7 +481,10 @@ def compare(
     by_c = {c.n: c for c in cites}
     ns = sorted(attributed)
     pairs = [
-        (a, b) for i, a in enumerate(ns) for b in ns[i + 1 :] if _same_claim(by_c[a], by_c[b], per[a], per[b])
+        (a, b)
+        for i, a in enumerate(ns)
+        for b in ns[i + 1 :]
+        if claim_verbs or _same_claim(by_c[a], by_c[b], per[a], per[b])
     ]
     if pairs:
         group = sorted({n for p in pairs for n in p})

@@ -141,7 +141,9 @@ class AnsweringService:
             # Several articles back the answer: say where they agree or differ (cited both sides).
             ask = agreement_ask(standalone)  # an agreement question compares what it asks about
             agreement = (
-                compare(citations, standalone, kinds=ask.kinds, counted=ask.nouns)
+                compare(
+                    citations, standalone, kinds=ask.kinds, counted=ask.nouns, claim_verbs=ask.claim_verbs
+                )
                 if ask is not None
                 else compare(citations, standalone)
             )

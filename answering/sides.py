@@ -31,7 +31,16 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from answering.agreement import NUMBER_WORDS, Fact, Kind, cached_facts, nlp, number_value, parse
+from answering.agreement import (
+    NUMBER_WORDS,
+    Fact,
+    Kind,
+    cached_facts,
+    nlp,
+    number_value,
+    parse,
+    reported_by,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -51,6 +60,7 @@ class Ask:
     nouns: frozenset[str]  # lemmas the asked detail is about ("guard", "drone", "attack")
     values: frozenset[str]  # alternatives the question names ("rocket", "drone", "1", "2")
     focus: frozenset[str]  # the question's content lemmas, without report and comparison words
+    claim_verbs: frozenset[str] = frozenset()  # "which outlet reported ...": report
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +128,11 @@ def agreement_ask(question: str) -> Ask | None:
     ]
     lowered = question.lower()
     kinds: frozenset[Kind]
+    claim_verbs: frozenset[str] = frozenset()
     if which_source:
         kinds = frozenset({"attribution"})
+        # the verbs whose subject is the asked outlet ("which outlet reported ...")
+        claim_verbs = frozenset(_lemma(t.head) for t in sources if t.dep_ in ("nsubj", "nsubjpass"))
     elif "how many" in lowered or "how much" in lowered or numbers:
         kinds = frozenset({"number"})
         counted = {_lemma(t.head) for t in numbers if t.dep_ == "nummod"}
@@ -144,7 +157,7 @@ def agreement_ask(question: str) -> Ask | None:
     if "number" in kinds:  # the counts the question states ("did all say 7 guards?")
         alternatives |= {str(v) for t in numbers if (v := number_value([t])) is not None}
     values = frozenset(alternatives)
-    return Ask(kinds, frozenset(nouns), values, focus)
+    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs)
 
 
 def _alternatives(doc: object) -> set[str]:
@@ -264,7 +277,7 @@ def gather(
         ],
         sentences,
     )[:PARSE_BUDGET]
-    facts = {i: cached_facts(sentences[i].text, sentences[i].published) for i in named}
+    facts = {i: _facts(ask, sentences[i]) for i in named}
     # the slots whose value the question names: "drone" names the slot of "drone attack", so
     # "rocket attack" fills it too
     slots = frozenset(
@@ -273,7 +286,7 @@ def gather(
     about = _stems(slots)
     more = [i for i in ranked if i not in facts and about is not None and about.search(sentences[i].text)]
     for i in _by_article(more, sentences)[: PARSE_BUDGET // 2]:
-        facts[i] = cached_facts(sentences[i].text, sentences[i].published)
+        facts[i] = _facts(ask, sentences[i])
     order = [i for i in ranked if i in facts]
     fills: dict[int, dict[str, frozenset[str]]] = {}
     for i in order:
@@ -335,7 +348,8 @@ def corroborate(
     """An agreement question with no checkable detail to compare ("do the reports agree he
     was unharmed?"): the best sentence, then the best of each other article that answers as
     well (score at least ``floor``, the answerer's own threshold), so the answer says how many
-    articles report it. [] when the best does not reach ``floor``."""
+    articles report it. [] when fewer than two articles reach ``floor`` (the answerer's own
+    answer is better then)."""
     order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)
     if not order or sentences[order[0]].score < floor:
         return []
@@ -353,7 +367,11 @@ def corroborate(
         docs.add(s.doc_id)
         texts.add(_norm(s.text))
         length += len(s.text)
-    return chosen
+    return chosen if len(chosen) >= 2 else []
+
+
+def _facts(ask: Ask, s: Sentence) -> tuple[Fact, ...]:
+    return cached_facts(s.text, s.published) + tuple(reported_by(s.text, ask.claim_verbs))
 
 
 def _by_article(order: list[int], sentences: Sequence[Sentence]) -> list[int]:

@@ -214,3 +214,22 @@ def test_with_nothing_checkable_the_answering_sentences_of_several_articles_are_
     ]
     assert corroborate(sentences, 0.5) == [0, 2]
     assert corroborate(sentences, 0.95) == []  # the best does not answer: nothing to quote
+    assert corroborate(sentences, 0.8) == []  # one article alone: the answerer's own answer
+
+
+def test_a_question_asking_who_reported_a_claim_compares_every_cited_report(docs: dict[str, Document]) -> None:
+    """"Which outlet reported injuries?": the question names the claim, so 004's "Al Arabiya has
+    reported injuries" and 001's "as CNN reported" are compared though worded apart."""
+    arabiya = (
+        "004",
+        "Al Arabiya has reported injuries after the drone attack on Iraqi PM Mustafa al-Kadhimi's residence in "
+        "Baghdad.",
+    )
+    pair = [_cite(docs, 1, *arabiya), _cite(docs, 2, *CNN)]
+    question = "Which outlet reported injuries?"
+    ask = agreement_ask(question)
+    assert ask is not None and ask.claim_verbs == {"report"}
+    asked = compare(pair, question, kinds=ask.kinds, claim_verbs=ask.claim_verbs)
+    assert [d.kind for d in asked.differences] == ["attribution"]
+    assert "Al Arabiya" in asked.render() and "CNN" in asked.render()
+    assert not compare(pair, question, kinds=ask.kinds).differ  # not the same words: not compared
