@@ -69,6 +69,7 @@ class Words:
     comparison: frozenset[str]
     quantifiers: frozenset[str]
     dates: frozenset[str]
+    counts: frozenset[str]  # "the number of wounded"
 
 
 @cache
@@ -79,6 +80,7 @@ def words(path: Path = WORDS_PATH) -> Words:
         frozenset(data["comparison_words"]),
         frozenset(data["source_quantifiers"]),
         frozenset(data["date_nouns"]),
+        frozenset(data["count_nouns"]),
     )
 
 
@@ -93,9 +95,19 @@ def _word(tok: Token) -> str:
     return tok.lemma_.lower()
 
 
+@cache
+def _may_ask() -> re.Pattern[str]:
+    """A first look without the parser: a word for reports or for comparing, or an "or"."""
+    w = words()
+    stems = sorted({x[: max(4, len(x) - 2)] for x in w.sources | w.comparison if x.isalpha()})
+    return re.compile(r"\bor\b|\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
+
+
 @lru_cache(maxsize=1024)
 def agreement_ask(question: str) -> Ask | None:
     """What the question asks reports to agree on, or None if it does not ask that."""
+    if not _may_ask().search(question):
+        return None  # most questions: no parse (an LLM answerer may not load spaCy at all)
     w = words()
     doc = nlp()(question)
     sources = [t for t in doc if t.pos_ in ("NOUN", "PROPN") and _lemma(t) in w.sources]
@@ -115,7 +127,7 @@ def agreement_ask(question: str) -> Ask | None:
     alternatives = _alternatives(doc)
     if not ((compares and sources) or quantified or which_source or alternatives):
         return None
-    skip = w.sources | w.comparison | w.quantifiers
+    skip = w.sources | w.comparison | w.quantifiers | w.counts
     focus = frozenset(
         _word(t)
         for t in doc
@@ -133,10 +145,19 @@ def agreement_ask(question: str) -> Ask | None:
         kinds = frozenset({"attribution"})
         # the verbs whose subject is the asked outlet ("which outlet reported ...")
         claim_verbs = frozenset(_lemma(t.head) for t in sources if t.dep_ in ("nsubj", "nsubjpass"))
-    elif "how many" in lowered or "how much" in lowered or numbers:
+    elif "how many" in lowered or "how much" in lowered or numbers or any(_lemma(t) in w.counts for t in doc):
         kinds = frozenset({"number"})
         counted = {_lemma(t.head) for t in numbers if t.dep_ == "nummod"}
         counted |= {_lemma(t.head) for t in doc if t.lower_ == "many" and t.head.pos_ == "NOUN"}
+        counted |= {  # "the number of wounded guards" -> guard
+            _lemma(o)
+            for t in doc
+            if _lemma(t) in w.counts
+            for p in t.children
+            if p.lower_ == "of"
+            for o in p.children
+            if o.dep_ == "pobj"
+        }
         nouns = (counted - skip) or nouns
     elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
         kinds = frozenset({"date"})

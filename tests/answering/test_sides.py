@@ -27,6 +27,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus"
         ("Was it one drone or two?", {"number"}),
         ("Do all outlets say 12 sailors were hurt?", {"number"}),
         ("Do the stories agree on how many workers were injured?", {"number"}),
+        ("Did all the outlets report the same number of wounded sailors?", {"number"}),
         ("Which outlet reported that the valve failed?", {"attribution"}),
         ("Is the date of the fire the same in every report?", {"date"}),
     ],
