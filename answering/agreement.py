@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from answering.language import pipeline
@@ -40,12 +41,19 @@ _UNITS = (
 )
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
+NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
 
 
 def nlp() -> Language:
     """The process's shared spaCy pipeline (``answering.language.pipeline``)."""
     return pipeline()
+
+
+@lru_cache(maxsize=2048)
+def parse(text: str) -> object:
+    """The parse of one excerpt, kept: an agreement question's candidates are parsed once for
+    choosing the sides and again when they are compared (a ``spacy.tokens.Doc``)."""
+    return nlp()(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +62,7 @@ class Fact:
     slot: str  # lemma the value belongs to ("attack", "guard"); "" for attribution
     value: str  # normalised value ("barge", "7", "courier", "2021-11-07")
     surface: str  # as written in the excerpt
-    role: str = ""  # thing: "kind" (compound) or "by" (by + noun)
+    role: str = ""  # thing: "kind" (compound) or "by" (by + noun); number: "a" for "a drone" (one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +117,9 @@ class Agreement:
             for d in self.differences:
                 what = _describe(d)
                 sides = "; ".join(
-                    " ".join(f"[{n}]{_who(by_n.get(n))}" for n in s.citations) + f" says {s.surface}"
+                    _and([f"[{n}]{_who(by_n.get(n))}" for n in s.citations])
+                    + (" say " if len(s.citations) > 1 else " says ")
+                    + s.surface
                     for s in d.sides
                 )
                 parts.append(f"Reports differ{what}: {sides}.")
@@ -147,7 +157,7 @@ def _who(c: Citation | None) -> str:
 # --- fact extraction ---------------------------------------------------------------------------
 
 
-def _number_value(tokens: Sequence[Token]) -> int | None:
+def number_value(tokens: Sequence[Token]) -> int | None:
     """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200."""
     total = current = 0
     seen = False
@@ -156,8 +166,8 @@ def _number_value(tokens: Sequence[Token]) -> int | None:
         for piece in word.split("-"):
             if piece.isdigit():
                 current += int(piece)
-            elif piece in _NUMBER_WORDS:
-                current += _NUMBER_WORDS[piece]
+            elif piece in NUMBER_WORDS:
+                current += NUMBER_WORDS[piece]
             elif piece in _SCALES:
                 current = max(current, 1) * _SCALES[piece]
                 if _SCALES[piece] >= 1000:
@@ -188,6 +198,11 @@ def _phrase(tok: Token) -> str:
     return " ".join(t.text for t in words) or tok.text
 
 
+def _phrase_with_det(tok: Token) -> str:
+    """'an explosives-laden drone' as written, up to the noun."""
+    return tok.doc[tok.left_edge.i : tok.i + 1].text
+
+
 def _entity_at(tok: Token) -> Span | None:
     for ent in tok.doc.ents:
         if ent.start <= tok.i < ent.end:
@@ -215,11 +230,28 @@ def _target_name(tok: Token) -> tuple[str, str] | None:
     return _attribution_name(tok) if (tok.ent_type_ or tok.pos_ == "PROPN") else None
 
 
+@lru_cache(maxsize=4096)
+def cached_facts(text: str, published: str | None = None) -> tuple[Fact, ...]:
+    return tuple(facts(text, published))
+
+
 def facts(text: str, published: str | None = None) -> list[Fact]:
     """The checkable facts of one excerpt."""
-    doc = nlp()(text)
+    from spacy.tokens import Doc
+
+    doc = parse(text)
+    assert isinstance(doc, Doc)
     out: list[Fact] = []
     for tok in doc:
+        # a count of one written with the indefinite article ("an explosives-laden drone"):
+        # compared only when a question counts that thing ("one drone or two?")
+        if (
+            tok.pos_ == "NOUN"
+            and tok.tag_ == "NN"
+            and tok.dep_ not in ("compound", "attr", "npadvmod")
+            and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
+        ):
+            out.append(Fact("number", tok.lemma_.lower(), "1", _phrase_with_det(tok), "a"))
         # thing: what kind ("tugboat attack") or by what ("an attack by an armed barge")
         if tok.dep_ == "compound" and tok.pos_ == "NOUN" and tok.head.pos_ == "NOUN":
             for noun in (tok, *tok.conjuncts):
@@ -240,6 +272,9 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             and not negated
             and tok.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "ORDINAL")
         ):
+            nxt = tok.nbor() if tok.i + 1 < len(doc) else None
+            if not tok.whitespace_ and nxt is not None and nxt.text == "-" and not nxt.whitespace_:
+                continue  # "two-thirds", "a 12-year-old", "three-day": a modifier, not a count
             if tok.dep_ == "nummod":
                 counted = tok.head
             elif tok.dep_ == "compound" and tok.head.like_num:
@@ -251,7 +286,7 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                 if tok.dep_ != "nummod"
                 else [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
             )
-            value = _number_value(sorted({t.i: t for t in parts}.values(), key=lambda t: t.i))
+            value = number_value(sorted({t.i: t for t in parts}.values(), key=lambda t: t.i))
             if value is not None and counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
                 out.append(Fact("number", counted.lemma_.lower(), str(value), f"{tok.text} {counted.text}"))
             elif value is not None:
@@ -280,6 +315,25 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                 if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
                     out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
     out.extend(_date_facts(doc, published))
+    return out
+
+
+def reported_by(text: str, verbs: frozenset[str]) -> list[Fact]:
+    """Who the sentence says did what the question asks about ("Al Arabiya has reported
+    injuries" for "which outlet reported injuries?"): named subjects of those verbs."""
+    if not verbs:
+        return []
+    from spacy.tokens import Doc
+
+    doc = parse(text)
+    assert isinstance(doc, Doc)
+    out: list[Fact] = []
+    for tok in doc:
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in verbs:
+            for subj in tok.children:
+                if subj.dep_ == "nsubj" and (subj.ent_type_ or subj.pos_ == "PROPN"):
+                    if name := _attribution_name(subj):
+                        out.append(Fact("attribution", "", name[0], name[1]))
     return out
 
 
@@ -325,11 +379,12 @@ def _date_facts(doc: object, published: str | None) -> list[Fact]:
 
 
 def _content(text: str) -> set[str]:
-    return {
-        t.lemma_.lower()
-        for t in nlp()(text)
-        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ", "NUM") and not t.is_stop
-    }
+    from spacy.tokens import Doc
+
+    doc = parse(text)
+    assert isinstance(doc, Doc)
+    content = ("NOUN", "PROPN", "VERB", "ADJ", "NUM")
+    return {t.lemma_.lower() for t in doc if t.pos_ in content and not t.is_stop}
 
 
 def _same_claim(a: Citation, b: Citation, fa: list[Fact], fb: list[Fact]) -> bool:
@@ -340,15 +395,36 @@ def _same_claim(a: Citation, b: Citation, fa: list[Fact], fb: list[Fact]) -> boo
     return len(_content(a.excerpt) & _content(b.excerpt)) >= 3
 
 
-def compare(citations: Sequence[Citation], question: str | None = None) -> Agreement:
+def compare(
+    citations: Sequence[Citation],
+    question: str | None = None,
+    *,
+    kinds: frozenset[Kind] | None = None,
+    counted: frozenset[str] = frozenset(),
+    claim_verbs: frozenset[str] = frozenset(),
+) -> Agreement:
     """Where the cited excerpts agree and where they differ (see the module docstring).
 
     With ``question``, "thing" slots are compared only where the question names the slot or
     one of its values ("was it a barge?" -> the slot holding "barge"), and there the kind and
     the by-what of a thing are one slot ("tugboat attack" vs "attack by a barge").
+    ``kinds``: compare only these (an agreement question names what it asks about,
+    ``answering.sides.agreement_ask``); ``counted``: the things a question counts, for which
+    "a drone" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
+    outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
+    and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
     """
     cites = [c for c in citations if c.excerpt.strip()]
-    per = {c.n: facts(c.excerpt, c.published) for c in cites}
+    wanted = kinds if kinds is not None else frozenset(("thing", "number", "date", "target", "attribution"))
+    per = {
+        c.n: [
+            f
+            for f in cached_facts(c.excerpt, c.published)
+            if f.kind in wanted and (f.role != "a" or f.slot in counted)
+        ]
+        + (reported_by(c.excerpt, claim_verbs) if "attribution" in wanted else [])
+        for c in cites
+    }
     lemmas = {c.n: _content(c.excerpt) for c in cites}
     focus = _content(question) if question else None
     reporters = tuple(dict.fromkeys(c.source or c.doc_id for c in cites))
@@ -360,7 +436,7 @@ def compare(citations: Sequence[Citation], question: str | None = None) -> Agree
             for f in fs:
                 if f.kind != kind or not f.slot:
                     continue
-                role = f.role
+                role = f.role if kind == "thing" else ""  # "a drone" and "two drones": one slot
                 if kind == "target" and (focus is None or f.slot not in focus):
                     continue  # "blamed X" vs "blamed Y" matters only when the question asks who
                 if kind == "thing" and focus is not None:
@@ -405,7 +481,10 @@ def compare(citations: Sequence[Citation], question: str | None = None) -> Agree
     by_c = {c.n: c for c in cites}
     ns = sorted(attributed)
     pairs = [
-        (a, b) for i, a in enumerate(ns) for b in ns[i + 1 :] if _same_claim(by_c[a], by_c[b], per[a], per[b])
+        (a, b)
+        for i, a in enumerate(ns)
+        for b in ns[i + 1 :]
+        if claim_verbs or _same_claim(by_c[a], by_c[b], per[a], per[b])
     ]
     if pairs:
         group = sorted({n for p in pairs for n in p})

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 # Words asking for the newest reports (English; dateparser has no notion of "latest").
 RECENCY_WORDS = ("latest", "newest", "most recent", "recent", "recently", "currently", "now")
-_RECENCY_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in RECENCY_WORDS) + r")\b", re.I)
+RECENCY_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in RECENCY_WORDS) + r")\b", re.I)
 _BEFORE_RE = re.compile(r"\b(?:before|until|prior to)\s*$", re.I)
 _AFTER_RE = re.compile(r"\b(?:after|since)\s*$", re.I)  # "after" = from the next day
 _MONTHS = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])} | {"sept"}
@@ -31,6 +31,8 @@ class DateQuery:
     end: date | None  # inclusive
     recency: bool  # the question asks for the newest reports
     phrase: str = ""  # the words of the question that were read as a date
+    weekday: int | None = None  # "on Friday": the day is that weekday (0 = Monday), placed in the
+    # week before the reference day; articles of the days after it may call it by its name
 
     def days(self, limit: int = 31) -> list[date]:
         """The days of a bounded range (at most ``limit``), for matching dates in text."""
@@ -94,9 +96,12 @@ def _found_dates(question: str, settings: dict[str, object]) -> list[tuple[str, 
 
 _MAYBE_DATE_RE = re.compile(
     r"\d|\b(?:" + "|".join(sorted(m for m in calendar.month_abbr[1:])) + r")[a-z]*\b|today|yesterday|week|month"
-    r"|year|ago|" + "|".join(re.escape(w) for w in RECENCY_WORDS),
+    r"|year|ago|" + "|".join(re.escape(w) for w in RECENCY_WORDS)
+    + r"|\b(?:" + "|".join(calendar.day_name) + r")\b|\b(?:before|after|since|until|prior to)\b",
     re.I,
 )
+_WEEKDAY_RE = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b", re.I)
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 
 
 def may_name_a_date(question: str) -> bool:
@@ -108,7 +113,7 @@ def parse_question_dates(question: str, reference: date) -> DateQuery | None:
     """The date range a question is about, or None if it names none."""
     if not _MAYBE_DATE_RE.search(question):
         return None  # most questions: no dateparser call
-    recency = bool(_RECENCY_RE.search(question))
+    recency = bool(RECENCY_RE.search(question))
     base = datetime(reference.year, reference.month, reference.day)
     settings: dict[str, object] = dict(_SETTINGS, RELATIVE_BASE=base)
     for phrase, when in _found_dates(question, settings):
@@ -124,7 +129,27 @@ def parse_question_dates(question: str, reference: date) -> DateQuery | None:
             after = m.group(0).strip().lower() == "after"
             return DateQuery(end + timedelta(days=1) if after else start, None, recency, phrase)
         return DateQuery(start, end, recency, phrase)
+    if m := _WEEKDAY_RE.search(question):  # "on Sunday": the last such day up to the reference
+        weekday = _WEEKDAYS[m.group(1).lower()]
+        day = reference - timedelta(days=(reference.weekday() - weekday) % 7)
+        return DateQuery(day, day, recency, m.group(0), weekday)
     return DateQuery(None, None, True, "") if recency else None
+
+
+def weekday_pattern(query: DateQuery) -> re.Pattern[str] | None:
+    """'Friday' as news text names a day of the week before it was published."""
+    if query.weekday is None:
+        return None
+    return re.compile(rf"\b{calendar.day_name[query.weekday]}\b", re.I)
+
+
+def names_weekday(query: DateQuery, published: str | None) -> bool:
+    """An article can call the query's day by its weekday name: published that day or in the
+    six days after it (or undated)."""
+    day = _day(published)
+    if query.weekday is None or query.start is None:
+        return False
+    return day is None or 0 <= (day - query.start).days <= 6
 
 
 def day_patterns(days: Iterable[date]) -> re.Pattern[str] | None:
@@ -175,10 +200,22 @@ def rerank(
     top = max((s for _, s in fused), default=1.0) or 1.0
     scores = {cid: s for cid, s in fused if article_allowed(published.get(cid), query)}
     pattern = day_patterns(query.days())
+    weekday = weekday_pattern(query)
     if pattern is not None:
         for cid, text in texts.items():
-            if article_allowed(published.get(cid), query) and pattern.search(text):
+            if not article_allowed(published.get(cid), query):
+                continue
+            named = weekday is not None and names_weekday(query, published.get(cid)) and weekday.search(text)
+            if pattern.search(text) or named:
                 scores[cid] = scores.get(cid, 0.0) + top
+    elif query.start is None and query.end is not None:  # "before the election"
+        # Articles published later report what came before, so they cannot be filtered out;
+        # chunks that date something in the range go first, with half the bonus of the asked
+        # day itself (weaker evidence). "After X" needs no more: articles published before X
+        # are already dropped, and what follows an event is rarely dated in the text.
+        for cid in scores:
+            if any(_within(query, d) for d in text_dates(texts.get(cid, ""), published.get(cid))):
+                scores[cid] += 0.5 * top
     if query.recency:
         days = sorted({d for cid in scores if (d := _day(published.get(cid))) is not None})
         for cid in scores:
@@ -188,3 +225,103 @@ def rerank(
             elif d is not None:
                 scores[cid] += 0.5 * top
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def _within(query: DateQuery, day: date) -> bool:
+    return (query.start is None or day >= query.start) and (query.end is None or day <= query.end)
+
+
+def text_dates(text: str, published: str | None, reference: date | None = None) -> list[date]:
+    """Calendar days a text names ("Oct. 10", "November 6, 2021"), placed in the past of the
+    article's date (else of ``reference``); a date without a day ("October 2021") is not one."""
+    import dateparser
+
+    base = _day(published) or reference
+    settings: dict[str, object] = dict(_SETTINGS, REQUIRE_PARTS=["day", "month"])
+    if base is not None:
+        settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
+    out: list[date] = []
+    for m in CALENDAR_RE.finditer(text):
+        words = {w.lower().rstrip(".") for w in re.findall(r"[A-Za-z.]+", m.group(0))} - _ORDINAL_SUFFIXES
+        if not words or not words <= _MONTHS:
+            continue
+        parsed = dateparser.parse(m.group(0).replace(".", ""), languages=["en"], settings=settings)
+        if parsed is not None:
+            out.append(parsed.date())
+    return out
+
+
+# --- dates of events ("before the election", "after the attack") --------------------------------
+
+_RELATIONS = {"before": "before", "until": "before", "prior": "before", "after": "after", "since": "after"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    relation: str  # "before" | "after"
+    lemma: str  # the event noun's lemma ("election")
+    phrase: str  # as the question writes it ("the parliamentary election")
+
+
+def event_of(question: str) -> Event | None:
+    """"before the election" -> Event("before", "election", "the election"): a preposition of
+    time whose object is a noun, not a date (spaCy parse)."""
+    from answering.language import pipeline
+
+    for tok in pipeline()(question):
+        relation = _RELATIONS.get(tok.lower_)
+        if relation is None or tok.dep_ != "prep":
+            continue
+        for obj in tok.children:
+            if obj.dep_ == "pobj" and obj.pos_ in ("NOUN", "PROPN") and obj.ent_type_ not in ("DATE", "TIME"):
+                phrase = question[obj.left_edge.idx : obj.idx + len(obj.text)]
+                return Event(relation, obj.lemma_.lower(), phrase)
+    return None
+
+
+def event_day(event: Event, sentences: Iterable[tuple[str, str | None]], reference: date) -> date | None:
+    """The day the articles give the event: the calendar date most often attached to the event
+    noun in ``sentences`` (text, article date) — a date that modifies it ("the Oct. 10
+    election", "elections on October 10") or the verb it is the subject of ("the election was
+    held on October 10"). Ties go to the earliest. None if no sentence dates it."""
+    from collections import Counter
+
+    from answering.language import pipeline
+
+    stem = re.compile(rf"\b{re.escape(event.lemma[: max(4, len(event.lemma) - 2)])}", re.I)
+    votes: Counter[date] = Counter()
+    for text, published in sentences:
+        if not stem.search(text) or not text_dates(text, published, reference):
+            continue  # only sentences naming the event and a calendar day are parsed
+        doc = pipeline()(text)
+        events = [t for t in doc if t.lemma_.lower() == event.lemma]
+        if not events:
+            continue
+        for ent in doc.ents:
+            if ent.label_ != "DATE" or not re.search(r"\d", ent.text):
+                continue
+            heads = []
+            node = ent.root
+            for _ in range(3):
+                if node.head.i == node.i:
+                    break
+                node = node.head
+                heads.append(node)
+            verb = next((h for h in heads if h.pos_ in ("VERB", "AUX")), None)
+            subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")] if verb else []
+            inside = any(ent.start <= e.i < ent.end for e in events)  # "10 election" read as one date
+            if inside or any(h in events for h in heads) or any(s in events for s in subjects):
+                for day in text_dates(ent.text, published, reference):
+                    votes[day] += 1
+    if not votes:
+        return None
+    best = max(votes.values())
+    return min(d for d, n in votes.items() if n == best)
+
+
+def event_range(event: Event, day: date, recency: bool) -> DateQuery:
+    """Before the event: up to the day before; after it: from its day (reports of that day
+    already tell what followed)."""
+    if event.relation == "before":
+        return DateQuery(None, day - timedelta(days=1), recency, event.phrase)
+    return DateQuery(day, None, recency, event.phrase)

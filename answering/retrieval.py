@@ -14,8 +14,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from answering.dates import may_name_a_date, newest_day, parse_question_dates, rerank
+from answering.dates import (
+    RECENCY_RE,
+    DateQuery,
+    Event,
+    event_day,
+    event_of,
+    event_range,
+    may_name_a_date,
+    newest_day,
+    parse_question_dates,
+    rerank,
+)
 from answering.fusion import diversify, reciprocal_rank_fusion
+from index.chunking import sentence_spans
 from index.keywords import analyze
 from index.models import Chunk, Document, ScoredChunk
 
@@ -95,7 +107,9 @@ class HybridRetriever:
         """Touch the keyword index once (its pages are memory-mapped from disk)."""
         self.reader.keyword_search({"warm": 1.0}, 1)
 
-    def retrieve(self, query: str, k: int) -> list[Retrieved]:
+    def retrieve(self, query: str, k: int, *, per_document: int | None = None) -> list[Retrieved]:
+        """The ``k`` best chunks, at most ``per_document`` per article at first (default: the
+        retriever's), each of the best few followed by its neighbours."""
         n = max(self.candidates, 3 * k)
         vector = self.reader.vector_search(query, n)
         keyword = self.reader.keyword_search(keyword_terms(query), n)
@@ -116,7 +130,7 @@ class HybridRetriever:
             [cid for cid, _ in fused],
             lambda cid: by_id[cid].doc_id,
             limit=k,
-            per_group=self.per_document,
+            per_group=per_document or self.per_document,
             pinned=[cid for cid in (*v_ids[:g], *k_ids[:g]) if cid in scores],
         )
         v_rank = {cid: i for i, cid in enumerate(v_ids, start=1)}
@@ -140,6 +154,23 @@ class HybridRetriever:
                     with_near.append(Retrieved(near, 0.0, v_rank.get(near.chunk_id), k_rank.get(near.chunk_id)))
         return with_near
 
+    def _event_range(
+        self, event: Event, reference: date, by_id: dict[str, Chunk], n: int, query: str
+    ) -> DateQuery | None:
+        """"before the election": the day the articles give the event (``answering.dates.event_day``),
+        from the chunks that name it (a keyword search for the event's words), then the range."""
+        chunks = dict(by_id)
+        for scored in self.reader.keyword_search(keyword_terms(event.phrase), n):
+            chunks.setdefault(scored.chunk.chunk_id, scored.chunk)
+        sentences = [
+            (chunk.text[s:e], str(chunk.metadata.get("published") or "") or None)
+            for chunk in chunks.values()
+            for s, e in sentence_spans(chunk.text)
+        ]
+        day = event_day(event, sentences, reference)
+        log.debug("event %r dated %s", event.phrase, day)
+        return event_range(event, day, bool(RECENCY_RE.search(query))) if day is not None else None
+
     def _dated(
         self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk], n: int
     ) -> list[tuple[str, float]]:
@@ -157,12 +188,17 @@ class HybridRetriever:
 
         reference = newest_day(published(cid) for cid in by_id) or date.today()
         when = parse_question_dates(query, reference)
+        if when is None and (event := event_of(query)) is not None:
+            when = self._event_range(event, reference, by_id, n, query)
         if when is None:
             return fused
         days = when.days()
         if days:  # chunks that mention the day, wherever they ranked: a keyword search for it
             words = {f"{d:%B} {d.day}" for d in days} | {f"{d:%b} {d.day}" for d in days}
             for scored in self.reader.keyword_search(keyword_terms(" ".join(sorted(words))), n):
+                by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        if when.weekday is not None:  # "on Friday": chunks naming the weekday, wherever they ranked
+            for scored in self.reader.keyword_search(keyword_terms(when.phrase), n):
                 by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
         texts = {cid: chunk.text for cid, chunk in by_id.items()}
         log.debug("question dates %s", when)

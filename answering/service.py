@@ -17,8 +17,9 @@ from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
 from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
-from answering.retrieval import HybridRetriever, Reader
+from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
+from answering.sides import Ask, agreement_ask, slot_words
 from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 
@@ -115,7 +116,11 @@ class AnsweringService:
         standalone = self.condenser(text, turns) if turns else text
         standalone = " ".join(standalone.split()) or text
         t1 = time.perf_counter()
-        retrieved = self.retriever.retrieve(standalone, self.top_k)
+        ask = agreement_ask(standalone)
+        if ask is not None:
+            retrieved = self._both_sides(standalone, ask)
+        else:
+            retrieved = self.retriever.retrieve(standalone, self.top_k)
         t2 = time.perf_counter()
         said = [t.answer for t in turns]
 
@@ -134,7 +139,14 @@ class AnsweringService:
         verdict = None
         if not refused and len({c.doc_id for c in citations}) >= 2:
             # Several articles back the answer: say where they agree or differ (cited both sides).
-            agreement = compare(citations, standalone)
+            ask = agreement_ask(standalone)  # an agreement question compares what it asks about
+            agreement = (
+                compare(
+                    citations, standalone, kinds=ask.kinds, counted=ask.nouns, claim_verbs=ask.claim_verbs
+                )
+                if ask is not None
+                else compare(citations, standalone)
+            )
             note = agreement.render()
             if note:
                 answer_text = f"{answer_text} {note}"
@@ -164,6 +176,20 @@ class AnsweringService:
             answerer=draft.answerer,
             agreement=verdict,
         )
+
+    def _both_sides(self, question: str, ask: Ask) -> list[Retrieved]:
+        """An agreement question reads one passage from as many articles as it can at first,
+        and also those about what the question names a value of ("was it a drone?" -> passages
+        about the attack): the other side rarely shares the question's words ("rocket attack")."""
+        retrieved = self.retriever.retrieve(question, self.top_k, per_document=1)
+        slots = slot_words(ask, [r.chunk.text for r in retrieved])
+        if slots:
+            have = {r.chunk.chunk_id for r in retrieved}
+            for r in self.retriever.retrieve(" ".join(slots), self.top_k, per_document=1):
+                if r.chunk.chunk_id not in have:
+                    have.add(r.chunk.chunk_id)
+                    retrieved.append(r)
+        return retrieved
 
     def _verified(self, draft: Draft, standalone: str, retrieved: Sequence) -> tuple[str, bool, tuple]:
         good, bad = verify(draft.citations, self.reader.document, [r.chunk for r in retrieved])

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from index import keywords, update, writer
 from index.chroma_client import chroma_path
 from index.chunking import chunk_document
-from index.duplicates import with_duplicate_clusters
+from index.duplicates import signatures, with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
 from index.generations import validate_base
 from index.loaders import load_corpus
@@ -319,17 +319,18 @@ def _build(
         if len(active.deltas) >= update.MAX_DELTAS:
             active = update.merge_deltas(store, settings, active)
         changed = [new[i] for i in (*summary.added_ids, *summary.updated_ids)]
-        # Wire copies: the changed articles are grouped with every article whose text this build
-        # read (files the manifest skipped are not; a new generation regroups everything).
-        # Unchanged articles keep the cluster stored with them.
-        readable = [d for d in new.values() if not is_stub(d)]
-        grouped = {
-            d.doc_id: d
-            for d in with_duplicate_clusters(readable, cache=Path(settings.data_dir) / "minhash-cache.npz")
-        }
-        changed = [grouped.get(d.doc_id, d) for d in changed]
+        # Wire copies: the changed articles are compared with every served article, those whose
+        # files this build did not read by the MinHash values kept with the index (or their
+        # stored text); unchanged articles whose group changes get their record rewritten.
+        live = update.stored_texts
+        values = signatures(
+            list(new.values()),
+            cache=Path(settings.data_dir) / "minhash-cache.npz",
+            read_texts=lambda ids: live(store, active, ids),
+        )
+        changed, regroup = update.regroup(store, active, values, changed, summary.removed_ids)
         pointer, summary.chunks_embedded = update.apply_update(
-            store, settings, active, changed, summary.removed_ids, embeddings, progress, lease
+            store, settings, active, changed, summary.removed_ids, embeddings, progress, lease, regroup
         )
         summary.generation, summary.chunks, summary.changed = active.generation, pointer.chunks, True
         return _doc_map(new)

@@ -26,12 +26,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
+
 from index import keywords
 from index.chunking import chunk_document
+from index.duplicates import components, near
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
 from index.pointer import Pointer
-from index.reader import chunk_from_record, is_served, read_all
+from index.reader import chunk_from_record, document_from_record, is_served, read_all
 from index.records import as_vectors, record_id
 from index.store import Store
 from index.writer import embed_chunks, versioned, write_docs
@@ -186,6 +189,56 @@ def recover(store: Store, settings: Settings, active: Pointer) -> Pointer:
     return _finish(store, settings, active, kw)
 
 
+def stored_texts(store: Store, active: Pointer, doc_ids: Sequence[str]) -> dict[str, str]:
+    """The stored (cleaned) texts of documents of the active generation, by id."""
+    if not doc_ids:
+        return {}
+    got = store.docs(active.generation).get(ids=list(doc_ids), include=["documents"])
+    return {i: t for i, t in zip(got["ids"], got.get("documents") or [], strict=True) if t}
+
+
+def regroup(
+    store: Store,
+    active: Pointer,
+    values: dict[str, np.ndarray],
+    changed: Sequence[Document],
+    removed_ids: Sequence[str],
+) -> tuple[list[Document], list[Document]]:
+    """Near-duplicate groups after an in-place update: (``changed`` with their group, unchanged
+    documents whose group changes, as stored but with the new group).
+
+    ``values``: the MinHash values of every served document (``index.duplicates.signatures``).
+    Only groups that hold a changed or removed article, or an article a changed one is near,
+    can change (an added copy joins or merges groups; a removed one can split its group), so
+    each changed article is compared with every article (``near``) and only the members of
+    those groups are read from the store and grouped again (``components``)."""
+    docs_col = store.docs(active.generation)
+    changed_ids = [d.doc_id for d in changed]
+    nearby = near(values, changed_ids)
+    touched = sorted({*changed_ids, *removed_ids, *(i for ns in nearby.values() for i in ns)})
+    metas = docs_col.get(ids=touched, include=["metadatas"]).get("metadatas") or [] if touched else []
+    affected = sorted({str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")})
+    stored: dict[str, str | None] = {}
+    if affected:
+        in_groups = cast("Where", {"duplicate_cluster": {"$in": affected}})
+        members = docs_col.get(where=in_groups, include=["metadatas"])
+        for i, m in zip(members["ids"], members.get("metadatas") or [], strict=True):
+            stored[i] = str((m or {}).get("duplicate_cluster") or "") or None
+    group = set(touched) | set(stored)
+    group -= set(removed_ids)
+    clusters = components(sorted(group), values)
+    grouped = [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in changed]
+    fix = sorted(d for d in group - set(changed_ids) if stored.get(d) != clusters.get(d))
+    if not fix:
+        return grouped, []
+    records = docs_col.get(ids=fix, include=["documents", "metadatas"])
+    texts, fix_metas = records.get("documents") or [], records.get("metadatas") or []
+    return grouped, [
+        replace(document_from_record(i, t, m), duplicate_cluster=clusters.get(i))
+        for i, t, m in zip(records["ids"], texts, fix_metas, strict=True)
+    ]
+
+
 def apply_update(
     store: Store,
     settings: Settings,
@@ -195,8 +248,10 @@ def apply_update(
     embeddings: Embeddings,
     progress: Progress | None,
     lease: Lease,
+    regroup: Sequence[Document] = (),
 ) -> tuple[Pointer, int]:
-    """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation.
+    """Write ``changed`` (added or updated) and remove ``removed_ids`` in the active generation;
+    ``regroup``: unchanged documents whose near-duplicate group changes (``regroup``).
 
     Returns (new pointer, chunks embedded).
     """
@@ -208,6 +263,8 @@ def apply_update(
     log_docs.update({r: None for r in removed_ids})
     store.write_update_log(gen, log_docs, delta=delta)
 
+    if regroup:  # before the switch: a group may name an article not yet served, never the reverse
+        write_docs(docs_col, regroup, store)
     if removed_ids:  # the article disappears whole; its chunks are superseded
         docs_col.delete(ids=list(removed_ids))
     fresh = [

@@ -34,6 +34,7 @@ from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
+from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
 from answering.text import tokenize
 from index.models import Document
 
@@ -244,6 +245,12 @@ class ExtractiveAnswerer:
         q = sc.question
         ranked = [i for i in sc.ranked() if sc.probs[i] > 0]
         best = float(sc.probs[ranked[0]]) if ranked else 0.0
+        # --- i13 hook: an agreement question quotes each side (answering/sides.py) ----------
+        ask = agreement_ask(q.text) if ranked and not sc.has(ranked[0], "unknown_name") else None
+        sides = self._sides(sc, ask) if ask is not None else []
+        if sides:
+            return self._cite(sc, sides)
+        # --- end of the i13 hook --------------------------------------------------------------
         if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
@@ -259,6 +266,9 @@ class ExtractiveAnswerer:
                     continue
                 chosen.append(i)
                 length += len(sc.cands[i].span.text)
+        return self._cite(sc, chosen)
+
+    def _cite(self, sc: Scoring, chosen: Sequence[int]) -> Draft:
         citations: list[Citation] = []
         parts: list[str] = []
         for i in chosen:
@@ -267,6 +277,28 @@ class ExtractiveAnswerer:
             citations.append(make_citation(n, c.doc, c.span.start, c.span.end))
             parts.append(f"{_flatten(c.span.text)} [{n}]")
         return Draft(" ".join(parts), False, tuple(citations), {}, self.name)
+
+    def _sides(self, sc: Scoring, ask: Ask) -> list[int]:
+        """The sentences of each side of an agreement question, from different articles
+        (``answering.sides.gather``); with no checkable detail stated by two articles, the
+        answering sentences of several articles (``corroborate``); [] when neither.
+        Candidates beyond the embedding budget count with their probability without it, halved."""
+        prior = self.model.probability(sc.rows)
+        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        sentences = [
+            Sentence(
+                c.span.text,
+                c.doc.doc_id,
+                c.doc.published,
+                0.0 if sc.has(i, "short") or sc.analyses[i].is_question else float(scores[i]),
+            )
+            for i, c in enumerate(sc.cands)
+        ]
+        answered = [
+            Sentence(s.text, s.doc_id, s.published, float(p) if s.score > 0 else 0.0)
+            for s, p in zip(sentences, sc.probs, strict=True)
+        ]
+        return gather(ask, sentences) or corroborate(answered, self.model.threshold)
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from answering.dates import DateQuery, parse_question_dates
+from answering.dates import DateQuery, Event, event_day, event_of, parse_question_dates
 from answering.retrieval import HybridRetriever
 from index.loaders import make_document
 from tests.answering.fakes import FakeReader
@@ -30,7 +30,10 @@ D = date
         ("What is the latest on the attack?", DateQuery(None, None, True, "")),
         ("Who denied involvement?", None),
         ("What did the 22 countries of the Arab League say?", None),
-        ("What did Kadhimi say on Sunday?", None),  # a weekday alone cannot be placed
+        # a weekday alone: the last such day up to the newest article date (Sunday 2021-11-07)
+        ("What did Kadhimi say on Sunday?", DateQuery(D(2021, 11, 7), D(2021, 11, 7), False, "Sunday", 6)),
+        ("Protests on Friday?", DateQuery(D(2021, 11, 5), D(2021, 11, 5), False, "Friday", 4)),
+        ("What happened before the election?", None),  # an event, not a date: see event_day
     ],
 )
 def test_question_dates(question: str, expected: DateQuery | None) -> None:
@@ -87,3 +90,91 @@ def test_latest_prefers_the_newest_articles(fake_embeddings: Any) -> None:
     latest = retriever.retrieve("What is the latest on the prime minister?", 3)
     assert plain[0].chunk.doc_id != "later"
     assert latest[0].chunk.doc_id == "later"
+
+
+def test_a_weekday_brings_the_chunks_of_that_week_that_name_it(fake_embeddings: Any) -> None:
+    docs = [
+        make_document(
+            "friday",
+            "Protest report",
+            "On Friday, the protest at the gate turned violent and one protester was killed.",
+            published="2021-11-07",
+        ),
+        make_document(
+            "stale",
+            "Old protest report",
+            "On Friday, the protest at the gate was peaceful and the crowd went home.",
+            published="2021-10-20",  # its Friday is October 15, not November 5
+        ),
+        make_document(
+            "main",
+            "Main report",
+            "A drone hit the residence of the prime minister. The protest at the gate continued for days.",
+            published="2021-11-08",
+        ),
+    ]
+    retriever = HybridRetriever(FakeReader(docs, fake_embeddings))
+    got = [r.chunk.doc_id for r in retriever.retrieve("What happened at the protest at the gate on Friday?", 2)]
+    assert got[0] == "friday"
+    assert "stale" not in got  # published before that Friday: cannot report it
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What happened before the election?", Event("before", "election", "the election")),
+        ("What did protesters do after the drone attack?", Event("after", "attack", "the drone attack")),
+        ("What have the militias demanded since the vote?", Event("after", "vote", "the vote")),
+        ("Who was killed before Nov 6?", None),  # a date, read by parse_question_dates
+        ("Who denied involvement?", None),
+    ],
+)
+def test_event_phrases(question: str, expected: Event | None) -> None:
+    assert event_of(question) == expected
+
+
+def test_the_event_day_is_the_date_the_articles_attach_to_it() -> None:
+    election = Event("before", "election", "the election")
+    sentences = [
+        # the date of something else in a sentence that mentions the election: no vote
+        (
+            "The prime minister survived an attack on November 7 amid tensions over last month's "
+            "election results.",
+            "2021-11-08",
+        ),
+        ("The Oct. 10 election was held months ahead of schedule.", None),
+        ("Protesters rejected the results of parliamentary elections on October 10.", "2021-11-08"),
+        ("The election was held on October 10, officials said.", "2021-11-08"),
+    ]
+    assert event_day(election, sentences, REF) == D(2021, 10, 10)
+    assert event_day(election, sentences[:1], REF) is None
+    assert event_day(Event("after", "storm", "the storm"), sentences, REF) is None
+
+
+def test_before_an_event_puts_chunks_dated_before_it_first(fake_embeddings: Any) -> None:
+    docs = [
+        make_document(
+            "vote",
+            "Vote",
+            "The election was held on October 10 after a long campaign. Turnout was low.",
+            published="2021-11-08",
+        ),
+        make_document(
+            "campaign",
+            "Campaign",
+            "On September 20 candidates held rallies across the country, and the campaign turned tense.",
+            published="2021-11-08",
+        ),
+        make_document(
+            "after",
+            "Aftermath",
+            "On November 6 candidates and their supporters protested the results across the country.",
+            published="2021-11-08",
+        ),
+    ]
+    retriever = HybridRetriever(FakeReader(docs, fake_embeddings))
+    plain = [r.chunk.doc_id for r in retriever.retrieve("What did candidates do across the country?", 3)]
+    before = [r.chunk.doc_id for r in retriever.retrieve("What did candidates do before the election?", 3)]
+    assert before[0] == "campaign"
+    assert before.index("campaign") < before.index("after")
+    assert plain[0] != "campaign"  # without the date of the election, another chunk comes first

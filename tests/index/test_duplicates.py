@@ -106,3 +106,62 @@ def test_signatures_are_cached_by_text_and_a_bad_cache_is_recomputed(
     assert duplicate_clusters(docs, cache=cache) == expected
     assert len(hashed) == len(docs)  # recomputed, and the cache rewritten
     assert duplicate_clusters(docs, cache=cache) == expected and len(hashed) == len(docs)
+
+
+def _write(corpus: Path, row: dict[str, str]) -> None:
+    (corpus / f"{row['id']}.jsonl").write_text(json.dumps(row) + "\n", "utf-8")
+
+
+def _clusters(reader: object) -> dict[str, str | None]:
+    from index.reader import IndexReader
+
+    assert isinstance(reader, IndexReader)
+    reader.refresh()
+    return {d.doc_id: d.duplicate_cluster for d in reader.documents()}
+
+
+def test_an_incremental_build_groups_a_new_copy_with_articles_it_did_not_read(tmp_path: Path) -> None:
+    """One file per article: an in-place update reads only the new file, yet the new wire copy
+    is compared with every indexed article, and the article it copies gets the group too."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    ledger, courier, metro, budget = wire_rows()
+    for row in (ledger, budget):
+        _write(corpus, row)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    embeddings = CountingEmbeddings()
+    first = build_index(settings, embeddings)
+    reader = open_reader(settings, embeddings)
+    assert _clusters(reader) == {"budget": None, "ledger": None}
+
+    _write(corpus, metro)  # a copy of ledger, in a file of its own
+    summary = build_index(settings, embeddings)
+    assert summary.added == 1 and summary.unchanged == 2
+    assert summary.generation == first.generation  # an in-place update, not a rebuild
+    assert _clusters(reader) == {"budget": None, "ledger": "ledger", "metro": "ledger"}
+    assert [d.doc_id for d in reader.cluster("ledger")] == ["ledger", "metro"]
+
+    # a copy whose id sorts first renames the group: the unchanged members' records follow
+    _write(corpus, courier)
+    build_index(settings, embeddings)
+    assert _clusters(reader) == {"budget": None, "courier": "courier", "ledger": "courier", "metro": "courier"}
+
+    # the MinHash values kept with the index are a cache: without them the stored texts are used
+    (tmp_path / "data" / "minhash-cache.npz").unlink()
+    (corpus / "courier.jsonl").unlink()  # and a removal can leave a group
+    summary = build_index(settings, embeddings)
+    assert summary.removed == 1 and summary.generation == first.generation
+    assert _clusters(reader) == {"budget": None, "ledger": "ledger", "metro": "ledger"}
+    (corpus / "metro.jsonl").unlink()
+    build_index(settings, embeddings)
+    assert _clusters(reader) == {"budget": None, "ledger": None}
+
+
+def test_comparing_every_pair_finds_the_groups_lsh_finds() -> None:
+    """``components``/``near`` (used by in-place updates) agree with the LSH grouping of a full build."""
+    from index.duplicates import components, near, signatures
+
+    docs = [make_document(r["id"], r["title"], r["text"]) for r in wire_rows()]
+    values = signatures(docs)
+    assert components([d.doc_id for d in docs], values) == duplicate_clusters(docs)
+    assert near(values, ["metro", "budget"]) == {"metro": {"ledger", "courier"}, "budget": set()}
