@@ -161,6 +161,11 @@ class ExtractiveAnswerer:
         budget = self.limits.parse_budget
         if not budget or len(cands) <= budget:
             return cands
+        if agreement_ask(question) is not None:
+            # each side of "do the reports agree?" may share few words with the question (the
+            # "rocket attack" side of "was it a drone attack?"); its retrieval is one passage
+            # per article, so every candidate is parsed
+            return cands
         asked = set(tokenize(question))
         weight = {t: self.stats.weight(t) for t in asked}
 
