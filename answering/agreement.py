@@ -94,7 +94,7 @@ class Agreement:
 
     differences: tuple[Difference, ...] = ()
     agreed: tuple[Consensus, ...] = ()  # details several articles state the same way
-    reporters: tuple[str, ...] = ()  # distinct outlets (or articles) among the citations
+    reporters: tuple[str, ...] = ()  # distinct outlets (or articles) whose excerpts say the same
     citations: tuple[Citation, ...] = field(default=(), repr=False)
 
     @property
@@ -395,6 +395,16 @@ def _same_claim(a: Citation, b: Citation, fa: list[Fact], fb: list[Fact]) -> boo
     return len(_content(a.excerpt) & _content(b.excerpt)) >= 3
 
 
+def _corroborates(a: Citation, b: Citation, fa: list[Fact], fb: list[Fact]) -> bool:
+    """The two excerpts say the same thing: the same claim, or half of the shorter one's
+    content words ("The United States condemned the attack." / "US strongly condemns the
+    attack.")."""
+    if _same_claim(a, b, fa, fb):
+        return True
+    ca, cb = _content(a.excerpt), _content(b.excerpt)
+    return len(ca & cb) >= max(2, min(len(ca), len(cb)) / 2)
+
+
 def compare(
     citations: Sequence[Citation],
     question: str | None = None,
@@ -427,7 +437,6 @@ def compare(
     }
     lemmas = {c.n: _content(c.excerpt) for c in cites}
     focus = _content(question) if question else None
-    reporters = tuple(dict.fromkeys(c.source or c.doc_id for c in cites))
     differences: list[Difference] = []
     agreed: list[Consensus] = []
     for kind in ("thing", "number", "date", "target"):
@@ -491,7 +500,15 @@ def compare(
         by_n = {n: attributed[n] for n in group}
         if _disjoint(by_n):
             differences.append(_difference("attribution", "", by_n))
-    return Agreement(tuple(differences), tuple(agreed), reporters, tuple(cites))
+    # "Reported by N outlets" counts the outlets whose excerpts say the same thing as another
+    # outlet's (a shared count or date, or the same claim), not every outlet cited
+    same = {n for a in agreed for n in a.citations}
+    for i, a in enumerate(cites):
+        for b in cites[i + 1 :]:
+            if (a.source or a.doc_id) != (b.source or b.doc_id) and _corroborates(a, b, per[a.n], per[b.n]):
+                same |= {a.n, b.n}
+    corroborating = tuple(dict.fromkeys(c.source or c.doc_id for c in cites if c.n in same))
+    return Agreement(tuple(differences), tuple(agreed), corroborating, tuple(cites))
 
 
 def _doc_of(cites: Sequence[Citation], n: int) -> str:

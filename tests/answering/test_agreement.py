@@ -252,7 +252,20 @@ def test_no_false_differ_where_the_reports_agree(
     assert not result.differ, result.render()
     assert "differ" not in result.render()
     if len({key for key, _ in pairs}) >= 2:
-        assert result.render().startswith(f"Reported by {len({key for key, _ in pairs})} articles.")
+        # every case holds two articles saying the same thing; "Reported by N" counts those
+        assert result.render().startswith(("Reported by 2 articles.", "Reported by 3 articles."))
+
+
+def test_reported_by_counts_only_articles_that_say_the_same(docs: dict[str, Document]) -> None:
+    """Citing two articles for two different facts is not two reports of one fact."""
+    different = [
+        cite(docs, 1, "002", "The Green Zone is the location of Iraqi government buildings and embassies."),
+        cite(docs, 2, "003", "pro-Iran Shiite militias have been camping outside the Green zone"),
+    ]
+    assert "Reported by" not in compare(different).render()
+    tents = "the supporters of pro-Iran Shiite militias pitched tents near the Green Zone after the vote"
+    three = [*different, cite(docs, 3, "004", tents)]
+    assert compare(three).render().startswith("Reported by 2 articles.")
 
 
 def test_a_single_excerpt_or_none_says_nothing(docs: dict[str, Document]) -> None:
