@@ -15,6 +15,7 @@ answer from one fill. The keyword index stays under ``<data_dir>/keywords`` in b
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -103,6 +104,24 @@ def serve(ctx: RunContext, mode: str, data_dir: Path, corpus: Path, plan: dict[s
     return result
 
 
+def hnsw_probe(data_dir: Path) -> dict[str, Any]:
+    """``bench.hnsw_probe`` in a fresh interpreter: what opening the served collection costs."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.hnsw_probe", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("BENCH-RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
+            return result
+    raise RuntimeError(f"bench.hnsw_probe failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
 def _peak(result: dict[str, Any]) -> float:
     return float(result["memory_end_mib"].get("VmHWM", float("nan")))
 
@@ -129,7 +148,8 @@ def run(
         "shipped": (shipped_dir, SHIPPED_CORPUS, shipped_plan()),
         label: (Path(st.settings.data_dir), st.corpus, synthetic_plan(st.n_articles, ctx.seed)),
     }
-    sec = ctx.section(f"serving-{label}", f"Serving memory at {label} chunks: Chroma server and embedded")
+    which = "" if set(modes) == set(MODES) else "-" + "-".join(modes)  # a one-mode run keeps the other
+    sec = ctx.section(f"serving-{label}{which}", f"Serving memory at {label} chunks: {', '.join(modes)}")
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for n in range(rounds):
         for mode in modes:
@@ -199,6 +219,24 @@ def run(
         ],
         rows,
     )
+    if "embedded" in modes:
+        got = hnsw_probe(Path(st.settings.data_dir))
+        steps = got["steps"]
+        before = steps["other collections opened"]["RssAnon"]
+        opened = steps["served collection opened (count)"]["RssAnon"]
+        sec.metric(
+            f"embedded: opening the served collection ({got['count']} x {got['dim']}-dim, HNSW "
+            f"M={got['hnsw'].get('max_neighbors')}) adds, in-process",
+            f"{opened - before:.0f} MiB anonymous memory "
+            f"(HNSW files on disk {sum(got['hnsw_files_mib'].values()):.0f} MiB; raw float32 "
+            f"vectors alone {got['count'] * got['dim'] * 4 / 2**20:.0f} MiB)",
+        )
+        sec.table(
+            f"embedded Chroma, fresh process, {label} store: memory after each step, MiB",
+            ["step", "VmRSS", "VmHWM", "RssAnon"],
+            [[k, v.get("VmRSS"), v.get("VmHWM"), v.get("RssAnon")] for k, v in steps.items()],
+        )
+        data["hnsw_probe"] = got
     sec.data.update(data)
     sec.notes.append(
         "Serving process = `python -m bench.worker`: `build_service` then every question of the "
