@@ -122,8 +122,15 @@ def hnsw_probe(data_dir: Path) -> dict[str, Any]:
     raise RuntimeError(f"bench.hnsw_probe failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
+def _answered(result: dict[str, Any]) -> dict[str, float]:
+    """Memory once every question is answered, before the worker's embedding probe (which loads a
+    second copy of the model: not serving)."""
+    mem: dict[str, float] = result.get("memory_answered_mib") or result["memory_end_mib"]
+    return mem
+
+
 def _peak(result: dict[str, Any]) -> float:
-    return float(result["memory_end_mib"].get("VmHWM", float("nan")))
+    return float(_answered(result).get("VmHWM", float("nan")))
 
 
 def _median(values: list[float]) -> float:
@@ -180,6 +187,8 @@ def run(
                         size,
                         r["memory_after_build_mib"].get("VmRSS", float("nan")),
                         _peak(r),
+                        _answered(r).get("RssAnon", float("nan")),
+                        _answered(r).get("RssFile", float("nan")),
                         server.get("idle", {}).get("VmRSS", float("nan")),
                         server.get("end", {}).get("VmHWM", float("nan")),
                         _stage(r, "total", 50),
@@ -208,6 +217,8 @@ def run(
             "corpus",
             "RSS after build_service",
             "peak RSS",
+            "RssAnon at end",
+            "RssFile at end",
             "Chroma server RSS idle",
             "Chroma server peak RSS",
             "total p50",
@@ -242,8 +253,11 @@ def run(
         "Serving process = `python -m bench.worker`: `build_service` then every question of the "
         "plan once (shipped: the latency bench's questions; big store: the scale bench's synthetic "
         "questions), one torch thread, as `ask`/the bot serve. Peak RSS is the process's own "
-        "VmHWM from /proc. In server mode the store is a real `chroma run --path "
-        "<data_dir>/chroma` on 127.0.0.1 serving the same files the embedded client opens; its "
+        "VmHWM from /proc once the last question is answered (before the worker's embedding "
+        "probe, which loads a second model copy); RssAnon is its private heap, RssFile its "
+        "resident file-backed pages (libraries, the model file). In server mode the store is a "
+        "real `chroma run --path <data_dir>/chroma` on 127.0.0.1 serving the same files the "
+        "embedded client opens; its "
         "RSS is read from /proc/<pid>/status right after it is healthy (idle) and after the "
         "serving process exits (VmHWM = its peak). Runs alternate shipped and big within each "
         "mode and round, so load drifts move both sides of a ratio alike."
