@@ -4,7 +4,7 @@ Run in a fresh interpreter by ``bench serving`` (so nothing else is in the proce
 
     python -m bench.hnsw_probe DATA_DIR
 
-Prints one ``BENCH-RESULT {json}`` line: the served collection (the largest one), its HNSW
+Prints one ``BENCH-RESULT {json}`` line: the served collection (the newest generation), its HNSW
 configuration, the size of its HNSW files on disk, and VmRSS/VmHWM/RssAnon after the client,
 after opening and counting the collection, after queries, and after ``malloc_trim(0)`` (whether
 any of it is freed-but-kept heap).
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -40,9 +41,13 @@ def probe(data_dir: Path) -> dict[str, Any]:
     )
     names = [c.name for c in client.list_collections()]
     steps["client, collections listed"] = _mem()
-    # count() loads a collection's vector segment: count the small ones first, the served one last
-    counts = {n: client.get_collection(n).count() for n in names}
-    served = max(counts, key=lambda n: counts[n])
+    # count() loads a collection's vector segment: open the others first, the served one last.
+    # The served one is the newest generation (``<base>__gNNNNNN``, see index/store.py).
+    generations = sorted(n for n in names if re.search(r"__g\d{6,}$", n))
+    if not generations:
+        raise SystemExit(f"no generation collection among {names}")
+    served = generations[-1]
+    counts = {n: client.get_collection(n).count() for n in names if n != served}
     steps["other collections opened"] = _mem()
     col = client.get_collection(served)
     counts[served] = col.count()

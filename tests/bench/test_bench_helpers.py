@@ -144,19 +144,20 @@ def test_chroma_server_refuses_a_folder_without_a_store(tmp_path: Path) -> None:
             pass
 
 
-def test_hnsw_probe_measures_the_largest_collection_in_a_fresh_process(tmp_path: Path) -> None:
+def test_hnsw_probe_measures_the_newest_generation_in_a_fresh_process(tmp_path: Path) -> None:
     import chromadb
 
     from bench.serving import hnsw_probe
 
     client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
     rng = np.random.default_rng(1)
-    big = client.create_collection("served_one", configuration={"hnsw": {"space": "cosine"}})
+    big = client.create_collection("nd__g000002", configuration={"hnsw": {"space": "cosine"}})
     big.add(ids=[f"c{i}" for i in range(300)], embeddings=rng.normal(size=(300, 8)).tolist())
-    client.create_collection("small_one").add(ids=["d"], embeddings=[[1.0, 0.0]])
+    client.create_collection("nd__g000001").add(ids=["old"], embeddings=[[1.0, 0.0]])
+    client.create_collection("nd__meta").add(ids=["d"], embeddings=[[1.0, 0.0]])
     del client, big
     chromadb.api.client.SharedSystemClient.clear_system_cache()
     got = hnsw_probe(tmp_path)
-    assert (got["served"], got["count"], got["dim"]) == ("served_one", 300, 8)
+    assert (got["served"], got["count"], got["dim"]) == ("nd__g000002", 300, 8)
     assert got["hnsw"]["space"] == "cosine"
     assert got["steps"]["30 queries"]["VmHWM"] >= got["steps"]["imports"]["VmRSS"] > 10
