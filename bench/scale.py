@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from bench.context import RunContext
 from bench.indexing import _exact_chunks, write_sized_corpus
-from bench.latency import COMPARED, SERVED, add_latency, memory_rows, run_worker
+from bench.latency import COMPARED, SERVED, add_latency, answered_memory, memory_rows, run_worker
 from bench.questions import shipped_questions, synthetic_plan
 from bench.results import percentile
 
@@ -231,7 +231,7 @@ def run(
         ["measure", "MiB"],
         memory_rows(result),
     )
-    sec.data["memory_mib"] = result["memory_end_mib"]
+    sec.data["memory_mib"] = answered_memory(result)
     if latency_only:
         sec.notes.append(
             "`--latency-only` run: the 2-thread comparison and the HNSW recall check were skipped."

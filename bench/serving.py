@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.context import SHIPPED_CORPUS, RunContext
-from bench.latency import ensure_shipped_index, first_pass, run_worker, shipped_plan
+from bench.latency import answered_memory, ensure_shipped_index, first_pass, run_worker, shipped_plan
 from bench.questions import synthetic_plan
 from bench.results import percentile
 from bench.scale import ensure_store
@@ -122,15 +122,8 @@ def hnsw_probe(data_dir: Path) -> dict[str, Any]:
     raise RuntimeError(f"bench.hnsw_probe failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
-def _answered(result: dict[str, Any]) -> dict[str, float]:
-    """Memory once every question is answered, before the worker's embedding probe (which loads a
-    second copy of the model: not serving)."""
-    mem: dict[str, float] = result.get("memory_answered_mib") or result["memory_end_mib"]
-    return mem
-
-
 def _peak(result: dict[str, Any]) -> float:
-    return float(_answered(result).get("VmHWM", float("nan")))
+    return float(answered_memory(result).get("VmHWM", float("nan")))
 
 
 def _median(values: list[float]) -> float:
@@ -187,8 +180,8 @@ def run(
                         size,
                         r["memory_after_build_mib"].get("VmRSS", float("nan")),
                         _peak(r),
-                        _answered(r).get("RssAnon", float("nan")),
-                        _answered(r).get("RssFile", float("nan")),
+                        answered_memory(r).get("RssAnon", float("nan")),
+                        answered_memory(r).get("RssFile", float("nan")),
                         server.get("idle", {}).get("VmRSS", float("nan")),
                         server.get("end", {}).get("VmHWM", float("nan")),
                         _stage(r, "total", 50),

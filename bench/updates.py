@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from bench.context import SHIPPED_CORPUS, RunContext
-from bench.latency import SERVED, add_latency, ensure_shipped_index, run_worker, shipped_plan
+from bench.latency import SERVED, add_latency, answered_memory, ensure_shipped_index, run_worker, shipped_plan
 from bench.questions import synthetic_plan
 from bench.scale import P95_TARGET_100K, ensure_store, scale_label
 
@@ -90,7 +90,7 @@ def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 1500) -> dict[str,
     shipped = run_worker(shipped_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=1, torch_threads=1)
     add_latency(sec, big, P95_TARGET_100K, None, f"{label} chunks, {SERVED}")
     add_latency(sec, shipped, 300.0, None, f"shipped corpus, {SERVED}")
-    peak = {k: float(r["memory_end_mib"].get("VmHWM", "nan")) for k, r in (("big", big), ("shipped", shipped))}
+    peak = {k: float(answered_memory(r).get("VmHWM", "nan")) for k, r in (("big", big), ("shipped", shipped))}
     ratio = peak["big"] / peak["shipped"]
     sec.metric(
         f"serving process peak RSS {label} / shipped",

@@ -161,3 +161,14 @@ def test_hnsw_probe_measures_the_newest_generation_in_a_fresh_process(tmp_path: 
     assert (got["served"], got["count"], got["dim"]) == ("nd__g000002", 300, 8)
     assert got["hnsw"]["space"] == "cosine"
     assert got["steps"]["30 queries"]["VmHWM"] >= got["steps"]["imports"]["VmRSS"] > 10
+
+
+def test_serving_memory_is_read_before_the_workers_embedding_probe() -> None:
+    from bench.latency import answered_memory, memory_rows
+
+    new = {"memory_after_build_mib": {"VmRSS": 500.0}, "memory_answered_mib": {"VmHWM": 700.0}}
+    new["memory_end_mib"] = {"VmHWM": 800.0, "VmRSS": 790.0}  # after the probe's second model load
+    assert answered_memory(new)["VmHWM"] == 700.0
+    assert dict((r[0], r[1]) for r in memory_rows(new))["peak RSS (VmHWM)"] == 700.0
+    old = {"memory_end_mib": {"VmHWM": 800.0}}  # results of workers that did not record it
+    assert answered_memory(old)["VmHWM"] == 800.0
