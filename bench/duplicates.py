@@ -97,11 +97,9 @@ def score(clusters: dict[str, str], truth: dict[str, int]) -> tuple[float, float
 def main() -> None:
     docs, truth = corpus()
     bases = len(set(truth.values()))
-    print(
-        f"{len(docs)} documents, {bases} base articles x 5 versions; pairs: "
-        f"{sum(1 for a, b in itertools.combinations(truth, 2) if truth[a] == truth[b])} duplicate, "
-        f"{sum(1 for a, b in itertools.combinations(truth, 2) if truth[a] != truth[b])} not"
-    )
+    print(f"{len(docs)} documents, {bases} base articles x 5 versions; pairs: "
+          f"{sum(1 for a, b in itertools.combinations(truth, 2) if truth[a] == truth[b])} duplicate, "
+          f"{sum(1 for a, b in itertools.combinations(truth, 2) if truth[a] != truth[b])} not")
     print("| shingle words | threshold | precision | recall | F1 | ms/doc | missed pairs by version |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for size in (1, 3, 5):
@@ -110,10 +108,8 @@ def main() -> None:
             clusters = duplicate_clusters(docs, threshold=threshold, shingle_words=size)
             ms = (time.perf_counter() - started) * 1000 / len(docs)
             p, r, f1, missed = score(clusters, truth)
-            print(
-                f"| {size} | {threshold} | {p:.3f} | {r:.3f} | {f1:.3f} | {ms:.2f} | "
-                f"{', '.join(f'{k} {v}' for k, v in sorted(missed.items())) or '-'} |"
-            )
+            print(f"| {size} | {threshold} | {p:.3f} | {r:.3f} | {f1:.3f} | {ms:.2f} | "
+                  f"{', '.join(f'{k} {v}' for k, v in sorted(missed.items())) or '-'} |")
     sys.stdout.flush()
 
 

@@ -53,7 +53,9 @@ def test_render_without_machine() -> None:
 def test_save_section_creates_folder(tmp_path) -> None:  # noqa: ANN001
     sec = Section(name="x", title="X", when="now", load_avg=[1.0, 2.0, 3.0], command="c")
     save_section(tmp_path / "d" / "r.json", tmp_path / "d" / "r.md", sec, {"cores": 2})
-    assert "load average at start (1/5/15 min) 1.0, 2.0, 3.0" in (tmp_path / "d" / "r.md").read_text()
+    assert (
+        "load average at start (1/5/15 min) 1.0, 2.0, 3.0" in (tmp_path / "d" / "r.md").read_text()
+    )
 
 
 def test_findings_file_is_shown_above_the_numbers(bench_ctx: RunContext) -> None:
