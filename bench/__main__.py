@@ -27,7 +27,9 @@ examples:
   .venv/bin/python -m bench latency --repeats 2
   .venv/bin/python -m bench memory
   .venv/bin/python -m bench coldstart --runs 5 --baseline /tmp/newsdesk-old   # A/B vs another tree
-  .venv/bin/python -m bench scale --chunks 100000 --pool 3000   # 100k-chunk store, ~15-25 min
+  .venv/bin/python -m bench scale --chunks 100000 --pool 1500   # 100k-chunk store, ~15-25 min
+  .venv/bin/python -m bench scale --chunks 100000 --pool 1500 --latency-only  # 100k p50/p95 only
+  .venv/bin/python -m bench serving --chunks 100000 --pool 1500  # RSS 100k vs shipped, server + embedded
   .venv/bin/python -m bench report                 # re-render results.md from results.json
 
 Sizes: 1k, 10k, 100k chunks (with the default 500/100 chunking). Work files (generated corpora,
@@ -101,6 +103,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--pool", type=int, default=3000, help="distinct chunks really embedded")
     s.add_argument("--repeats", type=int, default=2)
     s.add_argument("--rebuild", action="store_true", help="rebuild the store even if present")
+    s.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="only the served default's latency (total and select p50/p95): no 2-thread "
+        "comparison, no HNSW recall",
+    )
+
+    s = sub.add_parser(
+        "serving",
+        help="issue 16: serving process RSS at --chunks vs the shipped corpus, with a real "
+        "`chroma run` server and with the embedded store; the Chroma server's RSS",
+    )
+    s.add_argument("--chunks", type=int, default=SIZES["100k"])
+    s.add_argument("--pool", type=int, default=1500, help="distinct chunks really embedded")
+    s.add_argument("--mode", action="append", choices=["server", "embedded"], help="repeatable; default both")
+    s.add_argument("--rounds", type=int, default=1, help="shipped/big pairs per mode; ratios are medians")
 
     s = sub.add_parser("updates", help="issue 16: add/remove one article at scale; serving RSS and start")
     s.add_argument("--chunks", type=int, default=SIZES["100k"])
@@ -188,7 +206,19 @@ def main(argv: list[str] | None = None) -> int:
     elif cmd == "scale":
         from bench import scale
 
-        scale.run(ctx, n_chunks=args.chunks, pool=args.pool, repeats=args.repeats, rebuild=args.rebuild)
+        scale.run(
+            ctx,
+            n_chunks=args.chunks,
+            pool=args.pool,
+            repeats=args.repeats,
+            rebuild=args.rebuild,
+            latency_only=args.latency_only,
+        )
+    elif cmd == "serving":
+        from bench import serving
+
+        modes = tuple(dict.fromkeys(args.mode)) if args.mode else serving.MODES
+        serving.run(ctx, n_chunks=args.chunks, pool=args.pool, modes=modes, rounds=args.rounds)
     elif cmd == "report":
         from bench.results import load_results, read_findings, render_markdown
 

@@ -31,8 +31,13 @@ def run_worker(
     build_only: bool = False,
     timeout: float = 3600,
     torch_threads: int = 0,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Run bench.worker in a fresh interpreter and return its JSON result."""
+    """Run bench.worker in a fresh interpreter and return its JSON result.
+
+    The worker sees no ``NEWSDESK_*`` variable of the caller's environment, only those in ``env``
+    (e.g. ``NEWSDESK_CHROMA_URL`` to serve from a Chroma server).
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -53,14 +58,16 @@ def run_worker(
         plan_path.parent.mkdir(parents=True, exist_ok=True)
         plan_path.write_text(json.dumps(plan), encoding="utf-8")
         cmd += ["--questions", str(plan_path)]
-    env = {
+    child_env = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
-    env = {k: v for k, v in env.items() if not k.startswith("NEWSDESK_")}
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO, check=False)
+    child_env = {k: v for k, v in child_env.items() if not k.startswith("NEWSDESK_")} | (env or {})
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=child_env, cwd=REPO, check=False
+    )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("BENCH-RESULT "):
             result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
@@ -130,9 +137,14 @@ def add_latency(
     if p50_target is not None:
         sec.metric(f"{label}: total p50", f"{p50:.0f} ms", f"<= {p50_target:.0f} ms", p50 <= p50_target)
     if p95_target is not None:
-        sec.metric(f"{label}: total p95", f"{p95:.0f} ms", f"<= {p95_target:.0f} ms", p95 <= p95_target)
+        shown = f"{p95:.0f} ms" if p50_target is not None else f"{p95:.0f} ms (p50 {p50:.0f} ms)"
+        sec.metric(f"{label}: total p95", shown, f"<= {p95_target:.0f} ms", p95 <= p95_target)
     else:
         sec.metric(f"{label}: total p50 / p95", f"{p50:.0f} / {p95:.0f} ms")
+    selects = [float(r["select"]) for r in records if "select" in r]
+    sel50, sel95 = percentile(selects, 50), percentile(selects, 95)
+    if selects:
+        sec.metric(f"{label}: select (sentence selection) p50 / p95", f"{sel50:.0f} / {sel95:.0f} ms")
     sec.table(
         f"{label}: per-stage latency in ms ({len(records)} distinct questions, warm process, "
         "default extractive answerer)",
@@ -142,6 +154,8 @@ def add_latency(
     sec.data[label] = {
         "p50_ms": p50,
         "p95_ms": p95,
+        "select_p50_ms": sel50,
+        "select_p95_ms": sel95,
         "n": len(records),
         "first_answer_ms": result["first_answer_ms"],
         "build_service_s": result["build_service_s"],
@@ -183,8 +197,15 @@ def run_shipped(ctx: RunContext, repeats: int = 2) -> dict[str, Any]:
     return sec.data
 
 
+def answered_memory(result: dict[str, Any]) -> dict[str, float]:
+    """Memory once the last question is answered, before the worker's embedding probe (which loads
+    a second copy of the model: not serving); results of older workers have only the end."""
+    mem: dict[str, float] = result.get("memory_answered_mib") or result["memory_end_mib"]
+    return mem
+
+
 def memory_rows(result: dict[str, Any]) -> list[list[Any]]:
-    built, end = result["memory_after_build_mib"], result["memory_end_mib"]
+    built, end = result["memory_after_build_mib"], answered_memory(result)
     return [
         ["RSS after build_service", built.get("VmRSS", float("nan"))],
         ["RSS after the answers", end.get("VmRSS", float("nan"))],
@@ -200,9 +221,9 @@ def run_memory(ctx: RunContext) -> dict[str, Any]:
     sec = ctx.section("memory", "Memory of the serving process")
     result = run_worker(data_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=1)
     sec.table("shipped corpus (5 articles): MiB", ["measure", "MiB"], memory_rows(result))
-    peak = result["memory_end_mib"].get("VmHWM", float("nan"))
+    peak = answered_memory(result).get("VmHWM", float("nan"))
     sec.metric("shipped corpus: peak RSS", f"{peak:.0f} MiB")
-    sec.data["shipped"] = result["memory_end_mib"] | {"after_build": result["memory_after_build_mib"]}
+    sec.data["shipped"] = answered_memory(result) | {"after_build": result["memory_after_build_mib"]}
     sec.notes.append(
         "Measured in a fresh `python -m bench.worker` process that does what the bot process "
         "does: `build_service(settings)` then answers (all shipped questions and follow-ups). "

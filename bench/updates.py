@@ -12,15 +12,13 @@ On the pool-embedded store of ``bench scale`` (same fill, see ``bench/scale.py``
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from typing import Any
 
 from bench.context import SHIPPED_CORPUS, RunContext
-from bench.indexing import _exact_chunks, write_sized_corpus
-from bench.latency import SERVED, add_latency, ensure_shipped_index, run_worker, shipped_plan
+from bench.latency import SERVED, add_latency, answered_memory, ensure_shipped_index, run_worker, shipped_plan
 from bench.questions import synthetic_plan
-from bench.scale import P95_TARGET_100K, PoolEmbeddings, pool_vectors
+from bench.scale import P95_TARGET_100K, ensure_store, scale_label
 
 log = logging.getLogger(__name__)
 
@@ -43,31 +41,15 @@ def _start_to_first_answer(result: dict[str, Any]) -> float:
 def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 1500) -> dict[str, Any]:
     from index.build import build_index
     from index.chunking import chunk_document
-    from index.embeddings import load_embeddings, model_name
     from index.loaders import load_corpus
-    from index.store import Store
 
-    label = f"{n_chunks // 1000}k" if n_chunks >= 1000 else str(n_chunks)
-    corpus = ctx.work_dir / f"corpus-scale-{label}"
-    n_articles, _ = write_sized_corpus(ctx, corpus, None, target_chunks=n_chunks)
+    corpus = ctx.work_dir / f"corpus-scale-{scale_label(n_chunks)}"
     (corpus / f"{ADDED}.txt").unlink(missing_ok=True)
-    settings = ctx.settings(f"scale-{label}", corpus)
+    st = ensure_store(ctx, n_chunks, pool)
+    label, settings, n_articles, real = st.label, st.settings, st.n_articles, st.real
     sec = ctx.section(f"updates-{label}", f"Adding and removing one article at {label} chunks; serving memory")
-    real = load_embeddings(settings)
-    texts = _exact_chunks(settings, corpus)
-    pool_texts = list(dict.fromkeys(texts))[:pool]
-    fake = PoolEmbeddings(real, pool_texts, pool_vectors(ctx, real, pool_texts), model_name(settings))
-    try:
-        pointer = Store.open(settings, create=False).read_pointer()
-        have = pointer is not None and pointer.chunks == len(texts) and pointer.layout >= 2
-    except Exception:  # noqa: BLE001 - any unreadable store is simply rebuilt
-        have = False
-    if not have:
-        shutil.rmtree(settings.data_dir, ignore_errors=True)
-        fill = build_index(settings, fake, corpus_dir=corpus)
-        sec.metric("store fill through build_index (pool vectors)", f"{fill.seconds:.0f} s")
-    else:
-        build_index(settings, fake, corpus_dir=corpus)  # completes anything a killed run left
+    if st.fill_s is not None:
+        sec.metric("store fill through build_index (pool vectors)", f"{st.fill_s:.0f} s")
 
     (corpus / f"{ADDED}.txt").write_text(_article(), "utf-8")
     doc = next(d for d in load_corpus(corpus).documents if d.doc_id == ADDED)
@@ -108,7 +90,7 @@ def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 1500) -> dict[str,
     shipped = run_worker(shipped_dir, SHIPPED_CORPUS, plan=shipped_plan(), repeats=1, torch_threads=1)
     add_latency(sec, big, P95_TARGET_100K, None, f"{label} chunks, {SERVED}")
     add_latency(sec, shipped, 300.0, None, f"shipped corpus, {SERVED}")
-    peak = {k: float(r["memory_end_mib"].get("VmHWM", "nan")) for k, r in (("big", big), ("shipped", shipped))}
+    peak = {k: float(answered_memory(r).get("VmHWM", "nan")) for k, r in (("big", big), ("shipped", shipped))}
     ratio = peak["big"] / peak["shipped"]
     sec.metric(
         f"serving process peak RSS {label} / shipped",

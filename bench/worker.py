@@ -26,7 +26,7 @@ def proc_status() -> dict[str, float]:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 out[key] = int(rest.split()[0]) / 1024
     except OSError:
         pass
@@ -96,6 +96,7 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
                     **ans.timings_ms,
                 }
             )
+    mem_answered = proc_status()  # before embed_probe, which loads a second copy of the model
     return {
         "embed_query_ms": embed_probe(settings),
         "torch_threads": args.torch_threads or None,
@@ -104,6 +105,7 @@ def serve(args: argparse.Namespace) -> dict[str, Any]:
         "first_answer_ms": first_ms,
         "records": records,
         "memory_after_build_mib": mem_built,
+        "memory_answered_mib": mem_answered,
         "memory_end_mib": proc_status(),
     }
 

@@ -54,9 +54,7 @@ def test_corpus_size_is_sized_for_chunks(tmp_path: Path) -> None:
     from bench.corpus import generate_articles
     from bench.indexing import write_sized_corpus
 
-    ctx = RunContext(
-        work_dir=tmp_path, results_json=tmp_path / "r.json", results_md=tmp_path / "r.md", seed=3
-    )
+    ctx = RunContext(work_dir=tmp_path, results_json=tmp_path / "r.json", results_md=tmp_path / "r.md", seed=3)
     n, files = write_sized_corpus(ctx, tmp_path / "c", None, target_chunks=300)
     chunks = chunk_articles(generate_articles(n, 3), ctx.settings("t"))
     assert 250 <= len(chunks) <= 360  # sized from a sample's chunks per article

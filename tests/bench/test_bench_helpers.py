@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from bench.latency import add_latency, stage_rows
@@ -91,6 +94,17 @@ def test_repeated_questions_are_reported_apart_from_first_time_ones() -> None:
     assert str(shown["total, same question again (cache hit)"][1]) == "1"  # the table keeps the repeat row
 
 
+def test_latency_reports_selection_percentiles_apart() -> None:
+    records = [
+        {"kind": "question", "pass": 0, "select": s, "total": s + 50.0, "refused": False}
+        for s in (100.0, 200.0, 300.0)
+    ]
+    sec = Section("latency", "t", "now", [0.0, 0.0, 0.0], "cmd")
+    add_latency(sec, {"records": records, "first_answer_ms": 1.0, "build_service_s": 1.0}, 500.0, None, "x")
+    assert sec.data["x"]["select_p50_ms"] == 200.0 and sec.data["x"]["select_p95_ms"] == 290.0
+    assert any("select" in row[0] and row[1] == "200 / 290 ms" for row in sec.rows)
+
+
 def test_latency_plans_ask_each_question_once_and_keep_warm_up_apart() -> None:
     plan = latency_plan()
     questions = plan["questions"]
@@ -101,3 +115,60 @@ def test_latency_plans_ask_each_question_once_and_keep_warm_up_apart() -> None:
     assert len(synth["warmup"]) == 3 and len(synth["questions"]) == 20 and len(synth["followups"]) == 4
     asked = synth["warmup"] + synth["questions"] + [p[0] for p in synth["followups"]]
     assert len(asked) == len(set(asked))
+
+
+def test_chroma_server_serves_a_store_and_reports_its_memory(tmp_path: Path) -> None:
+    import chromadb
+
+    from bench.serving import chroma_server, proc_memory
+
+    path = tmp_path / "chroma"
+    client = chromadb.PersistentClient(path=str(path))
+    client.create_collection("bench_probe").add(ids=["a"], embeddings=[[1.0, 0.0, 0.0]], documents=["x"])
+    del client
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    with chroma_server(path, tmp_path / "server.log") as (url, pid):
+        mem = proc_memory(pid)
+        host, port = url.removeprefix("http://").split(":")
+        remote = chromadb.HttpClient(host=host, port=int(port))
+        assert remote.get_collection("bench_probe").count() == 1
+    assert mem["VmHWM"] >= mem["VmRSS"] > 10
+    assert not Path(f"/proc/{pid}").exists()  # stopped and reaped
+
+
+def test_chroma_server_refuses_a_folder_without_a_store(tmp_path: Path) -> None:
+    from bench.serving import chroma_server
+
+    with pytest.raises(FileNotFoundError, match="no Chroma store"):
+        with chroma_server(tmp_path, tmp_path / "server.log"):
+            pass
+
+
+def test_hnsw_probe_measures_the_newest_generation_in_a_fresh_process(tmp_path: Path) -> None:
+    import chromadb
+
+    from bench.serving import hnsw_probe
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
+    rng = np.random.default_rng(1)
+    big = client.create_collection("nd__g000002", configuration={"hnsw": {"space": "cosine"}})
+    big.add(ids=[f"c{i}" for i in range(300)], embeddings=rng.normal(size=(300, 8)).tolist())
+    client.create_collection("nd__g000001").add(ids=["old"], embeddings=[[1.0, 0.0]])
+    client.create_collection("nd__meta").add(ids=["d"], embeddings=[[1.0, 0.0]])
+    del client, big
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    got = hnsw_probe(tmp_path)
+    assert (got["served"], got["count"], got["dim"]) == ("nd__g000002", 300, 8)
+    assert got["hnsw"]["space"] == "cosine"
+    assert got["steps"]["30 queries"]["VmHWM"] >= got["steps"]["imports"]["VmRSS"] > 10
+
+
+def test_serving_memory_is_read_before_the_workers_embedding_probe() -> None:
+    from bench.latency import answered_memory, memory_rows
+
+    new = {"memory_after_build_mib": {"VmRSS": 500.0}, "memory_answered_mib": {"VmHWM": 700.0}}
+    new["memory_end_mib"] = {"VmHWM": 800.0, "VmRSS": 790.0}  # after the probe's second model load
+    assert answered_memory(new)["VmHWM"] == 700.0
+    assert dict((r[0], r[1]) for r in memory_rows(new))["peak RSS (VmHWM)"] == 700.0
+    old = {"memory_end_mib": {"VmHWM": 800.0}}  # results of workers that did not record it
+    assert answered_memory(old)["VmHWM"] == 800.0

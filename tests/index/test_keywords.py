@@ -112,3 +112,32 @@ def test_compaction_is_due_once_the_delta_outgrows_the_base(tmp_path: Path) -> N
     assert needs_compaction(update(tmp_path, base, many, []))
     revisions = sorted(p.name for p in (tmp_path / "revs").iterdir())
     assert revisions == ["r000001.json", "r000002.json"]  # older revisions are pruned
+
+
+def test_postings_read_with_pread_score_exactly_like_bm25s_and_nothing_stays_mapped(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(60)]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 40))) for _ in range(400)]
+    index = write_base(tmp_path / "kw", [Entry(f"r{i}", f"d{i % 50}", t) for i, t in enumerate(texts)])
+    queries = [[t for w in q for t in analyze(w)] for q in (["w1"], ["w2", "w3", "w2"], ["w5", "nope"], words)]
+    ours = [index._term_scores(terms) for terms in queries]
+    assert [r for r, _ in index.search({"w7": 1.0}, 3)][0].startswith("r")
+    assert str(index._ids[399]) == "r399"
+    # bm25s maps its arrays, but the queries above never touched them: no resident page of postings
+    resident = _resident_kib(tmp_path / "kw") if Path("/proc/self/smaps").exists() else {}
+    assert all(kib == 0 for name, kib in resident.items() if "csc.index" in name or "ids.npy" in name), resident
+    for terms, got in zip(queries, ours, strict=True):
+        assert (got == index._bm25.get_scores(terms)).all()  # bit for bit bm25s' own scores
+
+
+def _resident_kib(folder: Path) -> dict[str, int]:
+    """Resident KiB of this process's mappings of files under ``folder`` (from /proc/self/smaps)."""
+    out: dict[str, int] = {}
+    current = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 6 and "-" in parts[0] and not parts[0].endswith(":"):
+            current = parts[5] if parts[5].startswith(str(folder)) else None
+        elif current and parts and parts[0] == "Rss:":
+            out[current] = out.get(current, 0) + int(parts[1])
+    return out
