@@ -63,8 +63,8 @@ class SentenceCache:
             matrix = _unit(np.asarray(raw, dtype=np.float32))
             with self._lock:
                 for w, vec in zip(missing, matrix, strict=True):
-                    self._words[w] = vec
-                    out[w] = vec
+                    # a copy: a row view would keep its whole batch alive in the cache
+                    self._words[w] = out[w] = vec.copy()
         return out
 
     def previous(self, doc: Document, span: Span) -> Span | None:
@@ -104,8 +104,7 @@ class SentenceCache:
             matrix = _unit(np.asarray(raw, dtype=np.float32))
             with self._lock:
                 for j, i in enumerate(missing):
-                    rows[i] = matrix[j]
-                    self._vectors[keys[i]] = matrix[j]
+                    rows[i] = self._vectors[keys[i]] = matrix[j].copy()  # not a view of the batch
         if not rows:
             return qvec, np.zeros((0, qvec.shape[0]), dtype=np.float32)
         return qvec, np.stack([r for r in rows if r is not None])

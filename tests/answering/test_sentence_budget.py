@@ -128,3 +128,15 @@ def test_parse_budget_is_a_validated_setting() -> None:
     assert Settings().parse_budget > 0
     with pytest.raises(ValueError):
         Settings.model_validate({"parse_budget": -1})
+
+
+def test_cached_vectors_do_not_keep_their_batch_alive(settings: Settings, corpus_docs: list[Any]) -> None:
+    """A cached row must own its memory: a view would pin the whole embedded batch."""
+    service, _ = _service(settings, corpus_docs, 0)
+    cache = service.answerer.cache
+    retrieved = service.retriever.retrieve(QUESTIONS[0], service.top_k)
+    service.answerer.score(QUESTIONS[0], retrieved)
+    vectors = list(cache._vectors.values())
+    words = list(cache._words.values())
+    assert vectors and words
+    assert all(v.base is None for v in [*vectors, *words])
