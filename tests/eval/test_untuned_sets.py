@@ -1,10 +1,12 @@
 """Floors on the question sets the answerer was never fitted or tuned on.
 
-- ``evaluation/blindset.jsonl`` and ``evaluation/newsset.jsonl``: written from the five shipped
-  articles by engineers who had not read the code.
-- ``evaluation/othercorpus.jsonl`` over ``evaluation/othercorpus/``: another topic entirely (a
-  factory fire), written for this purpose; this test builds its own index of it, so the whole
-  pipeline (index, retrieval, answerhood model, follow-ups) is checked on text it never saw.
+- ``evaluation/blindset.jsonl``, ``evaluation/newsset.jsonl`` and ``evaluation/freshset.jsonl``:
+  written from the five shipped articles by engineers who had not read the code.
+- ``evaluation/othercorpus.jsonl`` over ``evaluation/othercorpus/`` (a factory fire) and
+  ``evaluation/floodcorpus.jsonl`` over ``evaluation/floodcorpus/`` (a flood, written with its
+  questions by an engineer who had not read the code): other topics entirely; this test builds
+  their own indexes, so the whole pipeline (index, retrieval, answerhood model, follow-ups) is
+  checked on text it never saw.
 
 The issue-12 targets (accuracy >= 0.85, refusal recall >= 0.85, false refusals <= 0.08) are not
 met (docs/eval.md says by how much); these floors sit a little under what is measured, so a
@@ -26,14 +28,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 EVALUATION = PROJECT_ROOT / "evaluation"
 OTHER_CORPUS = EVALUATION / "othercorpus"
+FLOOD_CORPUS = EVALUATION / "floodcorpus"
 
 # metric -> minimum, measured values in the comment
-# measured 2026-12-01 (docs/eval.md): blind 0.763 accuracy / 0.35 refusal recall / 0.053 false
-# refusals; news 0.596 / - / 0.14; other topic 0.583 / 0.308 / 0.229
+# measured 2026-12-01, fourth session (docs/eval.md): blind 0.75 accuracy / 0.35 refusal recall /
+# 0.066 false refusals; news 0.632 / - / 0.123; fresh 0.776 / 0.412 / 0.045; other topic 0.604 /
+# 0.462 / 0.167; flood 0.607 / 0.167 / 0.054
 FLOORS: dict[str, dict[str, float]] = {
-    "blindset.jsonl": {"accuracy": 0.73, "refusal_recall": 0.3, "citation_validity": 1.0},
-    "newsset.jsonl": {"accuracy": 0.57, "citation_validity": 1.0},
-    "othercorpus.jsonl": {"accuracy": 0.53, "refusal_recall": 0.25, "citation_validity": 1.0},
+    "blindset.jsonl": {"accuracy": 0.72, "refusal_recall": 0.3, "citation_validity": 1.0},
+    "newsset.jsonl": {"accuracy": 0.6, "citation_validity": 1.0},
+    "freshset.jsonl": {"accuracy": 0.74, "refusal_recall": 0.35, "citation_validity": 1.0},
+    "othercorpus.jsonl": {"accuracy": 0.57, "refusal_recall": 0.38, "citation_validity": 1.0},
+    "floodcorpus.jsonl": {"accuracy": 0.57, "refusal_recall": 0.08, "citation_validity": 1.0},
 }
 
 
@@ -65,6 +71,11 @@ def other_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path
     return _index(tmp_path_factory, embeddings, OTHER_CORPUS, 4)
 
 
+@pytest.fixture(scope="module")
+def flood_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path:
+    return _index(tmp_path_factory, embeddings, FLOOD_CORPUS, 4)
+
+
 def _run(
     monkeypatch: pytest.MonkeyPatch, data_dir: Path, corpus: Path, questions: str, tmp_path: Path
 ) -> dict[str, Any]:
@@ -81,7 +92,7 @@ def _run(
     return data
 
 
-@pytest.mark.parametrize("questions", ["blindset.jsonl", "newsset.jsonl"])
+@pytest.mark.parametrize("questions", ["blindset.jsonl", "newsset.jsonl", "freshset.jsonl"])
 def test_blind_sets_on_the_shipped_corpus(
     questions: str, shipped_dir: Path, real_model: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -89,11 +100,21 @@ def test_blind_sets_on_the_shipped_corpus(
     assert data["summary"]["set"]["name"] == questions
 
 
+@pytest.mark.parametrize(
+    ("questions", "corpus", "index"),
+    [("othercorpus.jsonl", OTHER_CORPUS, "other_dir"), ("floodcorpus.jsonl", FLOOD_CORPUS, "flood_dir")],
+)
 def test_a_corpus_on_another_topic(
-    other_dir: Path, real_model: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    questions: str,
+    corpus: Path,
+    index: str,
+    real_model: Any,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    data = _run(monkeypatch, other_dir, OTHER_CORPUS, "othercorpus.jsonl", tmp_path)
+    data = _run(monkeypatch, request.getfixturevalue(index), corpus, questions, tmp_path)
     results = data["results"]
     assert results, "the set has questions"
     cited = {c["doc_id"] for r in results for c in r["citations"]}
-    assert cited and cited <= {p.stem for p in OTHER_CORPUS.glob("*.txt")}
+    assert cited and cited <= {p.stem for p in corpus.glob("*.txt")}
