@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -180,24 +180,13 @@ def duplicate_clusters(
     with lsh.insertion_session() as session:
         for doc_id, sig in sigs.items():
             session.insert(doc_id, sig)
-    parent = {doc_id: doc_id for doc_id in sigs}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for doc_id, sig in sigs.items():
-        for other in lsh.query(sig):
-            if other != doc_id and float(np.mean(values[doc_id] == values[other])) >= threshold:
-                a, b = root(doc_id), root(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    clusters: dict[str, list[str]] = {}
-    for doc_id in sigs:
-        clusters.setdefault(root(doc_id), []).append(doc_id)
-    return {d: min(members) for members in clusters.values() if len(members) > 1 for d in members}
+    pairs = (
+        (doc_id, other)
+        for doc_id, sig in sigs.items()
+        for other in lsh.query(sig)
+        if other != doc_id and float(np.mean(values[doc_id] == values[other])) >= threshold
+    )
+    return _grouped(sigs, pairs)
 
 
 def near(
@@ -227,6 +216,20 @@ def components(
     """doc_id -> group id (its smallest member) for ``members`` in a group of two or more,
     comparing every pair (for the few documents of the groups an update touches)."""
     ids = sorted(m for m in set(members) if m in values)
+    if not ids:
+        return {}
+    matrix = np.stack([values[i] for i in ids])
+    pairs = (
+        (ids[a], ids[a + 1 + int(b)])
+        for a, row in enumerate(matrix)
+        for b in np.nonzero((matrix[a + 1 :] == row).mean(axis=1) >= threshold)[0]
+    )
+    return _grouped(ids, pairs)
+
+
+def _grouped(ids: Iterable[str], pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """doc_id -> its group's smallest doc id, for the groups of two or more that the similar
+    ``pairs`` join (union-find over ``ids``)."""
     parent = {i: i for i in ids}
 
     def root(x: str) -> str:
@@ -235,15 +238,12 @@ def components(
             x = parent[x]
         return x
 
-    if ids:
-        matrix = np.stack([values[i] for i in ids])
-        for a, row in enumerate(matrix):
-            for b in np.nonzero((matrix[a + 1 :] == row).mean(axis=1) >= threshold)[0]:
-                x, y = root(ids[a]), root(ids[a + 1 + int(b)])
-                if x != y:
-                    parent[max(x, y)] = min(x, y)
+    for a, b in pairs:
+        x, y = root(a), root(b)
+        if x != y:
+            parent[max(x, y)] = min(x, y)
     groups: dict[str, list[str]] = {}
-    for i in ids:
+    for i in parent:
         groups.setdefault(root(i), []).append(i)
     return {d: min(g) for g in groups.values() if len(g) > 1 for d in g}
 

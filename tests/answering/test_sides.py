@@ -14,6 +14,8 @@ from answering.models import Citation
 from answering.sides import Sentence, agreement_ask, gather
 from index.loaders import load_corpus
 from index.models import Document
+from tests.answering.test_agreement import CBS, CNN
+from tests.answering.test_agreement import cite as _cite
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -116,24 +118,6 @@ def test_gather_counts_one_thing_written_with_an_article() -> None:
 @pytest.fixture(scope="module")
 def docs() -> dict[str, Document]:
     return {d.doc_id[:3]: d for d in load_corpus(CORPUS).documents}
-
-
-def _cite(docs: dict[str, Document], n: int, key: str, sentence: str) -> Citation:
-    doc = docs[key]
-    start = doc.text.index(sentence)
-    return Citation(n, doc.doc_id, doc.title, sentence, start, start + len(sentence), None, None, doc.published)
-
-
-CNN = (
-    "001",
-    "According to the Ministry of Interior Spokesman General Saad Maan in an interview with the state-run "
-    "Al-Iraqiya news network, seven of Kadhimi’s security personnel were claimed wounded, as CNN reported.",
-)
-CBS = (
-    "003",
-    "Even though al-Kadhimi was unharmed following the incident, two officials revealed that seven "
-    "security guards were injured in the attack, according to CBS News.",
-)
 
 
 def test_a_count_question_compares_the_count_not_who_reported_it(docs: dict[str, Document]) -> None:
