@@ -63,6 +63,7 @@ class Analysis:
     first_lower: str  # the first word, lower-cased
     pronoun_subject: bool  # a verb's subject is a personal pronoun: who it is, is said before
     wh_noun: str | None  # lemma of the noun a question word determines ("which hospital")
+    wh_plural: bool = False  # that noun is plural: the answer is a list ("which roads closed?")
     defined: frozenset[str] = frozenset()  # content lemmas of what the sentence says what it is:
     # the subject of "be" ("The Green Zone is ...") or a name with an apposition ("X, the ...")
 
@@ -162,13 +163,19 @@ def _analysis(doc: Doc) -> Analysis:
             defined.update(_lemma(t) for t in tok.subtree if _is_content(t) and not _under_appos(t, tok))
     ents = tuple(_merged(doc))
     wh_noun = None
+    wh_plural = False
     for tok in doc:
         if tok.lower_ in _WH_DETERMINERS and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i > tok.i:
             wh_noun = _lemma(tok.head)
+            wh_plural = tok.head.tag_ in ("NNS", "NNPS")  # "which roads", "what kinds of ..."
             break
         if tok.lower_ == "many" and tok.head.pos_ in ("NOUN", "PROPN"):  # how many ships
             wh_noun = _lemma(tok.head)
             break
+    if wh_noun is None:  # the small model misparses lower-case "which roads were closed?"
+        noun = _noun_after_wh(doc)
+        if noun is not None:
+            wh_noun, wh_plural = _lemma(noun), noun.tag_ in ("NNS", "NNPS")
     text = doc.text
     stripped = text.rstrip()
     first = next((t.text.lower() for t in doc if not t.is_punct and not t.is_space), "")
@@ -190,7 +197,24 @@ def _analysis(doc: Doc) -> Analysis:
         ),
         wh_noun=wh_noun,
         defined=frozenset(defined),
+        wh_plural=wh_plural,
     )
+
+
+def _noun_after_wh(doc: Doc) -> Token | None:
+    """The noun a leading which/what/whose is written before ("which 2 hospitals", "what
+    security changes"): the last noun of the run of nouns, adjectives and numbers after it."""
+    for i, tok in enumerate(doc[:4]):
+        if tok.lower_ not in _WH_DETERMINERS:
+            continue
+        noun = None
+        for t in doc[i + 1 :]:
+            if t.pos_ in ("NOUN", "PROPN"):
+                noun = t
+            elif t.pos_ not in ("ADJ", "NUM"):
+                break
+        return noun
+    return None
 
 
 def _under_appos(t: Token, head: Token) -> bool:

@@ -261,7 +261,8 @@ class ExtractiveAnswerer:
             return self._refuse(sc)
         chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
         length = sum(len(sc.cands[i].span.text) for i in chosen)
-        if q.wants & PERSONISH:  # "who condemned it?": the distinct answers across articles
+        # "who condemned it?", "which roads were closed?": the distinct answers across articles
+        if q.wants & PERSONISH or q.analysis.wh_plural:
             for i in ranked[1:]:
                 if len(chosen) >= self.limits.max_sentences or sc.probs[i] < 0.5:
                     break
@@ -307,7 +308,8 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:
-        """Adds no answer of the asked kind that the chosen sentences lack, or mostly repeats one."""
+        """Mostly repeats a chosen sentence, or (when the question asks for a kind of entity)
+        adds no answer of that kind that the chosen sentences lack."""
         s = sc.analyses[i]
         new_answers = {e.key for e in s.entities if e.label in sc.question.wants}
         for j in chosen:
@@ -316,7 +318,7 @@ class ExtractiveAnswerer:
             if union and len(c.lemmas & s.lemmas) / len(union) > 0.5:
                 return True
             new_answers -= {e.key for e in c.entities}
-        return not new_answers
+        return bool(sc.question.wants) and not new_answers
 
     def closest(self, sc: Scoring, n: int = 2) -> list[Citation]:
         """The ``n`` most likely real sentences (not headings or questions), offered with a refusal."""

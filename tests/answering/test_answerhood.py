@@ -123,3 +123,21 @@ def test_what_is_questions_and_the_sentences_that_say_what_it_is(analyzer: Analy
     assert {"green", "zone"} <= copula.defined
     assert {"fiona", "gallagher"} <= apposition.defined and "secretary" not in apposition.defined
     assert not mention.defined
+
+
+@pytest.mark.parametrize(
+    ("question", "noun", "plural"),
+    [
+        ("which roads were closed?", "road", True),  # lower case: the small model misparses it
+        ("Which roads were closed?", "road", True),
+        ("which 2 hospitals sent ambulances elsewhere", "hospital", True),
+        ("What security changes did the company make?", "change", True),
+        ("which hospital treated them?", "hospital", False),
+        ("what did he say?", None, False),
+    ],
+)
+def test_the_thing_asked_about_and_whether_a_list_is_asked(
+    analyzer: Analyzer, question: str, noun: str | None, plural: bool
+) -> None:
+    a = analyzer.analyse(question)
+    assert (a.wh_noun, a.wh_plural) == (noun, plural)
