@@ -16,6 +16,7 @@ meanwhile (by another process) is in the catalogue and never taken for an orphan
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -32,7 +33,8 @@ SQLITE_NAME = "chroma.sqlite3"
 VACUUM_MIN_SHARE = 0.1  # compact when at least this share of the database file is free pages
 VACUUM_MIN_BYTES = 256 * 1024  # ... and at least this many bytes would be given back
 BUSY_TIMEOUT_S = 5.0
-FTS_MAX_BLOAT = 2.0  # merge a full-text index whose segments exceed this many times its text
+FTS_MAX_BLOAT = 2.0  # merge a full-text index whose segments grew this many times their merged size
+FTS_BASELINE_NAME = "newsdesk-fts-merged.json"  # segments/text ratio of each index when last merged
 
 
 @dataclass(slots=True)
@@ -159,13 +161,18 @@ def _truncate_files(directory: Path) -> None:
             log.debug("could not empty %s", item, exc_info=True)
 
 
-def _merge_full_text(conn: sqlite3.Connection) -> list[str]:
+def _merge_full_text(conn: sqlite3.Connection, baseline_path: Path) -> list[str]:
     """Merge bloated FTS5 indexes (Chroma's document full-text search).
 
     Deleting rows from an FTS5 table only adds tombstones; they are dropped when segments
     merge, which FTS5 does lazily. With a generation's rows deleted per rebuild, the index grew
     ~5x its text in a 30-rebuild soak. ``'optimize'`` (FTS5's own maintenance command; the
     content is unchanged) merges everything into one segment. Needs ``dbstat`` to measure.
+
+    Bloat is measured against the index's own size when last merged (kept in
+    ``baseline_path``): a merged trigram index is already ~2.4x its text, so a fixed ratio
+    would merge it again on every build (~3 s at 100k chunks). Without a record, the first
+    build merges once and records it.
     """
     tables = [
         str(row[0])
@@ -173,26 +180,56 @@ def _merge_full_text(conn: sqlite3.Connection) -> list[str]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
         )
     ]
+    baseline = _read_baseline(baseline_path)
     merged = []
     for table in tables:
         try:
-            sizes = dict(
-                conn.execute(
-                    "SELECT name, SUM(pgsize) FROM dbstat WHERE name IN (?, ?) GROUP BY name",
-                    (f"{table}_data", f"{table}_content"),
-                ).fetchall()
-            )
+            data, content = _fts_sizes(conn, table)
         except sqlite3.OperationalError:  # SQLite built without dbstat
             log.debug("cannot measure %s (no dbstat)", table)
             continue
-        data, content = sizes.get(f"{table}_data", 0), sizes.get(f"{table}_content", 0)
-        if data > VACUUM_MIN_BYTES and data > FTS_MAX_BLOAT * max(content, 1):
+        ratio = data / max(content, 1)
+        if data > VACUUM_MIN_BYTES and ratio > FTS_MAX_BLOAT * baseline.get(table, 1.0):
             quoted = '"' + table.replace('"', '""') + '"'
             with conn:
                 conn.execute(f"INSERT INTO {quoted}({quoted}) VALUES('optimize')")
             merged.append(table)
             log.info("merged full-text index %s (%d bytes of segments)", table, data)
+            after, content = _fts_sizes(conn, table)
+            baseline[table] = after / max(content, 1)
+    if merged:
+        _write_baseline(baseline_path, baseline)
     return merged
+
+
+def _fts_sizes(conn: sqlite3.Connection, table: str) -> tuple[int, int]:
+    """Bytes of an FTS5 table's segments and of its text."""
+    sizes = dict(
+        conn.execute(
+            "SELECT name, SUM(pgsize) FROM dbstat WHERE name IN (?, ?) GROUP BY name",
+            (f"{table}_data", f"{table}_content"),
+        ).fetchall()
+    )
+    return int(sizes.get(f"{table}_data", 0)), int(sizes.get(f"{table}_content", 0))
+
+
+def _read_baseline(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, or unreadable: merge once and write it again
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, int | float) and v > 0}
+
+
+def _write_baseline(path: Path, baseline: dict[str, float]) -> None:
+    tmp = path.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps(baseline), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # not worth failing a build: the next one merges once more
+        log.debug("could not record the full-text baseline in %s", path, exc_info=True)
 
 
 def other_processes_using(path: Path) -> list[int] | None:
@@ -255,7 +292,7 @@ def reclaim(chroma_dir: Path, *, compact_sqlite: bool) -> Reclaimed:
     try:
         conn = _connect(db_path, write=True)
         try:
-            result.fts_merged = _merge_full_text(conn)
+            result.fts_merged = _merge_full_text(conn, chroma_dir / FTS_BASELINE_NAME)
             free = _free_bytes(conn)
             size = db_path.stat().st_size
             if free >= VACUUM_MIN_BYTES and free >= VACUUM_MIN_SHARE * size:
