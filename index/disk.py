@@ -33,8 +33,9 @@ SQLITE_NAME = "chroma.sqlite3"
 VACUUM_MIN_SHARE = 0.1  # compact when at least this share of the database file is free pages
 VACUUM_MIN_BYTES = 256 * 1024  # ... and at least this many bytes would be given back
 BUSY_TIMEOUT_S = 5.0
-FTS_MAX_BLOAT = 2.0  # merge a full-text index whose segments grew this many times their merged size
+FTS_MAX_BLOAT = 1.5  # merge a full-text index whose segments grew this many times their merged size
 FTS_BASELINE_NAME = "newsdesk-fts-merged.json"  # segments/text ratio of each index when last merged
+FTS_REMEASURE_GROWTH = 1.1  # measure again once the database file grew this much since last time
 
 
 @dataclass(slots=True)
@@ -161,7 +162,7 @@ def _truncate_files(directory: Path) -> None:
             log.debug("could not empty %s", item, exc_info=True)
 
 
-def _merge_full_text(conn: sqlite3.Connection, baseline_path: Path) -> list[str]:
+def _merge_full_text(conn: sqlite3.Connection, baseline_path: Path, db_bytes: int | None = None) -> list[str]:
     """Merge bloated FTS5 indexes (Chroma's document full-text search).
 
     Deleting rows from an FTS5 table only adds tombstones; they are dropped when segments
@@ -172,15 +173,19 @@ def _merge_full_text(conn: sqlite3.Connection, baseline_path: Path) -> list[str]
     Bloat is measured against the index's own size when last merged (kept in
     ``baseline_path``): a merged trigram index is already ~2.4x its text, so a fixed ratio
     would merge it again on every build (~3 s at 100k chunks). Without a record, the first
-    build merges once and records it.
+    build merges once and records it. Measuring reads every page of the index (~0.2 s at 100k
+    chunks), so it is skipped while the database file (``db_bytes``) has grown less than
+    ``FTS_REMEASURE_GROWTH`` since it was last measured.
     """
+    tables_seen, measured_at = _read_baseline(baseline_path)
+    if db_bytes is not None and measured_at and db_bytes < FTS_REMEASURE_GROWTH * measured_at:
+        return []
     tables = [
         str(row[0])
         for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%USING fts5%'"
         )
     ]
-    baseline = _read_baseline(baseline_path)
     merged = []
     for table in tables:
         try:
@@ -189,16 +194,16 @@ def _merge_full_text(conn: sqlite3.Connection, baseline_path: Path) -> list[str]
             log.debug("cannot measure %s (no dbstat)", table)
             continue
         ratio = data / max(content, 1)
-        if data > VACUUM_MIN_BYTES and ratio > FTS_MAX_BLOAT * baseline.get(table, 1.0):
+        if data > VACUUM_MIN_BYTES and ratio > FTS_MAX_BLOAT * tables_seen.get(table, 1.0):
             quoted = '"' + table.replace('"', '""') + '"'
             with conn:
                 conn.execute(f"INSERT INTO {quoted}({quoted}) VALUES('optimize')")
             merged.append(table)
             log.info("merged full-text index %s (%d bytes of segments)", table, data)
             after, content = _fts_sizes(conn, table)
-            baseline[table] = after / max(content, 1)
-    if merged:
-        _write_baseline(baseline_path, baseline)
+            tables_seen[table] = after / max(content, 1)
+    if db_bytes is not None or merged:
+        _write_baseline(baseline_path, tables_seen, db_bytes or 0)
     return merged
 
 
@@ -213,22 +218,26 @@ def _fts_sizes(conn: sqlite3.Connection, table: str) -> tuple[int, int]:
     return int(sizes.get(f"{table}_data", 0)), int(sizes.get(f"{table}_content", 0))
 
 
-def _read_baseline(path: Path) -> dict[str, float]:
+def _read_baseline(path: Path) -> tuple[dict[str, float], int]:
+    """(segments/text ratio of each full-text index when last merged, database bytes when last
+    measured); empty when there is no readable record (then it is measured, and written)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # none yet, or unreadable: merge once and write it again
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): float(v) for k, v in data.items() if isinstance(v, int | float) and v > 0}
+    except (OSError, ValueError):
+        return {}, 0
+    if not isinstance(data, dict) or not isinstance(data.get("merged_ratio"), dict):
+        return {}, 0
+    ratios = {str(k): float(v) for k, v in data["merged_ratio"].items() if isinstance(v, int | float) and v > 0}
+    measured = data.get("measured_db_bytes")
+    return ratios, int(measured) if isinstance(measured, int) and measured > 0 else 0
 
 
-def _write_baseline(path: Path, baseline: dict[str, float]) -> None:
+def _write_baseline(path: Path, ratios: dict[str, float], db_bytes: int) -> None:
     tmp = path.with_suffix(".tmp")
     try:
-        tmp.write_text(json.dumps(baseline), encoding="utf-8")
+        tmp.write_text(json.dumps({"merged_ratio": ratios, "measured_db_bytes": db_bytes}), encoding="utf-8")
         os.replace(tmp, path)
-    except OSError:  # not worth failing a build: the next one merges once more
+    except OSError:  # not worth failing a build: the next one measures again
         log.debug("could not record the full-text baseline in %s", path, exc_info=True)
 
 
@@ -292,7 +301,9 @@ def reclaim(chroma_dir: Path, *, compact_sqlite: bool) -> Reclaimed:
     try:
         conn = _connect(db_path, write=True)
         try:
-            result.fts_merged = _merge_full_text(conn, chroma_dir / FTS_BASELINE_NAME)
+            baseline = chroma_dir / FTS_BASELINE_NAME
+            before = _read_baseline(baseline)
+            result.fts_merged = _merge_full_text(conn, baseline, db_path.stat().st_size)
             free = _free_bytes(conn)
             size = db_path.stat().st_size
             if free >= VACUUM_MIN_BYTES and free >= VACUUM_MIN_SHARE * size:
@@ -300,6 +311,9 @@ def reclaim(chroma_dir: Path, *, compact_sqlite: bool) -> Reclaimed:
                 result.vacuumed = True
                 result.vacuum_freed_bytes = max(0, size - db_path.stat().st_size)
                 log.info("compacted %s: %d bytes given back", db_path, result.vacuum_freed_bytes)
+            ratios, _ = after = _read_baseline(baseline)
+            if after != before:  # measured this time: growth is counted from the compacted size
+                _write_baseline(baseline, ratios, db_path.stat().st_size)
         finally:
             conn.close()
     except sqlite3.OperationalError as exc:  # locked by a reader: not worth failing a build

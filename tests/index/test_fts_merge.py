@@ -65,3 +65,25 @@ def test_an_unreadable_record_means_one_more_merge(tmp_path: Path) -> None:
     (chroma / FTS_BASELINE_NAME).write_text("not json", encoding="utf-8")
     assert _merge(chroma) == ["fts"]
     assert _merge(chroma) == []
+
+
+def test_measuring_waits_until_the_database_grew(tmp_path: Path) -> None:
+    """Measuring reads every page of the index: skipped while the file has not grown."""
+    chroma = _store(tmp_path)
+    db = chroma / SQLITE_NAME
+
+    def merge_at(size: int) -> list[str]:
+        conn = sqlite3.connect(db)
+        try:
+            return _merge_full_text(conn, chroma / FTS_BASELINE_NAME, size)
+        finally:
+            conn.close()
+
+    assert merge_at(db.stat().st_size) == ["fts"]
+    recorded = db.stat().st_size
+    for _ in range(3):
+        _churn(chroma)
+    grown = db.stat().st_size
+    assert grown > 1.1 * recorded  # the tombstones grew the file
+    assert merge_at(recorded) == []  # as if it had not grown: not even measured
+    assert merge_at(grown) == ["fts"]
