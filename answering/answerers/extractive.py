@@ -250,12 +250,11 @@ class ExtractiveAnswerer:
         q = sc.question
         ranked = [i for i in sc.ranked() if sc.probs[i] > 0]
         best = float(sc.probs[ranked[0]]) if ranked else 0.0
-        # --- i13 hook: an agreement question quotes each side (answering/sides.py) ----------
+        # an agreement question quotes each side, from different articles (answering/sides.py)
         ask = agreement_ask(q.text) if ranked and not sc.has(ranked[0], "unknown_name") else None
         sides = self._sides(sc, ask) if ask is not None else []
         if sides:
             return self._cite(sc, sides)
-        # --- end of the i13 hook --------------------------------------------------------------
         if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
