@@ -62,7 +62,7 @@ class Fact:
     slot: str  # lemma the value belongs to ("attack", "guard"); "" for attribution
     value: str  # normalised value ("barge", "7", "courier", "2021-11-07")
     surface: str  # as written in the excerpt
-    role: str = ""  # thing: "kind" (compound) or "by" (by + noun); number: "a" for "a drone" (one)
+    role: str = ""  # thing: "kind" (compound) or "by" (by + noun); number: "a" for "a barge" (one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,7 @@ def _phrase(tok: Token) -> str:
 
 
 def _phrase_with_det(tok: Token) -> str:
-    """'an explosives-laden drone' as written, up to the noun."""
+    """'an ten-tonne barge' as written, up to the noun."""
     return tok.doc[tok.left_edge.i : tok.i + 1].text
 
 
@@ -243,8 +243,8 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
     assert isinstance(doc, Doc)
     out: list[Fact] = []
     for tok in doc:
-        # a count of one written with the indefinite article ("an explosives-laden drone"):
-        # compared only when a question counts that thing ("one drone or two?")
+        # a count of one written with the indefinite article ("an ten-tonne barge"):
+        # compared only when a question counts that thing ("one barge or two?")
         if (
             tok.pos_ == "NOUN"
             and tok.tag_ == "NN"
@@ -263,7 +263,7 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             and tok.pos_ == "NOUN"
             and tok.head.head.pos_ == "NOUN"
         ):
-            if not any(c.dep_ == "compound" for c in tok.children):  # "by a rocket attack": see above
+            if not any(c.dep_ == "compound" for c in tok.children):  # "by a tugboat attack": see above
                 out.append(Fact("thing", tok.head.head.lemma_.lower(), tok.lemma_.lower(), _phrase(tok), "by"))
         # number: what a number counts
         negated = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)  # "no one"
@@ -420,7 +420,7 @@ def compare(
     the by-what of a thing are one slot ("tugboat attack" vs "attack by a barge").
     ``kinds``: compare only these (an agreement question names what it asks about,
     ``answering.sides.agreement_ask``); ``counted``: the things a question counts, for which
-    "a drone" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
+    "a barge" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
     outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
     and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
     """
@@ -445,7 +445,7 @@ def compare(
             for f in fs:
                 if f.kind != kind or not f.slot:
                     continue
-                role = f.role if kind == "thing" else ""  # "a drone" and "two drones": one slot
+                role = f.role if kind == "thing" else ""  # "a barge" and "two barges": one slot
                 if kind == "target" and (focus is None or f.slot not in focus):
                     continue  # "blamed X" vs "blamed Y" matters only when the question asks who
                 if kind == "thing" and focus is not None:

@@ -240,9 +240,8 @@ def features(
     titles = _titles([*sentences, *(p for p in previous if p is not None)])
 
     def titled(a: Analysis) -> frozenset[str]:
-        """The titles the candidates give the people and bodies this sentence names: "Kadhimi
-        was unharmed" is about the prime minister if another says "Prime Minister Mustafa
-        al-Kadhimi"."""
+        """The titles the candidates give the people and bodies this sentence names: "Reyes
+        ordered it" is about the mayor if another says "Mayor Ana Reyes"."""
         out: set[str] = set()
         for e in a.entities:
             out |= titles.get(e.key.split()[-1], set())
@@ -302,13 +301,13 @@ def features(
     return out
 
 
-_TITLE_WORDS = 3  # "Foreign Ministry spokesman Saeed Khatibzadeh", "Prime Minister Mustafa al-Kadhimi"
+_TITLE_WORDS = 3  # "Foreign Ministry spokesman Ana Reyes", "Prime Minister Tom Hale"
 _WORD = re.compile(r"[\w'\u2019-]+$")
 
 
 def _titles(analyses: Sequence[Analysis]) -> dict[str, set[str]]:
     """Last word of a person's (or body's) name -> the words the sentences give it as a title:
-    written just before the name ("Prime Minister Mustafa al-Kadhimi", "the harbour master,
+    written just before the name ("Prime Minister Tom Hale", "the harbour master,
     Liam Toner") or in apposition after it ("Erik Lindqvist, the captain, ...")."""
     out: dict[str, set[str]] = {}
     for a in analyses:

@@ -65,7 +65,7 @@ class Analysis:
     wh_noun: str | None  # lemma of the noun a question word determines ("which hospital")
     wh_plural: bool = False  # that noun is plural: the answer is a list ("which roads closed?")
     defined: frozenset[str] = frozenset()  # content lemmas of what the sentence says what it is:
-    # the subject of "be" ("The Green Zone is ...") or a name with an apposition ("X, the ...")
+    # the subject of "be" ("The levee is ...") or a name with an apposition ("X, the ...")
 
 
 _PIPELINES: dict[str, Language] = {}

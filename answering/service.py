@@ -179,8 +179,8 @@ class AnsweringService:
 
     def _both_sides(self, question: str, ask: Ask) -> list[Retrieved]:
         """An agreement question reads one passage from as many articles as it can at first,
-        and also those about what the question names a value of ("was it a drone?" -> passages
-        about the attack): the other side rarely shares the question's words ("rocket attack")."""
+        and also those about what the question names a value of ("was it a barge?" -> passages
+        about the attack): the other side rarely shares the question's words ("tugboat attack")."""
         retrieved = self.retriever.retrieve(question, self.top_k, per_document=1)
         slots = slot_words(ask, [r.chunk.text for r in retrieved])
         if slots:

@@ -1,6 +1,6 @@
 """Agreement questions: which detail is asked about, and the sentences of each side.
 
-"Do the reports agree it was a drone?", "was it one drone or two?", "did all outlets say 7
+"Do the reports agree it was a barge?", "was it one barge or two?", "did all outlets say 7
 guards were hurt?", "which outlet reported the wounded guards?" ask whether *reports* agree on
 one detail. An answer must then quote that detail from several articles, so that
 ``answering.agreement.compare`` sees both sides when there are two, and "reported by N
@@ -9,10 +9,10 @@ best few often come from one article.
 
 ``agreement_ask`` reads the question's parse (spaCy): a comparison word with a noun for the
 reports ("do the articles agree"), a quantified one ("all outlets", "every article"), a
-question word on one ("which outlet"), or alternatives ("one drone or two", "a drone or
-rockets"). What is compared follows from the question: a count ("how many", a number), who a
+question word on one ("which outlet"), or alternatives ("one barge or two", "a barge or
+tugboats"). What is compared follows from the question: a count ("how many", a number), who a
 claim is credited to ("which outlet"), a date ("when", "the date"), else what a thing was
-("drone", "rocket attack"). The words for reports and for comparing are English vocabulary in
+("barge", "tugboat attack"). The words for reports and for comparing are English vocabulary in
 ``answering/data/agreement_words.json``, not a list fitted to a corpus.
 
 ``gather`` then takes, from the answerer's candidate sentences, those that fill the asked
@@ -57,8 +57,8 @@ class Ask:
     """What an agreement question compares."""
 
     kinds: frozenset[Kind]  # the fact kinds compared
-    nouns: frozenset[str]  # lemmas the asked detail is about ("guard", "drone", "attack")
-    values: frozenset[str]  # alternatives the question names ("rocket", "drone", "1", "2")
+    nouns: frozenset[str]  # lemmas the asked detail is about ("guard", "barge", "attack")
+    values: frozenset[str]  # alternatives the question names ("tugboat", "barge", "1", "2")
     focus: frozenset[str]  # the question's content lemmas, without report and comparison words
     claim_verbs: frozenset[str] = frozenset()  # "which outlet reported ...": report
 
@@ -163,8 +163,8 @@ def agreement_ask(question: str) -> Ask | None:
         kinds = frozenset({"date"})
     else:
         kinds = frozenset({"thing", "target"})
-        # what a thing was is asked where the question names what it was: a kind ("a drone
-        # attack": both words), a predicate noun ("it was a drone"), a by-what ("by a drone"),
+        # what a thing was is asked where the question names what it was: a kind ("a barge
+        # attack": both words), a predicate noun ("it was a barge"), a by-what ("by a barge"),
         # or alternatives; not a thing it only mentions ("the attack targeted his residence")
         named: set[str] = set()
         for t in doc:
@@ -182,8 +182,8 @@ def agreement_ask(question: str) -> Ask | None:
 
 
 def _alternatives(doc: object) -> set[str]:
-    """The alternatives of "X or Y" when they are things or counts: "a drone or rockets" ->
-    drone, rocket; "one drone or two (drones)" -> 1, 2."""
+    """The alternatives of "X or Y" when they are things or counts: "a barge or tugboats" ->
+    barge, tugboat; "one barge or two (barges)" -> 1, 2."""
     from spacy.tokens import Doc
 
     assert isinstance(doc, Doc)
@@ -193,7 +193,7 @@ def _alternatives(doc: object) -> set[str]:
             continue
         group = [tok, *tok.conjuncts]
         counts = [c for t in group for c in t.children if c.dep_ == "nummod"]
-        if tok.like_num:  # "one drone or two": the counts of one noun
+        if tok.like_num:  # "one barge or two": the counts of one noun
             counts += [t for t in group if t.like_num]
             counts += [c for c in tok.head.children if c.dep_ == "nummod" and c not in counts]
         if len(counts) >= 2:
@@ -204,9 +204,9 @@ def _alternatives(doc: object) -> set[str]:
 
 
 def slot_words(ask: Ask, texts: Sequence[str]) -> list[str]:
-    """What the things the question names are values of, in these texts: "drone" in "a drone
-    attack" or "an attack by a drone" -> "attack". The other side is found by these words
-    ("a rocket attack"), not by the question's ("was it a drone?")."""
+    """What the things the question names are values of, in these texts: "barge" in "a barge
+    attack" or "an attack by a barge" -> "attack". The other side is found by these words
+    ("a tugboat attack"), not by the question's ("was it a barge?")."""
     if "thing" not in ask.kinds or not ask.values:
         return []
     from index.chunking import sentence_spans
@@ -261,7 +261,7 @@ def relevant(
             continue
         if f.kind == "number":
             if f.role == "a" and f.slot not in ask.nouns:
-                continue  # "a drone" counts one drone only when drones are counted
+                continue  # "a barge" counts one barge only when barges are counted
             if f.slot in ask.nouns or (f.role != "a" and shares_claim):
                 out.setdefault(next(iter(sorted(ask.nouns))) if ask.nouns else "", set()).add(f.value)
         elif f.kind == "thing":
@@ -299,8 +299,8 @@ def gather(
         sentences,
     )[:PARSE_BUDGET]
     facts = {i: _facts(ask, sentences[i]) for i in named}
-    # the slots whose value the question names: "drone" names the slot of "drone attack", so
-    # "rocket attack" fills it too
+    # the slots whose value the question names: "barge" names the slot of "barge attack", so
+    # "tugboat attack" fills it too
     slots = frozenset(
         f.slot for fs in facts.values() for f in fs if f.kind == "thing" and f.value in ask.values
     )
@@ -323,7 +323,7 @@ def gather(
 
     def weight(slot: str) -> tuple[int, int, int, float]:
         """The detail asked about: the slot most articles give a value the question names
-        ("drone" in "a drone attack"), then the one most articles fill."""
+        ("barge" in "a barge attack"), then the one most articles fill."""
         holders = by_slot[slot]
         return (
             len({sentences[i].doc_id for i in holders if fills[i][slot] & ask.values}),

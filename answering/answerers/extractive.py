@@ -163,7 +163,7 @@ class ExtractiveAnswerer:
             return cands
         if agreement_ask(question) is not None:
             # each side of "do the reports agree?" may share few words with the question (the
-            # "rocket attack" side of "was it a drone attack?"); its retrieval is one passage
+            # "tugboat attack" side of "was it a barge attack?"); its retrieval is one passage
             # per article, so every candidate is parsed
             return cands
         asked = set(tokenize(question))
