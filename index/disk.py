@@ -36,6 +36,7 @@ BUSY_TIMEOUT_S = 5.0
 FTS_MAX_BLOAT = 1.5  # merge a full-text index whose segments grew this many times their merged size
 FTS_BASELINE_NAME = "newsdesk-fts-merged.json"  # segments/text ratio of each index when last merged
 FTS_REMEASURE_GROWTH = 1.1  # measure again once the database file grew this much since last time
+FTS_ALWAYS_MEASURE_BYTES = 64 * 1024 * 1024  # ... a smaller database is measured every time (cheap)
 
 
 @dataclass(slots=True)
@@ -174,11 +175,16 @@ def _merge_full_text(conn: sqlite3.Connection, baseline_path: Path, db_bytes: in
     ``baseline_path``): a merged trigram index is already ~2.4x its text, so a fixed ratio
     would merge it again on every build (~3 s at 100k chunks). Without a record, the first
     build merges once and records it. Measuring reads every page of the index (~0.2 s at 100k
-    chunks), so it is skipped while the database file (``db_bytes``) has grown less than
-    ``FTS_REMEASURE_GROWTH`` since it was last measured.
+    chunks), so in a database over ``FTS_ALWAYS_MEASURE_BYTES`` it is skipped while the file
+    (``db_bytes``) has grown less than ``FTS_REMEASURE_GROWTH`` since it was last measured.
     """
     tables_seen, measured_at = _read_baseline(baseline_path)
-    if db_bytes is not None and measured_at and db_bytes < FTS_REMEASURE_GROWTH * measured_at:
+    if (
+        db_bytes is not None
+        and db_bytes > FTS_ALWAYS_MEASURE_BYTES
+        and measured_at
+        and db_bytes < FTS_REMEASURE_GROWTH * measured_at
+    ):
         return []
     tables = [
         str(row[0])

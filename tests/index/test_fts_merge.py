@@ -67,8 +67,10 @@ def test_an_unreadable_record_means_one_more_merge(tmp_path: Path) -> None:
     assert _merge(chroma) == []
 
 
-def test_measuring_waits_until_the_database_grew(tmp_path: Path) -> None:
-    """Measuring reads every page of the index: skipped while the file has not grown."""
+def test_measuring_waits_until_the_database_grew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Measuring reads every page of the index: in a large database, skipped while the file
+    has not grown (this one counts as large)."""
+    monkeypatch.setattr("index.disk.FTS_ALWAYS_MEASURE_BYTES", 0)
     chroma = _store(tmp_path)
     db = chroma / SQLITE_NAME
 
@@ -87,3 +89,20 @@ def test_measuring_waits_until_the_database_grew(tmp_path: Path) -> None:
     assert grown > 1.1 * recorded  # the tombstones grew the file
     assert merge_at(recorded) == []  # as if it had not grown: not even measured
     assert merge_at(grown) == ["fts"]
+
+
+def test_a_small_database_is_measured_every_time(tmp_path: Path) -> None:
+    chroma = _store(tmp_path)
+    db = chroma / SQLITE_NAME
+    conn = sqlite3.connect(db)
+    try:
+        assert _merge_full_text(conn, chroma / FTS_BASELINE_NAME, db.stat().st_size) == ["fts"]
+        recorded = db.stat().st_size
+        conn.close()
+        for _ in range(3):
+            _churn(chroma)
+        conn = sqlite3.connect(db)
+        # reported as not grown, but small enough to measure: the tombstones are found
+        assert _merge_full_text(conn, chroma / FTS_BASELINE_NAME, recorded) == ["fts"]
+    finally:
+        conn.close()
