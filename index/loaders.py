@@ -365,13 +365,19 @@ def load_corpus(corpus_dir: Path) -> LoadResult:
         result.warn(f"Skipped {path}: {reason}")
         result.skipped.append(str(path))
     for path in scan.files:
-        for doc in load_file(path, result, corpus_dir):
-            if doc.doc_id in seen:
-                result.warn(
-                    f"Duplicate document id {doc.doc_id!r} in {path}: keeping the one from "
-                    f"{seen[doc.doc_id]}"
-                )
-                continue
-            seen[doc.doc_id] = str(path)
-            result.documents.append(doc)
+        add_unique(result, seen, path, load_file(path, result, corpus_dir))
     return result
+
+
+def add_unique(result: LoadResult, seen: dict[str, str], path: Path, docs: list[Document]) -> None:
+    """Append ``docs`` (read from ``path``) to ``result``; an id already read (``seen``: id ->
+    the file it came from) is warned about and the first one kept."""
+    for doc in docs:
+        if doc.doc_id in seen:
+            result.warn(
+                f"Duplicate document id {doc.doc_id!r} in {path}: keeping the one from "
+                f"{seen[doc.doc_id]}"
+            )
+            continue
+        seen[doc.doc_id] = str(path)
+        result.documents.append(doc)

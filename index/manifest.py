@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from index.corpus_files import scan_corpus
-from index.loaders import SUFFIXES, LoadResult, iter_corpus_files, load_corpus, load_file
+from index.loaders import SUFFIXES, LoadResult, add_unique, iter_corpus_files, load_corpus, load_file
 from index.models import Document
 from index.pointer import Pointer
 
@@ -85,15 +85,7 @@ def load_changed(corpus_dir: Path, manifest: Path, stats: Stats) -> LoadResult:
             ]
         else:
             docs = load_file(path, result, Path(corpus_dir))
-        for doc in docs:
-            if doc.doc_id in seen:
-                result.warn(
-                    f"Duplicate document id {doc.doc_id!r} in {path}: keeping the one from "
-                    f"{seen[doc.doc_id]}"
-                )
-                continue
-            seen[doc.doc_id] = str(path)
-            result.documents.append(doc)
+        add_unique(result, seen, path, docs)
     return result
 
 
