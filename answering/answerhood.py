@@ -65,6 +65,9 @@ FEATURES: tuple[str, ...] = (
     "unknown",  # idf-weighted share of the question's focus words the corpus never uses
     "unknown_name",  # the question names something (proper noun) the corpus never mentions
     "defines",  # "what/who is X?" and the sentence says what X is ("X is ...", "X, the ...")
+    "slot",  # an answer of the asked kind is attached in the parse to the question's words
+    # ("seven hospitals" for "how many hospitals"): idf-weighted, by closeness of meaning
+    "wh_slot",  # ... to the asked-about noun itself ("which hospital", "how many ships")
 )
 
 
@@ -239,6 +242,16 @@ def features(
 
     titles = _titles([*sentences, *(p for p in previous if p is not None)])
 
+    def attached(weights: dict[str, float], anchors: frozenset[str]) -> float:
+        """Weighted closeness of the words to what an answer is attached to."""
+        got = 0.0
+        for f, w in weights.items():
+            if f in anchors or _fuzzy_in(f, anchors):
+                got += w
+            elif word_sim is not None and anchors:
+                got += w * max(0.0, word_sim(f, anchors))
+        return got
+
     def titled(a: Analysis) -> frozenset[str]:
         """The titles the candidates give the people and bodies this sentence names: "Reyes
         ordered it" is about the mayor if another says "Mayor Ana Reyes"."""
@@ -295,6 +308,12 @@ def features(
         row[col["unknown"]] = unknown
         row[col["unknown_name"]] = unknown_name
         row[col["defines"]] = float(q.defining and bool(q.focus) and all(f in s.defined for f in q.focus))
+        anchors = _answer_anchors(q, s, q_words, noun_labels)
+        row[col["slot"]] = max((attached(focus_w, a) / total for a in anchors), default=0.0)
+        if q.wh_noun is None:
+            row[col["wh_slot"]] = 0.5
+        else:
+            row[col["wh_slot"]] = max((attached({q.wh_noun: 1.0}, a) for a in anchors), default=0.0)
     out[:, col["semantic_gap"]] = out[:, col["semantic"]] - out[:, col["semantic"]].max()
     out[:, col["coverage_gap"]] = out[:, col["coverage"]] - out[:, col["coverage"]].max()
     out[:, col["soft_gap"]] = out[:, col["soft_coverage"]] - out[:, col["soft_coverage"]].max()
@@ -347,6 +366,20 @@ def _name_words(named: Sequence[str]) -> list[str]:
 
 def _has_new_entity(s: Analysis, labels: frozenset[str], q_words: frozenset[str]) -> bool:
     return any(e.label in labels and not all(w in q_words for w in e.key.split()) for e in s.entities)
+
+
+def _answer_anchors(
+    q: QuestionInfo, s: Analysis, q_words: frozenset[str], noun_labels: frozenset[str]
+) -> list[frozenset[str]]:
+    """What each answer of the asked kind in the sentence is attached to (not answers the
+    question already holds); numbers outside entities count for how-many questions."""
+    wants = q.wants | noun_labels
+    if not wants:
+        return []
+    out = [e.anchors for e in s.entities if e.label in wants and not all(w in q_words for w in e.key.split())]
+    if "CARDINAL" in wants:
+        out += list(s.numbers)
+    return out
 
 
 def _type_match(q: QuestionInfo, s: Analysis, q_words: frozenset[str]) -> bool:

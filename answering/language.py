@@ -31,6 +31,8 @@ WHERE = frozenset({"GPE", "LOC", "FAC"})
 NUMBER = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 # Labels of things with names (not "American"/"Shia" (NORP): an article says "US" or "Shiite").
 NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+# Labels of amounts, times and ranks: never part of a name.
+_AMOUNTS = NUMBER | WHEN | frozenset({"ORDINAL"})
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"})
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "it"})
 _WH_DETERMINERS = frozenset({"which", "what", "whose"})
@@ -44,6 +46,8 @@ class Entity:
     key: str  # lower-cased, for comparing with the question however it was typed
     start: int  # character offsets in the analysed text
     end: int
+    anchors: frozenset[str] = frozenset()  # content lemmas it is attached to in the parse:
+    # "at least 60 attacks" -> attack; "Okafor, 54," -> okafor; "on Tuesday" -> the verb
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class Analysis:
     wh_plural: bool = False  # that noun is plural: the answer is a list ("which roads closed?")
     defined: frozenset[str] = frozenset()  # content lemmas of what the sentence says what it is:
     # the subject of "be" ("The levee is ...") or a name with an apposition ("X, the ...")
+    numbers: tuple[frozenset[str], ...] = ()  # anchors of numbers outside entities ("two of them")
 
 
 _PIPELINES: dict[str, Language] = {}
@@ -127,19 +132,47 @@ def _is_content(tok: Token) -> bool:
 
 
 def _merged(doc: Doc) -> list[Entity]:
-    """Entities, with neighbours only a space apart joined into one name (the small model
-    sometimes cuts "Harbor Workers' Union" into two); the joined name takes the last one's label."""
+    """Entities, with named neighbours only a space apart joined into one name (the small model
+    sometimes cuts "Harbor Workers' Union" into two); the joined name takes the last one's label.
+    A name and a number or date stay apart ("Black Lantern" "first", "Reyes" "54")."""
     out: list[Entity] = []
     text = doc.text
     for e in doc.ents:
-        if out and not text[out[-1].end : e.start_char].strip():
+        if out and not text[out[-1].end : e.start_char].strip() and not {out[-1].label, e.label_} & _AMOUNTS:
             start = out[-1].start
             out.pop()
         else:
             start = e.start_char
         name = text[start : e.end_char]
-        out.append(Entity(name, e.label_, name.lower().replace("\u2019", "'"), start, e.end_char))
+        span = doc.char_span(start, e.end_char, alignment_mode="expand")
+        anchors = _anchors(span.root, {t.i for t in span}) if span is not None else frozenset()
+        out.append(Entity(name, e.label_, name.lower().replace("\u2019", "'"), start, e.end_char, anchors))
     return out
+
+
+_ANCHOR_STEPS = 3  # how far up the parse an answer's anchors are looked for (over "on", "of")
+_ANCHOR_HEADS = 2  # content words up the parse ("60 attacks claimed": attack, claim)
+
+
+def _anchors(root: Token, inside: set[int]) -> frozenset[str]:
+    """The content lemmas a span (an entity, a number) is attached to in the parse: its nearest
+    content ancestors, and the content words it governs outside itself ("$4 million in bitcoin")."""
+    out: set[str] = set()
+    t, found = root, 0
+    for _ in range(_ANCHOR_STEPS):
+        if t.head.i == t.i or found >= _ANCHOR_HEADS:
+            break
+        t = t.head
+        if t.i not in inside and _is_content(t):
+            out.add(_lemma(t))
+            found += 1
+    for child in root.children:
+        if child.i in inside:
+            continue
+        for g in (child, *child.children):
+            if g.i not in inside and _is_content(g):
+                out.add(_lemma(g))
+    return frozenset(out)
 
 
 def _analysis(doc: Doc) -> Analysis:
@@ -176,6 +209,8 @@ def _analysis(doc: Doc) -> Analysis:
         noun = _noun_after_wh(doc)
         if noun is not None:
             wh_noun, wh_plural = _lemma(noun), noun.tag_ in ("NNS", "NNPS")
+    in_entities = {t.i for e in doc.ents for t in e}
+    numbers = tuple(_anchors(t, {t.i}) for t in doc if t.like_num and t.i not in in_entities)
     text = doc.text
     stripped = text.rstrip()
     first = next((t.text.lower() for t in doc if not t.is_punct and not t.is_space), "")
@@ -198,6 +233,7 @@ def _analysis(doc: Doc) -> Analysis:
         wh_noun=wh_noun,
         defined=frozenset(defined),
         wh_plural=wh_plural,
+        numbers=numbers,
     )
 
 

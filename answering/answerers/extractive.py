@@ -190,7 +190,7 @@ class ExtractiveAnswerer:
     ) -> Callable[[str, frozenset[str]], float]:
         """Closest cosine of a question word to a sentence's words ("hurt" ~ "injured")."""
         vocab = sorted({w for a in analyses for w in a.lemmas | a.verbs})
-        asked = sorted({*q.focus, *([q.verb] if q.verb else [])})
+        asked = sorted({*q.focus, *([q.verb] if q.verb else []), *([q.wh_noun] if q.wh_noun else [])})
         if not asked or not vocab:
             return lambda word, words: 0.0
         vecs = self.cache.words([*asked, *vocab])

@@ -141,3 +141,43 @@ def test_the_thing_asked_about_and_whether_a_list_is_asked(
 ) -> None:
     a = analyzer.analyse(question)
     assert (a.wh_noun, a.wh_plural) == (noun, plural)
+
+
+def test_an_answer_knows_what_it_is_attached_to(analyzer: Analyzer) -> None:
+    """A number or date carries the words it is attached to in the parse: "seven hospitals"
+    answers how many hospitals, "at least 60 attacks" does not."""
+    a = analyzer.analyse("The group runs seven hospitals and has claimed at least 60 attacks since 2023.")
+    anchors = {e.text: e.anchors for e in a.entities}
+    assert "hospital" in anchors["seven"]
+    assert "attack" in anchors["at least 60"] and "hospital" not in anchors["at least 60"]
+    money = analyzer.analyse("The gang asked for $2 million in bitcoin, a source said.")
+    assert {"ask", "bitcoin"} <= money.entities[0].anchors
+
+
+def test_a_name_and_a_number_beside_it_stay_apart(analyzer: Analyzer) -> None:
+    """The small model tags "first" after a name as an ordinal; joining the two (as two name
+    parts a space apart are joined) would turn the name into an ordinal and lose it."""
+    a = analyzer.analyse("Red Harbor first appeared in early 2023, the company said.")
+    assert [(e.text, e.label) for e in a.entities][:2] == [("Red Harbor", "GPE"), ("first", "ORDINAL")]
+
+
+def test_the_slot_feature_prefers_the_number_of_the_asked_thing(analyzer: Analyzer) -> None:
+    """For "how many ships", a sentence whose number counts ships has the slot; one whose number
+    counts something else near the same topic does not."""
+    import numpy as np
+
+    from answering.answerhood import FEATURES, WordStats, features
+
+    q = question_info("How many ships did the company lose?", analyzer)
+    counted, other = analyzer.analyse_many(
+        [
+            "The company lost four ships in the storm, its owner said.",
+            "The company, which lost money in the storm, employs 900 people.",
+        ]
+    )
+    stats = WordStats(lambda w: 1.0, lambda: 1.0)
+    rows = features(q, [counted, other], [None, None], [0.5, 0.5], [0, 0], stats)
+    slot, wh_slot = FEATURES.index("slot"), FEATURES.index("wh_slot")
+    assert rows[0, wh_slot] == 1.0 and rows[1, wh_slot] == 0.0
+    assert rows[0, slot] > rows[1, slot]
+    assert np.isfinite(rows).all()
