@@ -189,8 +189,16 @@ class WordStats:
     def unseen(self, word: str) -> bool:
         return self._idf(word) == 0.0
 
-    def weight(self, word: str) -> float:
-        return self._idf(word) or self.max_idf()
+    def weight(self, word: str, forms: Sequence[str] = ()) -> float:
+        """The word's idf; a lemma the keyword index does not know ("hold", "datum") counts by
+        the written forms seen for it ("held", "data"), and only then as unseen."""
+        found = self._idf(word)
+        if not found:
+            found = max((self._idf(f) or 0.0 for f in forms), default=0.0) or found
+        return found or self.max_idf()
+
+    def unseen_as(self, word: str, forms: Sequence[str] = ()) -> bool:
+        return self.unseen(word) and all(self._idf(f) == 0.0 for f in forms)
 
 
 def _fuzzy_in(word: str, vocabulary: frozenset[str] | set[str]) -> bool:
@@ -223,9 +231,16 @@ def features(
     vocab: set[str] = set()
     for s in sentences:
         vocab |= s.lemmas | s.words
-    focus_w = {f: stats.weight(f) for f in q.focus}
+    written: dict[str, list[str]] = {}  # lemma -> its written forms in the question and candidates
+    for a in (q.analysis, *sentences, *(p for p in previous if p is not None)):
+        for lemma, word in a.forms:
+            written.setdefault(lemma, []).append(word)
+    focus_w = {f: stats.weight(f, written.get(f, ())) for f in q.focus}
     total = sum(focus_w.values()) or 1.0
-    unknown = sum(w for f, w in focus_w.items() if stats.unseen(f) and not _fuzzy_in(f, vocab)) / total
+    unknown = (
+        sum(w for f, w in focus_w.items() if stats.unseen_as(f, written.get(f, ())) and not _fuzzy_in(f, vocab))
+        / total
+    )
     unknown_name = float(
         any(stats.unseen(name) and not _fuzzy_in(name, vocab) for name in _name_words(q.typed_names))
     )

@@ -71,6 +71,8 @@ class Analysis:
     defined: frozenset[str] = frozenset()  # content lemmas of what the sentence says what it is:
     # the subject of "be" ("The levee is ...") or a name with an apposition ("X, the ...")
     numbers: tuple[frozenset[str], ...] = ()  # anchors of numbers outside entities ("two of them")
+    forms: frozenset[tuple[str, str]] = frozenset()  # (lemma, word) of content words written
+    # otherwise than their lemma ("hold", "held"; "datum", "data"): how the keyword index knows them
 
 
 _PIPELINES: dict[str, Language] = {}
@@ -182,10 +184,14 @@ def _analysis(doc: Doc) -> Analysis:
     verbs: set[str] = set()
     propns: list[str] = []
     defined: set[str] = set()
+    forms: set[tuple[str, str]] = set()
     for tok in doc:
         if _is_content(tok):
-            lemmas.add(_lemma(tok))
-            words.add(tok.text.lower().replace("\u2019", "'"))
+            lemma, word = _lemma(tok), tok.text.lower().replace("\u2019", "'")
+            lemmas.add(lemma)
+            words.add(word)
+            if word != lemma:
+                forms.add((lemma, word))
         if tok.pos_ == "VERB":
             verbs.add(_lemma(tok))
         if tok.pos_ == "PROPN":
@@ -234,6 +240,7 @@ def _analysis(doc: Doc) -> Analysis:
         defined=frozenset(defined),
         wh_plural=wh_plural,
         numbers=numbers,
+        forms=frozenset(forms),
     )
 
 

@@ -181,3 +181,19 @@ def test_the_slot_feature_prefers_the_number_of_the_asked_thing(analyzer: Analyz
     assert rows[0, wh_slot] == 1.0 and rows[1, wh_slot] == 0.0
     assert rows[0, slot] > rows[1, slot]
     assert np.isfinite(rows).all()
+
+
+def test_a_lemma_the_keyword_index_does_not_know_counts_by_its_written_form(analyzer: Analyzer) -> None:
+    """The keyword index stems what is written ("held", "data"); spaCy's lemma ("hold", "datum")
+    may be no index term. The word then weighs what its written form weighs, not what an
+    unseen word weighs, and is not unknown."""
+    from answering.answerhood import WordStats
+
+    idf = {"held": 1.0, "data": 0.5, "elect": 2.0}
+    stats = WordStats(lambda w: idf.get(w, 0.0), lambda: 9.0)
+    q = question_info("When were the elections held?", analyzer)
+    written = dict(q.analysis.forms)
+    assert written.get("hold") == "held"
+    assert stats.weight("hold", ["held"]) == 1.0
+    assert stats.weight("hold") == 9.0
+    assert not stats.unseen_as("hold", ["held"]) and stats.unseen_as("hold")
