@@ -215,6 +215,10 @@ def _analysis(doc: Doc) -> Analysis:
         noun = _noun_after_wh(doc)
         if noun is not None:
             wh_noun, wh_plural = _lemma(noun), noun.tag_ in ("NNS", "NNPS")
+    if wh_noun is None:  # "what were the main demands?", "name the hospitals that ..."
+        noun = _asked_plural(doc)
+        if noun is not None:
+            wh_noun, wh_plural = _lemma(noun), True
     in_entities = {t.i for e in doc.ents for t in e}
     numbers = tuple(_anchors(t, {t.i}) for t in doc if t.like_num and t.i not in in_entities)
     text = doc.text
@@ -257,6 +261,21 @@ def _noun_after_wh(doc: Doc) -> Token | None:
             elif t.pos_ not in ("ADJ", "NUM"):
                 break
         return noun
+    return None
+
+
+def _asked_plural(doc: Doc) -> Token | None:
+    """The plural noun a question asks for without a question word before it: the subject of a
+    leading "what/who are ..." ("what were the main demands?") or the object of a leading
+    imperative ("name the hospitals that ...", "list the roads")."""
+    words = [t for t in doc if not t.is_punct]
+    if len(words) < 3:
+        return None
+    first, second = words[0], words[1]
+    if first.lower_ in ("what", "who") and second.lemma_ == "be" and second.dep_ == "ROOT":
+        return next((c for c in second.children if c.dep_ == "nsubj" and c.tag_ in ("NNS", "NNPS")), None)
+    if first.tag_ == "VB" and first.dep_ == "ROOT":
+        return next((c for c in first.children if c.dep_ == "dobj" and c.tag_ in ("NNS", "NNPS")), None)
     return None
 
 

@@ -134,6 +134,10 @@ def test_what_is_questions_and_the_sentences_that_say_what_it_is(analyzer: Analy
         ("What security changes did the company make?", "change", True),
         ("which hospital treated them?", "hospital", False),
         ("what did he say?", None, False),
+        ("What were the main demands of the union?", "demand", True),  # no question word before it
+        ("name the hospitals that diverted ambulances", "hospital", True),  # an imperative's object
+        ("list the roads that were closed", "road", True),
+        ("What was the cause?", None, False),
     ],
 )
 def test_the_thing_asked_about_and_whether_a_list_is_asked(
