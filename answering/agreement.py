@@ -18,6 +18,7 @@ dependency labels, "according to", "as ... reported") and the parse.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,12 +27,13 @@ from typing import TYPE_CHECKING, Literal
 
 from answering.language import pipeline
 from answering.models import Citation
+from answering.quantities import Similar, claim_of, exact, modifiers, of_noun, same_quantity
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
-Kind = Literal["thing", "number", "attribution", "date", "target"]
+Kind = Literal["thing", "number", "attribution", "date", "target", "value"]
 
 
 # English number words (grammar, not corpus data): "seven" -> 7.
@@ -63,6 +65,10 @@ class Fact:
     value: str  # normalised value ("barge", "7", "courier", "2021-11-07")
     surface: str  # as written in the excerpt
     role: str = ""  # thing: "kind" (compound) or "by" (by + noun); number: "a" for "a barge" (one)
+    # number: the counted nouns ("terabyte", "data") and what is said of them ("steal"), so
+    # that only counts of the same thing are compared (``answering.quantities``)
+    nouns: frozenset[str] = frozenset()
+    claim: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,10 @@ def _describe(d: Difference) -> str:
         return f" on the number of {d.slot}s" if d.slot else " on the number"
     if d.kind == "date":
         return " on the date"
+    if d.kind == "value":
+        return " on the " + {"money": "amount", "percent": "percentage", "measure": "measure"}.get(
+            d.slot.split(":")[0], d.slot.split(":")[0]
+        )
     if d.kind == "target":
         return f" on who was {d.slot}ed" if not d.slot.endswith("e") else f" on who was {d.slot}d"
     return f" on the {d.slot}" if d.slot else ""
@@ -157,9 +167,10 @@ def _who(c: Citation | None) -> str:
 # --- fact extraction ---------------------------------------------------------------------------
 
 
-def number_value(tokens: Sequence[Token]) -> int | None:
-    """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200."""
-    total = current = 0
+def number_value(tokens: Sequence[Token]) -> int | float | None:
+    """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200, '1.2' -> 1.2."""
+    total: int | float = 0
+    current: int | float = 0
     seen = False
     for tok in tokens:
         word = tok.lower_.replace(",", "")
@@ -174,11 +185,15 @@ def number_value(tokens: Sequence[Token]) -> int | None:
                     total, current = total + current, 0
             else:
                 try:
-                    current += int(float(piece))
+                    number = float(piece)
                 except ValueError:
                     return None
+                current += int(number) if number.is_integer() else number
             seen = True
-    return total + current if seen else None
+    if not seen:
+        return None
+    value = total + current
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _head_noun(tok: Token) -> Token:
@@ -251,7 +266,8 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             and tok.dep_ not in ("compound", "attr", "npadvmod")
             and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
         ):
-            out.append(Fact("number", tok.lemma_.lower(), "1", _phrase_with_det(tok), "a"))
+            lemma = tok.lemma_.lower()
+            out.append(Fact("number", lemma, "1", _phrase_with_det(tok), "a", nouns=frozenset({lemma})))
         # thing: what kind ("tugboat attack") or by what ("an attack by an armed barge")
         if tok.dep_ == "compound" and tok.pos_ == "NOUN" and tok.head.pos_ == "NOUN":
             for noun in (tok, *tok.conjuncts):
@@ -275,22 +291,41 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             nxt = tok.nbor() if tok.i + 1 < len(doc) else None
             if not tok.whitespace_ and nxt is not None and nxt.text == "-" and not nxt.whitespace_:
                 continue  # "two-thirds", "a 12-year-old", "three-day": a modifier, not a count
+            if nxt is not None and nxt.tag_ in ("JJR", "RBR") and nxt.i == tok.i + 1:
+                continue  # "two more passengers", "one fewer": a change, not a count
+            if tok.dep_ == "appos" and tok.head.like_num:
+                continue  # "as 18, one fewer than ...": said of the count before it
             if tok.dep_ == "nummod":
                 counted = tok.head
             elif tok.dep_ == "compound" and tok.head.like_num:
                 continue  # "twenty" of "twenty two": read with its head
             else:
                 counted = _head_noun(tok)
-            parts = (
-                [t for t in tok.subtree if t.like_num or t.lower_ == "-"]
-                if tok.dep_ != "nummod"
-                else [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
-            )
+            parts = [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
             value = number_value(sorted({t.i: t for t in parts}.values(), key=lambda t: t.i))
-            if value is not None and counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
-                out.append(Fact("number", counted.lemma_.lower(), str(value), f"{tok.text} {counted.text}"))
-            elif value is not None:
-                out.append(Fact("number", "", str(value), tok.text))
+            if value is None:
+                continue
+            # what is said of the count: from the noun it modifies ("seven guards were hurt"),
+            # else from the count itself ("seven of the guards were hurt", "the 17 injured")
+            claim, _ = claim_of(counted if tok.dep_ == "nummod" else tok)
+            claim |= modifiers(tok) | modifiers(counted)
+            if counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
+                unit = of_noun(counted)  # "2 terabytes of data"
+                nouns = frozenset(
+                    {counted.lemma_.lower()} | ({unit.lemma_.lower()} if unit is not None else set())
+                )
+                out.append(
+                    Fact(
+                        "number",
+                        counted.lemma_.lower(),
+                        str(value),
+                        f"{tok.text} {counted.text}",
+                        nouns=nouns,
+                        claim=frozenset(claim) - nouns,
+                    )
+                )
+            else:
+                out.append(Fact("number", "", str(value), tok.text, claim=frozenset(claim)))
         # attribution: "according to X", "as X reported", "via X"
         if tok.lower_ == "to" and tok.head.lower_ == "according":
             for pobj in tok.children:
@@ -315,6 +350,75 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                 if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
                     out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
     out.extend(_date_facts(doc, published))
+    out.extend(value_facts(doc))
+    return out
+
+
+_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", re.I)
+_AGE = re.compile(r"^(\d{1,3})-year-old$")
+_SCALE_WORDS = frozenset(_SCALES)
+
+
+def value_facts(doc: object) -> list[Fact]:
+    """Values an agreement question may ask about other than counts of a thing, each in a slot
+    of its kind: a clock time ("about 2:40 a.m." -> time 02:40), a part of the day (spaCy's
+    TIME entity "evening"), an amount of money ("$4.2 million"), an age ("a 52-year-old",
+    "Tomas Reyne, 47,"), a percentage and a measure with its unit ("640 metres",
+    "20-centimetre" -> measure:centimetre). Compared only when a question asks for one."""
+    from spacy.tokens import Doc
+
+    assert isinstance(doc, Doc)
+    out: list[Fact] = []
+    for m in _CLOCK.finditer(doc.text):
+        hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
+        out.append(Fact("value", "time", f"{hour:02d}:{m.group(2) or '00'}", m.group(0).strip()))
+    for ent in doc.ents:
+        if ent.label_ == "TIME" and ent.text.isalpha():
+            out.append(Fact("value", "time of day", ent.text.lower(), ent.text))
+        if ent.label_ == "DATE" and (age := _AGE.match(ent.text)):
+            out.append(Fact("value", "age", age.group(1), ent.text))
+    for tok in doc:
+        if not tok.like_num or tok.ent_type_ == "DATE" and not tok.dep_ == "appos":
+            continue
+        number = [c for c in tok.children if c.like_num and c.dep_ == "compound"] + [tok]
+        value = number_value(number)
+        if value is None:
+            continue
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        prev = doc[tok.i - 1] if tok.i > 0 else None
+        if tok.dep_ == "appos" and tok.head.ent_type_ == "PERSON" and isinstance(value, int) and value < 130:
+            out.append(Fact("value", "age", str(value), f"{tok.head.text}, {tok.text}"))
+            continue
+        if nxt is not None and nxt.lower_ in _SCALE_WORDS:
+            continue  # "4.2 million": read at "million"
+        if prev is not None and prev.tag_ == "$":
+            out.append(Fact("value", "money", str(value), f"{prev.text}{doc[tok.i : tok.i + 1].text}"))
+            continue
+        if tok.lower_ in _SCALE_WORDS and prev is not None and prev.like_num:
+            scaled = number_value([prev, tok])
+            before = doc[prev.i - 1] if prev.i > 0 else None
+            if scaled is not None and before is not None and before.tag_ == "$":
+                out.append(Fact("value", "money", str(scaled), doc[before.i : tok.i + 1].text))
+            continue
+        if (
+            nxt is not None
+            and nxt.lower_ in ("%", "percent")
+            or (
+                nxt is not None
+                and nxt.lower_ == "per"
+                and tok.i + 2 < len(doc)
+                and doc[tok.i + 2].lower_ == "cent"
+            )
+        ):
+            out.append(Fact("value", "percent", str(value), doc[tok.i : min(tok.i + 3, len(doc))].text))
+            continue
+        unit = nxt
+        if unit is not None and unit.text == "-" and not tok.whitespace_ and tok.i + 2 < len(doc):
+            unit = doc[tok.i + 2]  # "a 20-centimetre borehole"
+        if unit is not None and unit.pos_ == "NOUN" and unit.is_alpha and not _CLOCK.match(unit.text):
+            out.append(
+                Fact("value", f"measure:{unit.lemma_.lower()}", str(value), doc[tok.i : unit.i + 1].text)
+            )
     return out
 
 
@@ -412,6 +516,9 @@ def compare(
     kinds: frozenset[Kind] | None = None,
     counted: frozenset[str] = frozenset(),
     claim_verbs: frozenset[str] = frozenset(),
+    claim: frozenset[str] = frozenset(),
+    similar: Similar = exact,
+    values: frozenset[str] = frozenset(),
 ) -> Agreement:
     """Where the cited excerpts agree and where they differ (see the module docstring).
 
@@ -423,6 +530,11 @@ def compare(
     "a barge" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
     outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
     and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
+    ``claim``: what a question asking for a count says of the counted thing ("how many were
+    hurt?": hurt): only counts of that are compared. Without it, counts are compared with counts
+    of the same thing (``answering.quantities.same_quantity``, by ``similar``) only.
+    ``values``: the kinds of value (``value_facts`` slots: "time", "money", "measure", ...) the
+    question asks for; other values are not compared.
     """
     cites = [c for c in citations if c.excerpt.strip()]
     wanted = kinds if kinds is not None else frozenset(("thing", "number", "date", "target", "attribution"))
@@ -430,7 +542,9 @@ def compare(
         c.n: [
             f
             for f in cached_facts(c.excerpt, c.published)
-            if f.kind in wanted and (f.role != "a" or f.slot in counted)
+            if f.kind in wanted
+            and (f.role != "a" or f.slot in counted)
+            and (f.kind != "value" or f.slot.split(":")[0] in values)
         ]
         + (reported_by(c.excerpt, claim_verbs) if "attribution" in wanted else [])
         for c in cites
@@ -439,9 +553,11 @@ def compare(
     focus = _content(question) if question else None
     differences: list[Difference] = []
     agreed: list[Consensus] = []
-    for kind in ("thing", "number", "date", "target"):
+    for kind in ("thing", "number", "date", "target", "value"):
         slots: dict[tuple[str, str], dict[int, list[Fact]]] = {}
-        for n, fs in per.items():
+        if kind == "number":  # counts of the same thing, however written (answering.quantities)
+            slots = _quantities(per, counted, claim, similar)
+        for n, fs in per.items() if kind != "number" else ():
             for f in fs:
                 if f.kind != kind or not f.slot:
                     continue
@@ -509,6 +625,51 @@ def compare(
                 same |= {a.n, b.n}
     corroborating = tuple(dict.fromkeys(c.source or c.doc_id for c in cites if c.n in same))
     return Agreement(tuple(differences), tuple(agreed), corroborating, tuple(cites))
+
+
+def _quantities(
+    per: dict[int, list[Fact]], counted: frozenset[str], claim: frozenset[str], similar: Similar
+) -> dict[tuple[str, str], dict[int, list[Fact]]]:
+    """The counts grouped by what they count: with a question's ``claim``, the counts of what it
+    asks (one group); else counts linked when they are of the same thing (nouns and claims)."""
+    items = [(n, f) for n, fs in per.items() for f in fs if f.kind == "number" and (f.slot or f.claim)]
+
+    def nouns(f: Fact) -> frozenset[str]:
+        return f.nouns or (frozenset({f.slot}) if f.slot else frozenset())
+
+    if claim:
+        items = [(n, f) for n, f in items if same_quantity(counted, claim, nouns(f), f.claim, similar)]
+        groups = [items] if items else []
+    else:
+        parent = list(range(len(items)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i, (n, f) in enumerate(items):
+            for j in range(i + 1, len(items)):
+                m, g = items[j]
+                if (
+                    n != m
+                    and root(i) != root(j)
+                    and same_quantity(nouns(f), f.claim, nouns(g), g.claim, similar)
+                ):
+                    parent[root(j)] = root(i)
+        by_root: dict[int, list[tuple[int, Fact]]] = {}
+        for i, item in enumerate(items):
+            by_root.setdefault(root(i), []).append(item)
+        groups = list(by_root.values())
+    out: dict[tuple[str, str], dict[int, list[Fact]]] = {}
+    for k, group in enumerate(groups):
+        named = Counter(f.slot for _, f in group if f.slot)
+        slot = min(counted) if claim and counted else (named.most_common(1)[0][0] if named else "")
+        by_n = out.setdefault((slot, str(k)), {})
+        for n, f in group:
+            by_n.setdefault(n, []).append(f)
+    return out
 
 
 def _doc_of(cites: Sequence[Citation], n: int) -> str:

@@ -17,6 +17,7 @@ from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
 from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
+from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
 from answering.sides import Ask, agreement_ask, slot_words
@@ -65,6 +66,7 @@ class AnsweringService:
         condenser: Condenser = rewrite_follow_up,
         refresh_interval_s: float = 1.0,
         history_turns: int = 6,
+        similar: Similar = exact,
     ) -> None:
         self.reader = reader
         self.retriever = retriever
@@ -74,6 +76,7 @@ class AnsweringService:
         self.condenser = condenser
         self.refresh_interval_s = refresh_interval_s
         self.history_turns = history_turns
+        self.similar = similar  # word similarity: which counts are of the same thing
         self._last_refresh = 0.0
         self._refresh_lock = threading.Lock()
 
@@ -142,10 +145,17 @@ class AnsweringService:
             ask = agreement_ask(standalone)  # an agreement question compares what it asks about
             agreement = (
                 compare(
-                    citations, standalone, kinds=ask.kinds, counted=ask.nouns, claim_verbs=ask.claim_verbs
+                    citations,
+                    standalone,
+                    kinds=ask.kinds,
+                    counted=ask.nouns,
+                    claim_verbs=ask.claim_verbs,
+                    claim=ask.claim,
+                    similar=self.similar,
+                    values=ask.asked_values,
                 )
                 if ask is not None
-                else compare(citations, standalone)
+                else compare(citations, standalone, similar=self.similar)
             )
             note = agreement.render()
             if note:

@@ -41,6 +41,7 @@ from answering.agreement import (
     parse,
     reported_by,
 )
+from answering.quantities import Similar, claim_of, exact, modifiers, same_quantity
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -61,6 +62,12 @@ class Ask:
     values: frozenset[str]  # alternatives the question names ("tugboat", "barge", "1", "2")
     focus: frozenset[str]  # the question's content lemmas, without report and comparison words
     claim_verbs: frozenset[str] = frozenset()  # "which outlet reported ...": report
+    # a count: what is said of the counted thing ("how many people were hurt?": hurt), so only
+    # counts of the same claim are compared ("injured 19", not "employs 9,000")
+    claim: frozenset[str] = frozenset()
+    # the kinds of value the question asks the reports for ("what time ...?": time), compared in
+    # the sentences that answer it (``answering.agreement.value_facts``)
+    asked_values: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +107,7 @@ def _may_ask() -> re.Pattern[str]:
     """A first look without the parser: a word for reports or for comparing, or an "or"."""
     w = words()
     stems = sorted({x[: max(4, len(x) - 2)] for x in w.sources | w.comparison if x.isalpha()})
-    return re.compile(r"\bor\b|\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
+    return re.compile(r"\bor\b|\bevery(?:one|body)\b|\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -125,7 +132,7 @@ def agreement_ask(question: str) -> Ask | None:
         t.tag_ in ("WDT", "WP") and t.head in sources for t in doc
     )
     alternatives = _alternatives(doc)
-    if not ((compares and sources) or quantified or which_source or alternatives):
+    if not ((compares and sources) or quantified or which_source or alternatives or _about_reports(doc)):
         return None
     skip = w.sources | w.comparison | w.quantifiers | w.counts
     focus = frozenset(
@@ -141,6 +148,7 @@ def agreement_ask(question: str) -> Ask | None:
     lowered = question.lower()
     kinds: frozenset[Kind]
     claim_verbs: frozenset[str] = frozenset()
+    claim: frozenset[str] = frozenset()
     if which_source:
         kinds = frozenset({"attribution"})
         # the verbs whose subject is the asked outlet ("which outlet reported ...")
@@ -148,7 +156,9 @@ def agreement_ask(question: str) -> Ask | None:
     elif "how many" in lowered or "how much" in lowered or numbers or any(_lemma(t) in w.counts for t in doc):
         kinds = frozenset({"number"})
         counted = {_lemma(t.head) for t in numbers if t.dep_ == "nummod"}
-        counted |= {_lemma(t.head) for t in doc if t.lower_ == "many" and t.head.pos_ == "NOUN"}
+        heads = [t.head for t in numbers if t.dep_ == "nummod"]
+        heads += [t.head for t in doc if t.lower_ in ("many", "much") and t.head.pos_ == "NOUN"]
+        counted |= {_lemma(t) for t in heads}
         counted |= {  # "the number of wounded guards" -> guard
             _lemma(o)
             for t in doc
@@ -158,7 +168,20 @@ def agreement_ask(question: str) -> Ask | None:
             for o in p.children
             if o.dep_ == "pobj"
         }
+        heads += [  # "the number of wounded guards": guards
+            o
+            for t in doc
+            if _lemma(t) in w.counts
+            for p in t.children
+            if p.lower_ == "of"
+            for o in p.children
+            if o.dep_ == "pobj"
+        ]
         nouns = (counted - skip) or nouns
+        said: set[str] = set()
+        for t in heads:
+            said |= claim_of(t)[0] | modifiers(t)
+        claim = frozenset(said - skip - nouns - w.sources - w.comparison)
     elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
         kinds = frozenset({"date"})
     else:
@@ -178,7 +201,158 @@ def agreement_ask(question: str) -> Ask | None:
     if "number" in kinds:  # the counts the question states ("did all say 7 guards?")
         alternatives |= {str(v) for t in numbers if (v := number_value([t])) is not None}
     values = frozenset(alternatives)
-    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs)
+    asked = inner_question(question) or question
+    asked_values = value_kinds(asked) if not which_source else frozenset()
+    if "number" in kinds and not asked.lower().startswith("how much"):
+        asked_values = frozenset()  # a count of something ("the number of wounded guards")
+    if "date" in kinds:  # a date is compared as a date; a time of day as a value
+        clock = re.search(r"\b(?:time|when)\b", asked.lower()) is not None
+        asked_values = frozenset({"time", "time of day"}) if clock else frozenset()
+    if asked_values:
+        kinds |= {"value"}
+    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs, claim, asked_values)
+
+
+_NOT_MEASURE = frozenset(
+    {"did", "does", "do", "was", "is", "were", "are", "has", "have", "had", "can", "could"}
+)
+_NOT_MEASURE |= frozenset({"will", "would", "the", "a", "an", "many", "come", "it", "they", "he", "she"})
+
+
+def value_kinds(question: str) -> frozenset[str]:
+    """The kinds of value (``answering.agreement.value_facts`` slots) a question asks for, from
+    its question words: "what time"/"when" a time, "how old" an age, "how much" money or a
+    measure, "how deep/far/wide" a measure; "what was the X" any of them."""
+    words_ = question.lower().rstrip("?").split()
+    if not words_:
+        return frozenset()
+    wh, nxt = words_[0], (words_[1] if len(words_) > 1 else "")
+    if wh == "when" or (wh in ("what", "which", "at") and nxt == "time"):
+        return frozenset({"time", "time of day"})
+    if wh == "how":
+        if nxt == "old":
+            return frozenset({"age"})
+        if nxt == "much":
+            return frozenset({"money", "percent", "measure"})
+        if nxt not in _NOT_MEASURE:
+            return frozenset({"measure", "percent"})
+        return frozenset()
+    if wh == "what" and nxt in ("was", "is", "were", "are"):
+        return frozenset({"time", "money", "percent", "measure", "age"})
+    return frozenset()
+
+
+def _about_reports(doc: object) -> bool:
+    """A comparison of what was reported without a word for the reports: "is there any
+    disagreement about X?", "was X the same everywhere?", "is the figure consistent?", "did
+    everyone say X?"; not "did the union agree to the deal?" (someone agrees) nor "on the same
+    day as" (a comparison inside a phrase)."""
+    from spacy.tokens import Doc
+
+    assert isinstance(doc, Doc)
+    w = words()
+    if any(t.lower_ in ("everyone", "everybody") and t.dep_ == "nsubj" for t in doc):
+        return True
+    for c in doc:
+        if not (_lemma(c) in w.comparison or c.lower_ in w.comparison):
+            continue
+        if c.pos_ in ("VERB", "AUX"):
+            continue  # someone agrees or differs: only with reports as its subject (above)
+        if c.dep_ == "amod" and c.head.dep_ in ("pobj", "nsubj", "dobj") and c.head.head.pos_ != "AUX":
+            continue
+        return True
+    return False
+
+
+_BREAKS = frozenset({",", ";", "?", "/", ":", "-", "\u2013", "\u2014", "(", ")"})
+_WH = frozenset({"how", "what", "which", "who", "whom", "whose", "when", "where", "why"})
+_ABOUT = frozenset({"on", "about", "over", "regarding", "as", "in", "with"})
+
+
+@lru_cache(maxsize=1024)
+def inner_question(question: str) -> str | None:
+    """What an agreement question asks the reports, as a question of its own: "how many
+    workers were hurt, do reports agree?" and "do the reports agree on how many workers were
+    hurt?" -> "how many workers were hurt?"; "do they agree on the date of the vote?" -> "what
+    was the date of the vote?"; "what did the outlets call it?" -> "what did they call it?".
+    The answerer judges which sentences answer *that* (no sentence answers "do the reports
+    agree"). None when the question has no other part. Grammar only: the clause without the
+    words for reports and comparing (``answering/data/agreement_words.json``)."""
+    from spacy.tokens import Doc
+
+    w = words()
+    doc = nlp()(question)
+    assert isinstance(doc, Doc)
+
+    def source(t: Token) -> bool:  # "the outlets", not "at the site"
+        return _lemma(t) in w.sources and t.pos_ in ("NOUN", "PROPN") and t.dep_ != "pobj"
+
+    def comparing(t: Token) -> bool:
+        return _lemma(t) in w.comparison or t.lower_ in w.comparison
+
+    def marked(toks: Sequence[Token]) -> bool:
+        return any(comparing(t) or source(t) for t in toks)
+
+    def text(toks: Sequence[Token]) -> str:
+        return "".join(t.text_with_ws for t in toks)
+
+    segments: list[list[Token]] = [[]]
+    for t in doc:
+        if t.text in _BREAKS and (t.text != "-" or t.i == 0 or doc[t.i - 1].whitespace_):
+            segments.append([])
+        else:
+            segments[-1].append(t)
+    segments = [s for s in segments if s]
+    free = [s for s in segments if not marked(s) and sum(not t.is_stop for t in s) >= 2]
+    if free and len(free) < len(segments):
+        return _as_question(" ".join(text(s) for s in free))
+    for s in segments:  # "what did the outlets call the event": "what did they call the event"
+        if s[0].lower_ in _WH and not any(comparing(t) for t in s) and any(source(t) for t in s):
+            heads = [t for t in s if source(t)]
+            drop = {x.i for h in heads for x in h.subtree}
+            out = [t for t in s if t.i not in drop or t.i == heads[0].i]
+            return _as_question(
+                "".join("they" + t.whitespace_ if t.i == heads[0].i else t.text_with_ws for t in out)
+            )
+    compared = [t for t in doc if comparing(t)]
+    if not compared:
+        for t in doc:  # "did every outlet say the ferry was late?"
+            if t.dep_ == "ccomp" and t.head.pos_ == "VERB" and not marked(list(t.subtree)):
+                return _as_question(text(list(t.subtree)))
+        return None
+    c = compared[0]
+    rest = [t for t in doc[c.i + 1 :] if not t.is_punct or t.text in ("'", "-")]
+    about = rest[1:] if rest and rest[0].dep_ == "prep" and rest[0].lower_ in _ABOUT else rest
+    if about and (about[0].lower_ in _WH or about[0].lower_ in ("whether", "that", "if")):
+        return _as_question(text(about))  # "agree on how many ...", "agree that ..."
+    if about is not rest and len(about) >= 2 and not any(_lemma(t) in w.sources for t in about):
+        return _as_question(text(about))  # "agree on the date of the vote"
+    root = c.sent.root
+    if _lemma(root) == "be" and root.i < c.i:  # "was the borehole the same width everywhere?"
+        before = [t for t in doc[root.i + 1 : c.left_edge.i] if not marked([t])]
+        noun = c.head if c.dep_ == "amod" and c.head.pos_ == "NOUN" and not source(c.head) else None
+        if before:
+            return _as_question(text(before).strip() + (f" {noun.text}" if noun is not None else ""))
+    if c.dep_ == "amod" and c.head.pos_ == "NOUN" and not source(c.head):  # "name the same union head"
+        words_ = [t for t in c.head.subtree if t.i > c.i and not t.is_punct]
+        return _as_question("the " + text(words_))
+    return None
+
+
+def _as_question(text: str) -> str | None:
+    """A clause as a question: a wh-clause or a statement as it is ("whether"/"that" dropped),
+    a noun phrase as "what was <it>?"."""
+    words_ = text.strip(" ?.").split()
+    if words_ and words_[0].lower() in ("whether", "if", "that"):
+        words_ = words_[1:]
+    if not words_:
+        return None
+    clause = " ".join(words_)
+    if words_[0].lower() not in _WH:
+        root = nlp()(clause)[:].root
+        if root.pos_ not in ("VERB", "AUX") or not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children):
+            clause = "what was " + clause
+    return clause + "?"
 
 
 def _alternatives(doc: object) -> set[str]:
@@ -246,6 +420,8 @@ def relevant(
     text_lemmas: frozenset[str],
     slots: frozenset[str] = frozenset(),
     text: str = "",
+    similar: Similar = exact,
+    answers: bool = False,
 ) -> dict[str, frozenset[str]]:
     """slot -> values of the asked detail that the sentence states ({} if it states none).
     ``slots``: the thing slots the question names a value of; ``text``: the sentence, where a
@@ -262,7 +438,12 @@ def relevant(
         if f.kind == "number":
             if f.role == "a" and f.slot not in ask.nouns:
                 continue  # "a barge" counts one barge only when barges are counted
-            if f.slot in ask.nouns or (f.role != "a" and shares_claim):
+            if ask.claim and f.role != "a":
+                # a count of the asked thing that says what the question asks of it
+                same = same_quantity(ask.nouns, ask.claim, f.nouns, f.claim, similar)
+            else:
+                same = f.slot in ask.nouns or (f.role != "a" and shares_claim)
+            if same:
                 out.setdefault(next(iter(sorted(ask.nouns))) if ask.nouns else "", set()).add(f.value)
         elif f.kind == "thing":
             if f.slot in keys or f.value in ask.values:
@@ -275,20 +456,30 @@ def relevant(
                 out.setdefault("", set()).add(f.value)
         elif f.kind == "target" and f.slot in ask.focus:
             out.setdefault(f.slot, set()).add(f.value)
+        elif f.kind == "value" and answers and f.slot.split(":")[0] in ask.asked_values:
+            out.setdefault(f.slot, set()).add(f.value)  # a value of what the sentence answers
     return {k: frozenset(v) for k, v in out.items()}
 
 
 def gather(
-    ask: Ask, sentences: Sequence[Sentence], *, limit: int = MAX_SIDES, max_chars: int = MAX_CHARS
+    ask: Ask,
+    sentences: Sequence[Sentence],
+    *,
+    limit: int = MAX_SIDES,
+    max_chars: int = MAX_CHARS,
+    similar: Similar = exact,
+    floor: float = 0.5,
 ) -> list[int]:
     """Indices of the sentences to quote, best first: one side, then each article that says
-    otherwise, then articles that agree. [] when fewer than two articles state the detail."""
+    otherwise, then articles that agree. [] when fewer than two articles state the detail.
+    ``floor``: the score from which a sentence answers the question, for values it asks for
+    (a time, an amount) in sentences that say them of something else."""
     ranked = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)
     ranked = [i for i in ranked if sentences[i].score > 0]
     # Only sentences with a word of the question (or, for a count, a number) are parsed, the
     # best PARSE_BUDGET by score: the other side may be a sentence the answerer scores low.
     asked = _stems(ask.focus | ask.values)
-    counts = _NUMBER_RE if "number" in ask.kinds else None
+    counts = _NUMBER_RE if "number" in ask.kinds or "value" in ask.kinds else None
     named = _by_article(
         [
             i
@@ -311,7 +502,15 @@ def gather(
     order = [i for i in ranked if i in facts]
     fills: dict[int, dict[str, frozenset[str]]] = {}
     for i in order:
-        got = relevant(ask, facts[i], _lemmas(sentences[i].text), slots, sentences[i].text)
+        got = relevant(
+            ask,
+            facts[i],
+            _lemmas(sentences[i].text),
+            slots,
+            sentences[i].text,
+            similar,
+            sentences[i].score >= floor,
+        )
         if got:
             fills[i] = got
     by_slot: dict[str, list[int]] = {}

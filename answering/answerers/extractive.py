@@ -34,7 +34,7 @@ from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
-from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
+from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather, inner_question
 from answering.text import tokenize
 from index.models import Document
 
@@ -99,15 +99,18 @@ class ExtractiveAnswerer:
         return self._model
 
     # --- scoring -----------------------------------------------------------------------
-    def score(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Scoring:
+    def score(
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = (), every: bool = False
+    ) -> Scoring:
         """Every candidate sentence with its signals and probability of answering.
 
         Embedding sentences is the expensive step (about 25 ms a sentence on one core), so only
         the ``embed_budget`` candidates the other signals rank best are embedded; the others get
         probability 0 (never chosen alone) but may still complete a chosen sentence. The choice
         does not depend on what is cached: the same question always gets the same answer.
+        ``every``: parse every candidate (the sides of an agreement question share few words with it).
         """
-        sc, embedded = self._scoring(question, retrieved, self.limits.embed_budget)
+        sc, embedded = self._scoring(question, retrieved, self.limits.embed_budget, every)
         if embedded:
             sc.probs[embedded] = self.model.probability(sc.rows[embedded])
         said_flat = [_flatten(t) for t in said]
@@ -121,12 +124,13 @@ class ExtractiveAnswerer:
         return self._scoring(question, retrieved, 0)[0]
 
     def _scoring(
-        self, question: str, retrieved: Sequence[Retrieved], budget: int
+        self, question: str, retrieved: Sequence[Retrieved], budget: int, every: bool = False
     ) -> tuple[Scoring, list[int]]:
         """Candidates with their feature rows (probabilities 0), and which were embedded: all, or
         the ``budget`` best by the model without the embedding cosine."""
         q = question_info(question, self.analyzer)
-        cands = self._within_parse_budget(question, candidates(retrieved, self.document, self.cache))
+        cands = candidates(retrieved, self.document, self.cache)
+        cands = cands if every else self._within_parse_budget(question, cands)
         analyses, previous, before, after = self._neighbourhood(cands)
         ranks = [c.rank for c in cands]
         n = len(cands)
@@ -232,9 +236,13 @@ class ExtractiveAnswerer:
     # --- answering ---------------------------------------------------------------------
     def answer(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Draft:
         t0 = time.perf_counter()
-        scoring = self.score(question, retrieved, said=said)
+        # "do the reports agree on how many were hurt?": sentences are judged against what it
+        # asks the reports ("how many were hurt?"), the sides compared by the whole question
+        ask = agreement_ask(question)
+        inner = inner_question(question) if ask is not None else None
+        scoring = self.score(inner or question, retrieved, said=said, every=ask is not None)
         t1 = time.perf_counter()
-        draft = self._compose(scoring)
+        draft = self._compose(scoring, ask)
         t2 = time.perf_counter()
         timings = {"select": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000}
         return Draft(draft.answer, draft.refused, draft.citations, timings, self.name)
@@ -246,12 +254,12 @@ class ExtractiveAnswerer:
         yield AnswerDelta(draft.answer)
         yield draft
 
-    def _compose(self, sc: Scoring) -> Draft:
+    def _compose(self, sc: Scoring, ask: Ask | None = None) -> Draft:
         q = sc.question
         ranked = [i for i in sc.ranked() if sc.probs[i] > 0]
         best = float(sc.probs[ranked[0]]) if ranked else 0.0
         # an agreement question quotes each side, from different articles (answering/sides.py)
-        ask = agreement_ask(q.text) if ranked and not sc.has(ranked[0], "unknown_name") else None
+        ask = (ask or agreement_ask(q.text)) if ranked and not sc.has(ranked[0], "unknown_name") else None
         sides = self._sides(sc, ask) if ask is not None else []
         if sides:
             return self._cite(sc, sides)
@@ -303,7 +311,9 @@ class ExtractiveAnswerer:
             Sentence(s.text, s.doc_id, s.published, float(p) if s.score > 0 else 0.0)
             for s, p in zip(sentences, sc.probs, strict=True)
         ]
-        return gather(ask, sentences) or corroborate(answered, self.model.threshold)
+        return gather(ask, sentences, similar=self.cache.similarity, floor=self.model.threshold) or corroborate(
+            answered, self.model.threshold
+        )
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:
