@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from answering.answerhood import (
     question_info,
 )
 from answering.citations import make_citation
+from answering.dates import may_name_a_date, names_day, newest_day, parse_question_dates
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
@@ -263,6 +265,9 @@ class ExtractiveAnswerer:
         sides = self._sides(sc, ask) if ask is not None else []
         if sides:
             return self._cite(sc, sides)
+        dated = self._on_the_day(sc) if ask is None else []
+        if dated:
+            return self._cite(sc, dated)
         if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
@@ -314,6 +319,38 @@ class ExtractiveAnswerer:
         return gather(ask, sentences, similar=self.cache.similarity, floor=self.model.threshold) or corroborate(
             answered, self.model.threshold
         )
+
+    def _on_the_day(self, sc: Scoring) -> list[int]:
+        """ "What happened on March 12?", "what did the regulator do on Friday?": the best
+        sentences that name that day (``answering.dates.names_day``: "on Thursday" in a report
+        of that week), however few words they share with the question; [] when the question
+        names no day, asks when, or no candidate names the day."""
+        q = sc.question
+        if q.kind == "when" or not may_name_a_date(q.text) or not sc.cands:
+            return []
+        reference = newest_day(c.doc.published for c in sc.cands) or date.today()
+        query = parse_question_dates(q.text, reference)
+        if query is None or not query.days(limit=7):
+            return []
+        prior = self.model.probability(sc.rows)
+        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        named = [
+            i
+            for i, c in enumerate(sc.cands)
+            if not sc.has(i, "short")
+            and not sc.analyses[i].is_question
+            and names_day(query, c.span.text, c.doc.published, reference)
+        ]
+        named.sort(key=lambda i: -scores[i])
+        chosen = named[:1]
+        for i in named[1:]:  # and the best of another article, nearly as good
+            if (
+                scores[i] >= 0.5 * scores[chosen[0]]
+                and sc.cands[i].doc.doc_id != sc.cands[chosen[0]].doc.doc_id
+            ):
+                chosen.append(i)
+                break
+        return chosen
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:
