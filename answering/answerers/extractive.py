@@ -343,11 +343,8 @@ class ExtractiveAnswerer:
         ]
         named.sort(key=lambda i: -scores[i])
         chosen = named[:1]
-        for i in named[1:]:  # and the best of another article, nearly as good
-            if (
-                scores[i] >= 0.5 * scores[chosen[0]]
-                and sc.cands[i].doc.doc_id != sc.cands[chosen[0]].doc.doc_id
-            ):
+        for i in named[1:]:  # and the best of another article that answers as well
+            if scores[i] >= self.model.threshold and sc.cands[i].doc.doc_id != sc.cands[chosen[0]].doc.doc_id:
                 chosen.append(i)
                 break
         return chosen
