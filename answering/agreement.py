@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from answering.language import pipeline
 from answering.models import Citation
-from answering.quantities import Similar, claim_of, exact, modifiers, of_noun, same_quantity
+from answering.quantities import Similar, claim_of, counted_noun, exact, modifiers, of_noun, same_quantity
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -322,6 +322,13 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                         f"{tok.text} {counted.text}",
                         nouns=nouns,
                         claim=frozenset(claim) - nouns,
+                    )
+                )
+            elif tok.like_num and (through := counted_noun(tok)) is not None:  # "the number of X rose to 19"
+                lemma = through.lemma_.lower()
+                out.append(
+                    Fact(
+                        "number", lemma, str(value), tok.text, nouns=frozenset({lemma}), claim=frozenset(claim)
                     )
                 )
             else:

@@ -25,6 +25,9 @@ Similar = Callable[[str, str], float]
 # injure/hurt 0.62, injured/wounded 0.64, wound/injure 0.51; and of different claims:
 # kill/injure 0.32, affect/employ 0.29, carry/hurt 0.26, arrest/injure 0.35.
 CLAIM_SIMILAR = 0.45
+# A count with no counted noun on one side: only near-synonyms (hurt/injured 0.66, not
+# leave/kill 0.55: single-verb vectors are noisy without the noun to anchor them).
+NOUNLESS_CLAIM_SIMILAR = 0.6
 # Nouns: guard/personnel 0.47, people/passenger 0.43, people/patient 0.40; hospital/people 0.25.
 NOUN_SIMILAR = 0.4
 
@@ -121,6 +124,24 @@ def claim_of(tok: Token) -> tuple[frozenset[str], Token]:
     return frozenset(words), t
 
 
+def counted_noun(tok: Token) -> Token | None:
+    """The noun a bare count counts through its verb's counted subject or object: 19 in "the
+    number of people injured rose to 19" -> people."""
+    t = tok
+    for _ in range(_MAX_STEPS):
+        if t.dep_ not in _UP or t.head.i == t.i:
+            return None
+        t = t.head
+        if t.pos_ in ("VERB", "AUX"):
+            break
+    else:
+        return None
+    for child in t.children:
+        if child.dep_ in ("nsubj", "nsubjpass", "dobj") and (counted := of_noun(child)) is not None:
+            return counted
+    return None
+
+
 def _counted_argument(verb: Token, number: Token) -> set[str]:
     """For a bare count under a verb ("rose to 19"), what the verb's subject or object counts
     ("the number of people injured" -> injure)."""
@@ -151,5 +172,7 @@ def same_quantity(
     if nouns_a and nouns_b and not close(nouns_a, nouns_b, similar, NOUN_SIMILAR):
         return False
     if claim_a and claim_b:
-        return close(claim_a, claim_b, similar, CLAIM_SIMILAR)
+        # a count without a noun ("killed one of them") is the same only by a near-same claim
+        floor = CLAIM_SIMILAR if nouns_a and nouns_b else NOUNLESS_CLAIM_SIMILAR
+        return close(claim_a, claim_b, similar, floor)
     return bool(nouns_a & nouns_b)

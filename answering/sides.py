@@ -181,7 +181,8 @@ def agreement_ask(question: str) -> Ask | None:
         said: set[str] = set()
         for t in heads:
             said |= claim_of(t)[0] | modifiers(t)
-        claim = frozenset(said - skip - nouns - w.sources - w.comparison)
+        # not the question's own quantifier ("how many", "how much")
+        claim = frozenset(said - skip - nouns - w.sources - w.comparison - {"many", "much", "few"})
     elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
         kinds = frozenset({"date"})
     else:
