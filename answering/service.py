@@ -20,7 +20,7 @@ from answering.models import Answer, AnswerDelta, Turn
 from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
-from answering.sides import Ask, agreement_ask, slot_words
+from answering.sides import Ask, agreement_ask, inner_question, slot_words
 from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 
@@ -192,10 +192,16 @@ class AnsweringService:
         and also those about what the question names a value of ("was it a barge?" -> passages
         about the attack): the other side rarely shares the question's words ("tugboat attack")."""
         retrieved = self.retriever.retrieve(question, self.top_k, per_document=1)
-        slots = slot_words(ask, [r.chunk.text for r in retrieved])
-        if slots:
-            have = {r.chunk.chunk_id for r in retrieved}
-            for r in self.retriever.retrieve(" ".join(slots), self.top_k, per_document=1):
+        have = {r.chunk.chunk_id for r in retrieved}
+        # and the passages about what it asks the reports ("was the number trapped the same
+        # everywhere?" -> "what was the number trapped?"), one an article again
+        queries = [
+            q
+            for q in (inner_question(question), " ".join(slot_words(ask, [r.chunk.text for r in retrieved])))
+            if q
+        ]
+        for query in queries:
+            for r in self.retriever.retrieve(query, self.top_k, per_document=1):
                 if r.chunk.chunk_id not in have:
                     have.add(r.chunk.chunk_id)
                     retrieved.append(r)
