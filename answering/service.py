@@ -191,7 +191,7 @@ class AnsweringService:
         """An agreement question reads one passage from as many articles as it can at first,
         and also those about what the question names a value of ("was it a barge?" -> passages
         about the attack): the other side rarely shares the question's words ("tugboat attack")."""
-        retrieved = self.retriever.retrieve(question, self.top_k, per_document=1)
+        retrieved = self.retriever.retrieve(question, 2 * self.top_k, per_document=2)
         have = {r.chunk.chunk_id for r in retrieved}
         # and the passages about what it asks the reports ("was the number trapped the same
         # everywhere?" -> "what was the number trapped?"), one an article again

@@ -68,6 +68,9 @@ class Ask:
     # the kinds of value the question asks the reports for ("what time ...?": time), compared in
     # the sentences that answer it (``answering.agreement.value_facts``)
     asked_values: frozenset[str] = frozenset()
+    # a count: the other things the question places it by ("in the 2023 rockfall": rockfall,
+    # 2023); a count in a sentence without any of them is of another event
+    context: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,7 @@ def agreement_ask(question: str) -> Ask | None:
     kinds: frozenset[Kind]
     claim_verbs: frozenset[str] = frozenset()
     claim: frozenset[str] = frozenset()
+    context: frozenset[str] = frozenset()
     if which_source:
         kinds = frozenset({"attribution"})
         # the verbs whose subject is the asked outlet ("which outlet reported ...")
@@ -183,6 +187,14 @@ def agreement_ask(question: str) -> Ask | None:
             said |= claim_of(t)[0] | modifiers(t)
         # not the question's own quantifier ("how many", "how much")
         claim = frozenset(said - skip - nouns - w.sources - w.comparison - {"many", "much", "few"})
+        context = frozenset(
+            _word(t)
+            for t in doc
+            if t.pos_ in ("NOUN", "NUM")
+            and not t.is_stop
+            and t.ent_type_ not in ("DATE", "TIME")
+            and _lemma(t) not in skip | nouns | claim | w.dates
+        )
     elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
         kinds = frozenset({"date"})
     else:
@@ -195,6 +207,8 @@ def agreement_ask(question: str) -> Ask | None:
             if t.pos_ not in ("NOUN", "PROPN") or _lemma(t) in skip:
                 continue
             if t.dep_ == "compound" and t.head.pos_ == "NOUN":
+                if any(_lemma(c) in w.comparison for c in t.head.children):
+                    continue  # "the same union spokeswoman": who she is, not what kind
                 named |= {_lemma(t), _lemma(t.head)}
             elif t.dep_ in ("attr", "acomp") or (t.dep_ == "pobj" and t.head.lower_ == "by"):
                 named.add(_lemma(t))
@@ -211,7 +225,7 @@ def agreement_ask(question: str) -> Ask | None:
         asked_values = frozenset({"time", "time of day"}) if clock else frozenset()
     if asked_values:
         kinds |= {"value"}
-    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs, claim, asked_values)
+    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs, claim, asked_values, context)
 
 
 _NOT_MEASURE = frozenset(
@@ -439,6 +453,8 @@ def relevant(
         if f.kind == "number":
             if f.role == "a" and f.slot not in ask.nouns:
                 continue  # "a barge" counts one barge only when barges are counted
+            if ask.context and not (text_lemmas & ask.context or _mentions(ask.context, text)):
+                continue  # "four workers were injured escaping the collapse": not the 2023 rockfall
             if ask.claim and f.role != "a":
                 # a count of the asked thing that says what the question asks of it
                 same = same_quantity(ask.nouns, ask.claim, f.nouns, f.claim, similar)
