@@ -380,7 +380,7 @@ def value_facts(doc: object) -> list[Fact]:
         hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
         out.append(Fact("value", "time", f"{hour:02d}:{m.group(2) or '00'}", m.group(0).strip()))
     for ent in doc.ents:
-        if ent.label_ == "TIME" and ent.text.isalpha():
+        if ent.label_ == "TIME" and ent.text.isalpha() and ent.root.dep_ != "compound":  # not "night shift"
             out.append(Fact("value", "time of day", ent.text.lower(), ent.text))
         if ent.label_ == "DATE" and (age := _AGE.match(ent.text)):
             out.append(Fact("value", "age", age.group(1), ent.text))
@@ -420,9 +420,25 @@ def value_facts(doc: object) -> list[Fact]:
             out.append(Fact("value", "percent", str(value), doc[tok.i : min(tok.i + 3, len(doc))].text))
             continue
         unit = nxt
-        if unit is not None and unit.text == "-" and not tok.whitespace_ and tok.i + 2 < len(doc):
+        hyphen = unit is not None and unit.text == "-" and not tok.whitespace_ and tok.i + 2 < len(doc)
+        if hyphen:
             unit = doc[tok.i + 2]  # "a 20-centimetre borehole"
-        if unit is not None and unit.pos_ == "NOUN" and unit.is_alpha and not _CLOCK.match(unit.text):
+        # a unit measures how far, deep, wide or long something is ("640 metres below",
+        # "15 centimetres wide", "a 20-centimetre borehole"), unlike a count ("six men remain")
+        after = doc[unit.i + 1] if unit is not None and unit.i + 1 < len(doc) else None
+        measures = unit is not None and (
+            hyphen
+            or unit.dep_ == "npadvmod"
+            or unit.head.pos_ in ("ADJ", "ADV")
+            or (after is not None and after.pos_ in ("ADJ", "ADV") and after.head.i in (unit.i, unit.head.i))
+        )
+        if (
+            measures
+            and unit is not None
+            and unit.pos_ == "NOUN"
+            and unit.is_alpha
+            and not _CLOCK.match(unit.text)
+        ):
             out.append(
                 Fact("value", f"measure:{unit.lemma_.lower()}", str(value), doc[tok.i : unit.i + 1].text)
             )

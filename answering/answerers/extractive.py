@@ -316,9 +316,9 @@ class ExtractiveAnswerer:
             Sentence(s.text, s.doc_id, s.published, float(p) if s.score > 0 else 0.0)
             for s, p in zip(sentences, sc.probs, strict=True)
         ]
-        return gather(ask, sentences, similar=self.cache.similarity, floor=self.model.threshold) or corroborate(
-            answered, self.model.threshold
-        )
+        return gather(
+            ask, sentences, similar=self.cache.similarity, floor=0.75 * self.model.threshold
+        ) or corroborate(answered, self.model.threshold)
 
     def _on_the_day(self, sc: Scoring) -> list[int]:
         """ "What happened on March 12?", "what did the regulator do on Friday?": the best
