@@ -342,19 +342,20 @@ def inner_question(question: str) -> str | None:
         return _as_question(text(about))  # "agree on how many ...", "agree that ..."
     if about is not rest and len(about) >= 2 and not any(_lemma(t) in w.sources for t in about):
         return _as_question(text(about))  # "agree on the date of the vote"
-    root = c.sent.root
+    root = c.sent.root if _lemma(c.sent.root) == "be" else doc[0]
     if _lemma(root) == "be" and root.i < c.i:  # "was the borehole the same width everywhere?"
         before = [t for t in doc[root.i + 1 : c.left_edge.i] if not marked([t])]
         noun = c.head if c.dep_ == "amod" and c.head.pos_ == "NOUN" and not source(c.head) else None
         if before:
-            return _as_question(text(before).strip() + (f" {noun.text}" if noun is not None else ""))
+            phrase = text(before).strip() + (f" {noun.text}" if noun is not None else "")
+            return _as_question(phrase, phrase=True)  # the subject of "was": a noun phrase
     if c.dep_ == "amod" and c.head.pos_ == "NOUN" and not source(c.head):  # "name the same union head"
         words_ = [t for t in c.head.subtree if t.i > c.i and not t.is_punct]
         return _as_question("the " + text(words_))
     return None
 
 
-def _as_question(text: str) -> str | None:
+def _as_question(text: str, *, phrase: bool = False) -> str | None:
     """A clause as a question: a wh-clause or a statement as it is ("whether"/"that" dropped),
     a noun phrase as "what was <it>?"."""
     words_ = text.strip(" ?.").split()
@@ -365,7 +366,11 @@ def _as_question(text: str) -> str | None:
     clause = " ".join(words_)
     if words_[0].lower() not in _WH:
         root = nlp()(clause)[:].root
-        if root.pos_ not in ("VERB", "AUX") or not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children):
+        if (
+            phrase
+            or root.pos_ not in ("VERB", "AUX")
+            or not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
+        ):
             clause = "what was " + clause
     return clause + "?"
 
