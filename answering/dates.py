@@ -276,6 +276,19 @@ def names_day(query: DateQuery, text: str, published: str | None, reference: dat
     return False
 
 
+def asks_about_day(question: str) -> bool:
+    """The question's day places what it asks ("what happened on March 12?", "what did they do
+    on Friday?"), not a thing it names ("according to the June 5 account": a noun's modifier)."""
+    from answering.language import pipeline
+
+    days = [
+        t
+        for t in pipeline()(question)
+        if t.lower_ in _MONTHS or t.lower_.rstrip("s") in _WEEKDAYS or t.lower_.rstrip(".") in _MONTHS
+    ]
+    return bool(days) and not any(t.dep_ in ("nmod", "compound", "poss", "amod") for t in days)
+
+
 # --- dates of events ("before the election", "after the attack") --------------------------------
 
 _RELATIONS = {"before": "before", "until": "before", "prior": "before", "after": "after", "since": "after"}

@@ -31,7 +31,7 @@ from answering.answerhood import (
     question_info,
 )
 from answering.citations import make_citation
-from answering.dates import may_name_a_date, names_day, newest_day, parse_question_dates
+from answering.dates import asks_about_day, may_name_a_date, names_day, newest_day, parse_question_dates
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
@@ -326,7 +326,7 @@ class ExtractiveAnswerer:
         of that week), however few words they share with the question; [] when the question
         names no day, asks when, or no candidate names the day."""
         q = sc.question
-        if q.kind == "when" or not may_name_a_date(q.text) or not sc.cands:
+        if q.kind == "when" or not may_name_a_date(q.text) or not sc.cands or not asks_about_day(q.text):
             return []
         reference = newest_day(c.doc.published for c in sc.cands) or date.today()
         query = parse_question_dates(q.text, reference)

@@ -175,3 +175,11 @@ def test_a_weekday_names_the_day_in_the_week_up_to_its_article(published: str, n
     assert query is not None
     assert names_day(query, "Crews reopened the bridge on Thursday.", published) is named
     assert names_day(query, "The bridge reopened on March 12.", "2026-03-13")
+
+
+def test_a_day_that_names_a_thing_is_not_the_day_asked_about() -> None:
+    from answering.dates import asks_about_day
+
+    assert asks_about_day("What happened on March 12?")
+    assert asks_about_day("What did the council do on Friday?")
+    assert not asks_about_day("How did the fire start, according to the council's June 5 account?")
