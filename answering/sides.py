@@ -80,6 +80,7 @@ class Words:
     quantifiers: frozenset[str]
     dates: frozenset[str]
     counts: frozenset[str]  # "the number of wounded"
+    value_nouns: dict[str, frozenset[str]]  # "cost" -> money: the kind of value a noun names
 
 
 @cache
@@ -91,6 +92,7 @@ def words(path: Path = WORDS_PATH) -> Words:
         frozenset(data["source_quantifiers"]),
         frozenset(data["date_nouns"]),
         frozenset(data["count_nouns"]),
+        {k: frozenset(v) for k, v in data["value_nouns"].items()},
     )
 
 
@@ -252,8 +254,9 @@ def value_kinds(question: str) -> frozenset[str]:
         if nxt not in _NOT_MEASURE:
             return frozenset({"measure", "percent"})
         return frozenset()
-    if wh == "what" and nxt in ("was", "is", "were", "are"):
-        return frozenset({"time", "money", "percent", "measure", "age"})
+    if wh in ("what", "which"):  # "what was the cost of ...", "what magnitude was ...": by the noun
+        named = words().value_nouns
+        return frozenset(k for w in words_[1:] for k in named.get(w.strip(",.'s"), ()))
     return frozenset()
 
 
