@@ -654,7 +654,8 @@ def _quantities(
     per: dict[int, list[Fact]], counted: frozenset[str], claim: frozenset[str], similar: Similar
 ) -> dict[tuple[str, str], dict[int, list[Fact]]]:
     """The counts grouped by what they count: with a question's ``claim``, the counts of what it
-    asks (one group); else counts linked when they are of the same thing (nouns and claims)."""
+    asks (one group); with only the counted noun ("how many rescuers were at the site?"), the
+    counts of that noun; else counts linked when they are of the same thing (nouns and claims)."""
     items = [(n, f) for n, fs in per.items() for f in fs if f.kind == "number" and (f.slot or f.claim)]
 
     def nouns(f: Fact) -> frozenset[str]:
@@ -662,6 +663,9 @@ def _quantities(
 
     if claim:
         items = [(n, f) for n, f in items if same_quantity(counted, claim, nouns(f), f.claim, similar)]
+        groups = [items] if items else []
+    elif counted:
+        items = [(n, f) for n, f in items if nouns(f) & counted]
         groups = [items] if items else []
     else:
         parent = list(range(len(items)))
@@ -688,7 +692,7 @@ def _quantities(
     out: dict[tuple[str, str], dict[int, list[Fact]]] = {}
     for k, group in enumerate(groups):
         named = Counter(f.slot for _, f in group if f.slot)
-        slot = min(counted) if claim and counted else (named.most_common(1)[0][0] if named else "")
+        slot = min(counted) if counted else (named.most_common(1)[0][0] if named else "")
         by_n = out.setdefault((slot, str(k)), {})
         for n, f in group:
             by_n.setdefault(n, []).append(f)
