@@ -208,7 +208,7 @@ def agreement_ask(question: str) -> Ask | None:
         for t in doc:
             if t.pos_ not in ("NOUN", "PROPN") or _lemma(t) in skip:
                 continue
-            if t.dep_ == "compound" and t.head.pos_ == "NOUN":
+            if t.dep_ == "compound" and t.pos_ == "NOUN" and t.head.pos_ == "NOUN":
                 if any(_lemma(c) in w.comparison for c in t.head.children):
                     continue  # "the same union spokeswoman": who she is, not what kind
                 named |= {_lemma(t), _lemma(t.head)}
