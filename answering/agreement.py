@@ -109,7 +109,8 @@ class Agreement:
 
     def render(self) -> str:
         """'Reports differ: [1] (Outlet, date) says tugboat; [2] (...) says barge.' or
-        'Reported by 3 outlets.'; '' when there is nothing to say (one source, nothing compared)."""
+        'Reported by 3 outlets: A, B and C.'; '' when there is nothing to say (one source,
+        nothing compared)."""
         by_n = {c.n: c for c in self.citations}
         same = [
             f"{_and([f'[{n}]' for n in a.citations])} agree on the {a.kind}: {a.surface.split()[0]}."
@@ -132,8 +133,13 @@ class Agreement:
             return " ".join(parts)
         if len(self.reporters) >= 2:
             known = all(c.source for c in self.citations)
-            noun = "outlets" if known else "articles"
-            return " ".join([f"Reported by {len(self.reporters)} {noun}.", *same])
+            # the outlets by name: "which outlets reported it?" is answered by who they are
+            said = (
+                f"{len(self.reporters)} outlets: {_and(list(self.reporters))}"
+                if known
+                else f"{len(self.reporters)} articles"
+            )
+            return " ".join([f"Reported by {said}.", *same])
         return ""
 
 

@@ -183,3 +183,11 @@ def test_a_day_that_names_a_thing_is_not_the_day_asked_about() -> None:
     assert asks_about_day("What happened on March 12?")
     assert asks_about_day("What did the council do on Friday?")
     assert not asks_about_day("How did the fire start, according to the council's June 5 account?")
+
+
+def test_reported_by_names_the_outlets() -> None:
+    """ "Which outlets reported the bridge closed?" is answered by who they are, not how many."""
+    cites = _cites(
+        "The bridge closed on Monday night, police said.", "Police closed the bridge on Monday night."
+    )
+    assert compare(cites).render() == "Reported by 2 outlets: Outlet 1 and Outlet 2."
