@@ -27,23 +27,23 @@ from typing import TYPE_CHECKING, Literal
 
 from answering.language import pipeline
 from answering.models import Citation
-from answering.quantities import Similar, claim_of, counted_noun, exact, modifiers, of_noun, same_quantity
+from answering.quantities import (
+    Similar,
+    claim_of,
+    counted_noun,
+    exact,
+    modifiers,
+    number_value,
+    of_noun,
+    same_quantity,
+)
+from answering.values import values
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
 Kind = Literal["thing", "number", "attribution", "date", "target", "value"]
-
-
-# English number words (grammar, not corpus data): "seven" -> 7.
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split()
-)
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
 
 
 def nlp() -> Language:
@@ -171,35 +171,6 @@ def _who(c: Citation | None) -> str:
 
 
 # --- fact extraction ---------------------------------------------------------------------------
-
-
-def number_value(tokens: Sequence[Token]) -> int | float | None:
-    """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200, '1.2' -> 1.2."""
-    total: int | float = 0
-    current: int | float = 0
-    seen = False
-    for tok in tokens:
-        word = tok.lower_.replace(",", "")
-        for piece in word.split("-"):
-            if piece.isdigit():
-                current += int(piece)
-            elif piece in NUMBER_WORDS:
-                current += NUMBER_WORDS[piece]
-            elif piece in _SCALES:
-                current = max(current, 1) * _SCALES[piece]
-                if _SCALES[piece] >= 1000:
-                    total, current = total + current, 0
-            else:
-                try:
-                    number = float(piece)
-                except ValueError:
-                    return None
-                current += int(number) if number.is_integer() else number
-            seen = True
-    if not seen:
-        return None
-    value = total + current
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _head_noun(tok: Token) -> Token:
@@ -363,91 +334,7 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                 if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
                     out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
     out.extend(_date_facts(doc, published))
-    out.extend(value_facts(doc))
-    return out
-
-
-_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", re.I)
-_AGE = re.compile(r"^(\d{1,3})-year-old$")
-_SCALE_WORDS = frozenset(_SCALES)
-
-
-def value_facts(doc: object) -> list[Fact]:
-    """Values an agreement question may ask about other than counts of a thing, each in a slot
-    of its kind: a clock time ("about 2:40 a.m." -> time 02:40), a part of the day (spaCy's
-    TIME entity "evening"), an amount of money ("$4.2 million"), an age ("a 52-year-old",
-    "Tomas Reyne, 47,"), a percentage and a measure with its unit ("640 metres",
-    "20-centimetre" -> measure:centimetre). Compared only when a question asks for one."""
-    from spacy.tokens import Doc
-
-    assert isinstance(doc, Doc)
-    out: list[Fact] = []
-    for m in _CLOCK.finditer(doc.text):
-        hour = int(m.group(1)) % 12 + (12 if m.group(3).lower() == "p" else 0)
-        out.append(Fact("value", "time", f"{hour:02d}:{m.group(2) or '00'}", m.group(0).strip()))
-    for ent in doc.ents:
-        if ent.label_ == "TIME" and ent.text.isalpha() and ent.root.dep_ != "compound":  # not "night shift"
-            out.append(Fact("value", "time of day", ent.text.lower(), ent.text))
-        if ent.label_ == "DATE" and (age := _AGE.match(ent.text)):
-            out.append(Fact("value", "age", age.group(1), ent.text))
-    for tok in doc:
-        if not tok.like_num or tok.ent_type_ == "DATE" and not tok.dep_ == "appos":
-            continue
-        number = [c for c in tok.children if c.like_num and c.dep_ == "compound"] + [tok]
-        value = number_value(number)
-        if value is None:
-            continue
-        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-        prev = doc[tok.i - 1] if tok.i > 0 else None
-        if tok.dep_ == "appos" and tok.head.ent_type_ == "PERSON" and isinstance(value, int) and value < 130:
-            out.append(Fact("value", "age", str(value), f"{tok.head.text}, {tok.text}"))
-            continue
-        if nxt is not None and nxt.lower_ in _SCALE_WORDS:
-            continue  # "4.2 million": read at "million"
-        if prev is not None and prev.tag_ == "$":
-            out.append(Fact("value", "money", str(value), f"{prev.text}{doc[tok.i : tok.i + 1].text}"))
-            continue
-        if tok.lower_ in _SCALE_WORDS and prev is not None and prev.like_num:
-            scaled = number_value([prev, tok])
-            before = doc[prev.i - 1] if prev.i > 0 else None
-            if scaled is not None and before is not None and before.tag_ == "$":
-                out.append(Fact("value", "money", str(scaled), doc[before.i : tok.i + 1].text))
-            continue
-        if (
-            nxt is not None
-            and nxt.lower_ in ("%", "percent")
-            or (
-                nxt is not None
-                and nxt.lower_ == "per"
-                and tok.i + 2 < len(doc)
-                and doc[tok.i + 2].lower_ == "cent"
-            )
-        ):
-            out.append(Fact("value", "percent", str(value), doc[tok.i : min(tok.i + 3, len(doc))].text))
-            continue
-        unit = nxt
-        hyphen = unit is not None and unit.text == "-" and not tok.whitespace_ and tok.i + 2 < len(doc)
-        if hyphen:
-            unit = doc[tok.i + 2]  # "a 20-centimetre borehole"
-        # a unit measures how far, deep, wide or long something is ("640 metres below",
-        # "15 centimetres wide", "a 20-centimetre borehole"), unlike a count ("six men remain")
-        after = doc[unit.i + 1] if unit is not None and unit.i + 1 < len(doc) else None
-        measures = unit is not None and (
-            hyphen
-            or unit.dep_ == "npadvmod"
-            or unit.head.pos_ in ("ADJ", "ADV")
-            or (after is not None and after.pos_ in ("ADJ", "ADV") and after.head.i in (unit.i, unit.head.i))
-        )
-        if (
-            measures
-            and unit is not None
-            and unit.pos_ == "NOUN"
-            and unit.is_alpha
-            and not _CLOCK.match(unit.text)
-        ):
-            out.append(
-                Fact("value", f"measure:{unit.lemma_.lower()}", str(value), doc[tok.i : unit.i + 1].text)
-            )
+    out.extend(Fact("value", v.slot, v.value, v.surface) for v in values(doc))
     return out
 
 

@@ -12,11 +12,50 @@ the two words' vectors from the embedding model the answerer already uses (``Sim
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
+
+# English number words (grammar, not corpus data): "seven" -> 7.
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split()
+)
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
+
+
+def number_value(tokens: Sequence[Token]) -> int | float | None:
+    """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200, '1.2' -> 1.2."""
+    total: int | float = 0
+    current: int | float = 0
+    seen = False
+    for tok in tokens:
+        word = tok.lower_.replace(",", "")
+        for piece in word.split("-"):
+            if piece.isdigit():
+                current += int(piece)
+            elif piece in NUMBER_WORDS:
+                current += NUMBER_WORDS[piece]
+            elif piece in SCALES:
+                current = max(current, 1) * SCALES[piece]
+                if SCALES[piece] >= 1000:
+                    total, current = total + current, 0
+            else:
+                try:
+                    number = float(piece)
+                except ValueError:
+                    return None
+                current += int(number) if number.is_integer() else number
+            seen = True
+    if not seen:
+        return None
+    value = total + current
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
 
 # word -> word -> cosine in [-1, 1] (``answering.sentences.SentenceCache.similarity``)
 Similar = Callable[[str, str], float]

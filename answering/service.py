@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator, Sequence
 
 from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
+from answering.asking import inner_question
 from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
 from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
-from answering.sides import Ask, agreement_ask, inner_question, slot_words
+from answering.sides import Ask, agreement_ask, slot_words
 from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 

@@ -30,13 +30,14 @@ from answering.answerhood import (
     load_model,
     question_info,
 )
+from answering.asking import inner_question
 from answering.citations import make_citation
 from answering.dates import asks_about_day, may_name_a_date, names_day, newest_day, parse_question_dates
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
-from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather, inner_question
+from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
 from answering.text import tokenize
 from index.models import Document
 

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from answering.agreement import compare, facts, parse, value_facts
+from answering.agreement import compare, facts, parse
+from answering.asking import inner_question
 from answering.dates import names_day, parse_question_dates
 from answering.models import Citation
 from answering.quantities import same_quantity
-from answering.sides import Sentence, agreement_ask, gather, inner_question
+from answering.sides import Sentence, agreement_ask, gather
+from answering.values import values
 
 
 def _cites(*texts: str) -> list[Citation]:
@@ -139,9 +141,9 @@ def test_comparisons_of_reports_without_a_word_for_reports() -> None:
 
 
 def test_values_a_question_asks_for_are_compared() -> None:
-    assert [
-        (f.slot, f.value) for f in value_facts(parse("The bridge closed at about 2:40 a.m. on Monday."))
-    ] == [("time", "02:40")]
+    assert [(f.slot, f.value) for f in values(parse("The bridge closed at about 2:40 a.m. on Monday."))] == [
+        ("time", "02:40")
+    ]
     question = "What time did the bridge close - do the outlets agree?"
     ask = agreement_ask(question)
     assert ask is not None and "time" in ask.asked_values
@@ -151,9 +153,9 @@ def test_values_a_question_asks_for_are_compared() -> None:
     same = _cites("The bridge closed at about 2:40 a.m. on Monday.", "Police shut the bridge at 2:40 am.")
     assert not compare(same, question, kinds=ask.kinds, values=ask.asked_values).differ
     # money and measures with their units; a count of men is not a measure
-    money = value_facts(parse("The council set aside $4.2 million for repairs."))
+    money = values(parse("The council set aside $4.2 million for repairs."))
     assert [(f.slot, f.value) for f in money] == [("money", "4200000")]
-    measures = value_facts(parse("A 20-centimetre pipe lies about 15 metres below the road, and six men dug."))
+    measures = values(parse("A 20-centimetre pipe lies about 15 metres below the road, and six men dug."))
     assert sorted((f.slot, f.value) for f in measures) == [
         ("measure:centimetre", "20"),
         ("measure:metre", "15"),
