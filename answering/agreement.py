@@ -5,7 +5,11 @@ Given the excerpts an answer cites, with their outlet and date, each excerpt is 
 
 - ``thing``: what a thing or event was, by its head lemma: "tugboat attack" / "attack by an
   armed barge" / "a barge attacked" all fill the slot ``attack`` (tugboat / barge);
-- ``number``: a count, by what it counts ("seven security guards" -> guard: 7);
+- ``number``: a count, by what it counts ("seven security guards" -> guard: 7) and what is said
+  of it (the claim: "were injured" -> injure); only counts of the same thing are compared
+  (``answering.quantities.same_quantity``: "affects 390,000 people" is not "employs 9,000");
+- ``value``: a time, an amount of money, an age, a measure (``answering.values``), compared
+  only when a question asks for that kind;
 - ``attribution``: who a claim is credited to ("according to X", "as X reported", "via X");
 - ``date``: the date an event verb is placed on, resolved by dateparser against the article date.
 
