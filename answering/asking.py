@@ -93,8 +93,10 @@ def about_reports(doc: object) -> bool:
 
     assert isinstance(doc, Doc)
     w = words()
-    if any(t.lower_ in ("everyone", "everybody") and t.dep_ == "nsubj" for t in doc):
-        return True
+    for t in doc:  # "did everyone say <a clause>?", not "did everyone survive?"
+        if t.lower_ in ("everyone", "everybody") and t.dep_ == "nsubj":
+            if any(v.pos_ == "VERB" and v.i > t.head.i for v in doc):
+                return True
     for c in doc:
         if not (_lemma(c) in w.comparison or c.lower_ in w.comparison):
             continue
@@ -161,6 +163,10 @@ def inner_question(question: str) -> str | None:
         for t in doc:  # "did every outlet say the ferry was late?"
             if t.dep_ == "ccomp" and t.head.pos_ == "VERB" and not marked(list(t.subtree)):
                 return _as_question(text(list(t.subtree)))
+        for t in doc:  # the same, parsed without a clause: what follows the verb
+            if t.lower_ in ("everyone", "everybody") and t.dep_ == "nsubj":
+                after = [x for x in doc[t.head.i + 1 :] if not x.is_punct]
+                return _as_question(text(after), statement=True) if len(after) >= 2 else None
         return None
     c = compared[0]
     rest = [t for t in doc[c.i + 1 :] if not t.is_punct or t.text in ("'", "-")]
@@ -182,7 +188,7 @@ def inner_question(question: str) -> str | None:
     return None
 
 
-def _as_question(text: str, *, phrase: bool = False) -> str | None:
+def _as_question(text: str, *, phrase: bool = False, statement: bool = False) -> str | None:
     """A clause as a question: a wh-clause or a statement as it is ("whether"/"that" dropped),
     a noun phrase as "what was <it>?"."""
     words_ = text.strip(" ?.").split()
@@ -191,7 +197,7 @@ def _as_question(text: str, *, phrase: bool = False) -> str | None:
     if not words_:
         return None
     clause = " ".join(words_)
-    if words_[0].lower() not in _WH:
+    if words_[0].lower() not in _WH and not statement:
         root = nlp()(clause)[:].root
         if (
             phrase

@@ -137,6 +137,8 @@ def test_comparisons_of_reports_without_a_word_for_reports() -> None:
     assert agreement_ask("Was the toll the same everywhere?") is not None
     assert agreement_ask("Did everyone say the bridge was closed?") is not None
     assert agreement_ask("Did the union agree to the deal?") is None  # someone agrees
+    assert agreement_ask("Did everyone survive the flood?") is None
+    assert agreement_ask("Is everyone safe?") is None
     assert agreement_ask("Were the two storms on the same day?") is None
 
 
