@@ -13,6 +13,7 @@ corpus.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -204,5 +205,11 @@ def _as_question(text: str, *, phrase: bool = False, statement: bool = False) ->
             or root.pos_ not in ("VERB", "AUX")
             or not any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
         ):
-            clause = "what was " + clause
+            # "the exact time of the grounding" -> "what time was the grounding": a question
+            # word that asks for a time or date, as the answerer reads one
+            when = _WHEN_NOUN.match(clause)
+            clause = f"what {when.group(1).lower()} was {when.group(2)}" if when else "what was " + clause
     return clause + "?"
+
+
+_WHEN_NOUN = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(time|date|day|year)\s+(?:of\s+|when\s+|that\s+)?(.+)$", re.I)
