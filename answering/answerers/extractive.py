@@ -344,10 +344,13 @@ class ExtractiveAnswerer:
         ]
         named.sort(key=lambda i: -scores[i])
         chosen = named[:1]
-        for i in named[1:]:  # and the best of another article that answers as well
-            if scores[i] >= self.model.threshold and sc.cands[i].doc.doc_id != sc.cands[chosen[0]].doc.doc_id:
-                chosen.append(i)
+        for i in named[1:]:  # and the best of other articles, nearly as likely
+            if len(chosen) >= self.limits.max_sentences:
                 break
+            if scores[i] >= 0.3 * scores[chosen[0]] and sc.cands[i].doc.doc_id not in {
+                sc.cands[j].doc.doc_id for j in chosen
+            }:
+                chosen.append(i)
         return chosen
 
     @staticmethod
