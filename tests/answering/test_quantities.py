@@ -197,3 +197,36 @@ def test_reported_by_names_the_outlets() -> None:
         "The bridge closed on Monday night, police said.", "Police closed the bridge on Monday night."
     )
     assert compare(cites).render() == "Reported by 2 outlets: Outlet 1 and Outlet 2."
+
+
+BRIDGE = [
+    (
+        "b1",
+        "2026-03-12",
+        "Crews reopened the Kell Street bridge on Thursday after a week of repairs. "
+        "The council had closed the bridge on March 5 after engineers found cracks in a support beam. "
+        "Traffic on the ring road was heavy all week.",
+    ),
+    (
+        "b2",
+        "2026-03-13",
+        "Engineers said the repairs to the bridge cost less than expected. "
+        "A cyclist was hurt on the ring road on Tuesday. "
+        "Buses returned to the bridge route on Thursday, the transport authority said.",
+    ),
+]
+
+
+def test_a_day_question_quotes_what_happened_that_day(settings: Any, fake_embeddings: Any) -> None:
+    """ "What happened on March 12?" over reports that say "on Thursday" (March 12 in a report of
+    March 12 or 13): the sentences naming that day are quoted, however few words they share
+    with the question."""
+    from answering.factory import build_answering
+    from index.models import Document
+    from tests.answering.fakes import FakeReader
+
+    docs = [Document(doc_id=i, title=i, text=t, published=p, source=f"Outlet {i}") for i, p, t in BRIDGE]
+    service = build_answering(settings, FakeReader(docs, fake_embeddings), fake_embeddings)
+    answer = service.answer("What happened on March 12?")
+    assert not answer.refused
+    assert answer.citations and all("Thursday" in c.excerpt for c in answer.citations)
