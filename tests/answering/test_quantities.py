@@ -230,3 +230,29 @@ def test_a_day_question_quotes_what_happened_that_day(settings: Any, fake_embedd
     answer = service.answer("What happened on March 12?")
     assert not answer.refused
     assert answer.citations and all("Thursday" in c.excerpt for c in answer.citations)
+
+
+FERRY = [
+    ("f1", "2026-06-13", "Seventeen passengers were injured when the ferry ran aground on Thursday evening."),
+    ("f2", "2026-06-14", "The grounding injured 19 passengers, the hospital said on Friday."),
+    (
+        "f3",
+        "2026-06-14",
+        "The ferry carries up to 300 passengers on the crossing. The company runs four ferries.",
+    ),
+]
+
+
+def test_the_service_compares_only_counts_of_what_is_asked(settings: Any, fake_embeddings: Any) -> None:
+    """ "how many passengers were injured, do the reports agree?": 17 vs 19 injured differ; the
+    300 passengers a ferry carries are another count (before, counted passengers all compared)."""
+    from answering.factory import build_answering
+    from index.models import Document
+    from tests.answering.fakes import FakeReader
+
+    docs = [Document(doc_id=i, title=i, text=t, published=p, source=f"Outlet {i}") for i, p, t in FERRY]
+    service = build_answering(settings, FakeReader(docs, fake_embeddings), fake_embeddings)
+    answer = service.answer("how many passengers were injured, do the reports agree?")
+    assert answer.agreement == "differ"
+    note = answer.answer[answer.answer.index("Reports differ") :]
+    assert "Seventeen passengers" in note and "19 passengers" in note and "300" not in note
