@@ -5,7 +5,11 @@ Given the excerpts an answer cites, with their outlet and date, each excerpt is 
 
 - ``thing``: what a thing or event was, by its head lemma: "tugboat attack" / "attack by an
   armed barge" / "a barge attacked" all fill the slot ``attack`` (tugboat / barge);
-- ``number``: a count, by what it counts ("seven security guards" -> guard: 7);
+- ``number``: a count, by what it counts ("seven security guards" -> guard: 7) and what is said
+  of it (the claim: "were injured" -> injure); only counts of the same thing are compared
+  (``answering.quantities.same_quantity``: "affects 390,000 people" is not "employs 9,000");
+- ``value``: a time, an amount of money, an age, a measure (``answering.values``), compared
+  only when a question asks for that kind;
 - ``attribution``: who a claim is credited to ("according to X", "as X reported", "via X");
 - ``date``: the date an event verb is placed on, resolved by dateparser against the article date.
 
@@ -18,6 +22,7 @@ dependency labels, "according to", "as ... reported") and the parse.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,22 +31,23 @@ from typing import TYPE_CHECKING, Literal
 
 from answering.language import pipeline
 from answering.models import Citation
+from answering.quantities import (
+    Similar,
+    claim_of,
+    counted_noun,
+    exact,
+    modifiers,
+    number_value,
+    of_noun,
+    same_quantity,
+)
+from answering.values import values
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
-Kind = Literal["thing", "number", "attribution", "date", "target"]
-
-
-# English number words (grammar, not corpus data): "seven" -> 7.
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split()
-)
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS)} | {w: 10 * i for i, w in enumerate(_TENS) if w != "_"}
+Kind = Literal["thing", "number", "attribution", "date", "target", "value"]
 
 
 def nlp() -> Language:
@@ -63,6 +69,10 @@ class Fact:
     value: str  # normalised value ("barge", "7", "courier", "2021-11-07")
     surface: str  # as written in the excerpt
     role: str = ""  # thing: "kind" (compound) or "by" (by + noun); number: "a" for "a barge" (one)
+    # number: the counted nouns ("terabyte", "data") and what is said of them ("steal"), so
+    # that only counts of the same thing are compared (``answering.quantities``)
+    nouns: frozenset[str] = frozenset()
+    claim: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +113,8 @@ class Agreement:
 
     def render(self) -> str:
         """'Reports differ: [1] (Outlet, date) says tugboat; [2] (...) says barge.' or
-        'Reported by 3 outlets.'; '' when there is nothing to say (one source, nothing compared)."""
+        'Reported by 3 outlets: A, B and C.'; '' when there is nothing to say (one source,
+        nothing compared)."""
         by_n = {c.n: c for c in self.citations}
         same = [
             f"{_and([f'[{n}]' for n in a.citations])} agree on the {a.kind}: {a.surface.split()[0]}."
@@ -126,8 +137,13 @@ class Agreement:
             return " ".join(parts)
         if len(self.reporters) >= 2:
             known = all(c.source for c in self.citations)
-            noun = "outlets" if known else "articles"
-            return " ".join([f"Reported by {len(self.reporters)} {noun}.", *same])
+            # the outlets by name: "which outlets reported it?" is answered by who they are
+            said = (
+                f"{len(self.reporters)} outlets: {_and(list(self.reporters))}"
+                if known
+                else f"{len(self.reporters)} articles"
+            )
+            return " ".join([f"Reported by {said}.", *same])
         return ""
 
 
@@ -142,6 +158,10 @@ def _describe(d: Difference) -> str:
         return f" on the number of {d.slot}s" if d.slot else " on the number"
     if d.kind == "date":
         return " on the date"
+    if d.kind == "value":
+        return " on the " + {"money": "amount", "percent": "percentage", "measure": "measure"}.get(
+            d.slot.split(":")[0], d.slot.split(":")[0]
+        )
     if d.kind == "target":
         return f" on who was {d.slot}ed" if not d.slot.endswith("e") else f" on who was {d.slot}d"
     return f" on the {d.slot}" if d.slot else ""
@@ -155,30 +175,6 @@ def _who(c: Citation | None) -> str:
 
 
 # --- fact extraction ---------------------------------------------------------------------------
-
-
-def number_value(tokens: Sequence[Token]) -> int | None:
-    """'seven' -> 7, '12,000' -> 12000, 'twenty-two' -> 22, 'two hundred' -> 200."""
-    total = current = 0
-    seen = False
-    for tok in tokens:
-        word = tok.lower_.replace(",", "")
-        for piece in word.split("-"):
-            if piece.isdigit():
-                current += int(piece)
-            elif piece in NUMBER_WORDS:
-                current += NUMBER_WORDS[piece]
-            elif piece in _SCALES:
-                current = max(current, 1) * _SCALES[piece]
-                if _SCALES[piece] >= 1000:
-                    total, current = total + current, 0
-            else:
-                try:
-                    current += int(float(piece))
-                except ValueError:
-                    return None
-            seen = True
-    return total + current if seen else None
 
 
 def _head_noun(tok: Token) -> Token:
@@ -251,7 +247,8 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             and tok.dep_ not in ("compound", "attr", "npadvmod")
             and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
         ):
-            out.append(Fact("number", tok.lemma_.lower(), "1", _phrase_with_det(tok), "a"))
+            lemma = tok.lemma_.lower()
+            out.append(Fact("number", lemma, "1", _phrase_with_det(tok), "a", nouns=frozenset({lemma})))
         # thing: what kind ("tugboat attack") or by what ("an attack by an armed barge")
         if tok.dep_ == "compound" and tok.pos_ == "NOUN" and tok.head.pos_ == "NOUN":
             for noun in (tok, *tok.conjuncts):
@@ -275,22 +272,48 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             nxt = tok.nbor() if tok.i + 1 < len(doc) else None
             if not tok.whitespace_ and nxt is not None and nxt.text == "-" and not nxt.whitespace_:
                 continue  # "two-thirds", "a 12-year-old", "three-day": a modifier, not a count
+            if nxt is not None and nxt.tag_ in ("JJR", "RBR") and nxt.i == tok.i + 1:
+                continue  # "two more passengers", "one fewer": a change, not a count
+            if tok.dep_ == "appos" and tok.head.like_num:
+                continue  # "as 18, one fewer than ...": said of the count before it
             if tok.dep_ == "nummod":
                 counted = tok.head
             elif tok.dep_ == "compound" and tok.head.like_num:
                 continue  # "twenty" of "twenty two": read with its head
             else:
                 counted = _head_noun(tok)
-            parts = (
-                [t for t in tok.subtree if t.like_num or t.lower_ == "-"]
-                if tok.dep_ != "nummod"
-                else [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
-            )
+            parts = [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
             value = number_value(sorted({t.i: t for t in parts}.values(), key=lambda t: t.i))
-            if value is not None and counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
-                out.append(Fact("number", counted.lemma_.lower(), str(value), f"{tok.text} {counted.text}"))
-            elif value is not None:
-                out.append(Fact("number", "", str(value), tok.text))
+            if value is None:
+                continue
+            # what is said of the count: from the noun it modifies ("seven guards were hurt"),
+            # else from the count itself ("seven of the guards were hurt", "the 17 injured")
+            claim, _ = claim_of(counted if tok.dep_ == "nummod" else tok)
+            claim |= modifiers(tok) | modifiers(counted)
+            if counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
+                unit = of_noun(counted)  # "2 terabytes of data"
+                nouns = frozenset(
+                    {counted.lemma_.lower()} | ({unit.lemma_.lower()} if unit is not None else set())
+                )
+                out.append(
+                    Fact(
+                        "number",
+                        counted.lemma_.lower(),
+                        str(value),
+                        f"{tok.text} {counted.text}",
+                        nouns=nouns,
+                        claim=frozenset(claim) - nouns,
+                    )
+                )
+            elif tok.like_num and (through := counted_noun(tok)) is not None:  # "the number of X rose to 19"
+                lemma = through.lemma_.lower()
+                out.append(
+                    Fact(
+                        "number", lemma, str(value), tok.text, nouns=frozenset({lemma}), claim=frozenset(claim)
+                    )
+                )
+            else:
+                out.append(Fact("number", "", str(value), tok.text, claim=frozenset(claim)))
         # attribution: "according to X", "as X reported", "via X"
         if tok.lower_ == "to" and tok.head.lower_ == "according":
             for pobj in tok.children:
@@ -315,6 +338,7 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                 if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
                     out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
     out.extend(_date_facts(doc, published))
+    out.extend(Fact("value", v.slot, v.value, v.surface) for v in values(doc))
     return out
 
 
@@ -412,6 +436,9 @@ def compare(
     kinds: frozenset[Kind] | None = None,
     counted: frozenset[str] = frozenset(),
     claim_verbs: frozenset[str] = frozenset(),
+    claim: frozenset[str] = frozenset(),
+    similar: Similar = exact,
+    values: frozenset[str] = frozenset(),
 ) -> Agreement:
     """Where the cited excerpts agree and where they differ (see the module docstring).
 
@@ -423,6 +450,11 @@ def compare(
     "a barge" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
     outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
     and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
+    ``claim``: what a question asking for a count says of the counted thing ("how many were
+    hurt?": hurt): only counts of that are compared. Without it, counts are compared with counts
+    of the same thing (``answering.quantities.same_quantity``, by ``similar``) only.
+    ``values``: the kinds of value (``value_facts`` slots: "time", "money", "measure", ...) the
+    question asks for; other values are not compared.
     """
     cites = [c for c in citations if c.excerpt.strip()]
     wanted = kinds if kinds is not None else frozenset(("thing", "number", "date", "target", "attribution"))
@@ -430,7 +462,9 @@ def compare(
         c.n: [
             f
             for f in cached_facts(c.excerpt, c.published)
-            if f.kind in wanted and (f.role != "a" or f.slot in counted)
+            if f.kind in wanted
+            and (f.role != "a" or f.slot in counted)
+            and (f.kind != "value" or f.slot.split(":")[0] in values)
         ]
         + (reported_by(c.excerpt, claim_verbs) if "attribution" in wanted else [])
         for c in cites
@@ -439,9 +473,11 @@ def compare(
     focus = _content(question) if question else None
     differences: list[Difference] = []
     agreed: list[Consensus] = []
-    for kind in ("thing", "number", "date", "target"):
+    for kind in ("thing", "number", "date", "target", "value"):
         slots: dict[tuple[str, str], dict[int, list[Fact]]] = {}
-        for n, fs in per.items():
+        if kind == "number":  # counts of the same thing, however written (answering.quantities)
+            slots = _quantities(per, counted, claim, similar)
+        for n, fs in per.items() if kind != "number" else ():
             for f in fs:
                 if f.kind != kind or not f.slot:
                     continue
@@ -509,6 +545,55 @@ def compare(
                 same |= {a.n, b.n}
     corroborating = tuple(dict.fromkeys(c.source or c.doc_id for c in cites if c.n in same))
     return Agreement(tuple(differences), tuple(agreed), corroborating, tuple(cites))
+
+
+def _quantities(
+    per: dict[int, list[Fact]], counted: frozenset[str], claim: frozenset[str], similar: Similar
+) -> dict[tuple[str, str], dict[int, list[Fact]]]:
+    """The counts grouped by what they count: with a question's ``claim``, the counts of what it
+    asks (one group); with only the counted noun ("how many rescuers were at the site?"), the
+    counts of that noun; else counts linked when they are of the same thing (nouns and claims)."""
+    items = [(n, f) for n, fs in per.items() for f in fs if f.kind == "number" and (f.slot or f.claim)]
+
+    def nouns(f: Fact) -> frozenset[str]:
+        return f.nouns or (frozenset({f.slot}) if f.slot else frozenset())
+
+    if claim:
+        items = [(n, f) for n, f in items if same_quantity(counted, claim, nouns(f), f.claim, similar)]
+        groups = [items] if items else []
+    elif counted:
+        items = [(n, f) for n, f in items if nouns(f) & counted]
+        groups = [items] if items else []
+    else:
+        parent = list(range(len(items)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i, (n, f) in enumerate(items):
+            for j in range(i + 1, len(items)):
+                m, g = items[j]
+                if (
+                    n != m
+                    and root(i) != root(j)
+                    and same_quantity(nouns(f), f.claim, nouns(g), g.claim, similar)
+                ):
+                    parent[root(j)] = root(i)
+        by_root: dict[int, list[tuple[int, Fact]]] = {}
+        for i, item in enumerate(items):
+            by_root.setdefault(root(i), []).append(item)
+        groups = list(by_root.values())
+    out: dict[tuple[str, str], dict[int, list[Fact]]] = {}
+    for k, group in enumerate(groups):
+        named = Counter(f.slot for _, f in group if f.slot)
+        slot = min(counted) if counted else (named.most_common(1)[0][0] if named else "")
+        by_n = out.setdefault((slot, str(k)), {})
+        for n, f in group:
+            by_n.setdefault(n, []).append(f)
+    return out
 
 
 def _doc_of(cites: Sequence[Citation], n: int) -> str:

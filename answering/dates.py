@@ -96,8 +96,11 @@ def _found_dates(question: str, settings: dict[str, object]) -> list[tuple[str, 
 
 _MAYBE_DATE_RE = re.compile(
     r"\d|\b(?:" + "|".join(sorted(m for m in calendar.month_abbr[1:])) + r")[a-z]*\b|today|yesterday|week|month"
-    r"|year|ago|" + "|".join(re.escape(w) for w in RECENCY_WORDS)
-    + r"|\b(?:" + "|".join(calendar.day_name) + r")\b|\b(?:before|after|since|until|prior to)\b",
+    r"|year|ago|"
+    + "|".join(re.escape(w) for w in RECENCY_WORDS)
+    + r"|\b(?:"
+    + "|".join(calendar.day_name)
+    + r")\b|\b(?:before|after|since|until|prior to)\b",
     re.I,
 )
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b", re.I)
@@ -251,6 +254,41 @@ def text_dates(text: str, published: str | None, reference: date | None = None) 
     return out
 
 
+def names_day(query: DateQuery, text: str, published: str | None, reference: date | None = None) -> bool:
+    """The text names a day of the query's (bounded) range: a calendar date ("March 12"), or a
+    weekday ("on Thursday") placed in the week up to its article's date, as news text writes
+    the days just past ("What happened on March 12?" is answered by "... on Thursday" in a
+    report of that week)."""
+    days = set(query.days())
+    if not days:
+        return False
+    if any(d in days for d in text_dates(text, published, reference)):
+        return True
+    base = _day(published)
+    if base is None:
+        return query.weekday is not None and any(
+            _WEEKDAYS[m.group(1).lower()] == query.weekday for m in _WEEKDAY_RE.finditer(text)
+        )
+    for m in _WEEKDAY_RE.finditer(text):
+        weekday = _WEEKDAYS[m.group(1).lower()]
+        if base - timedelta(days=(base.weekday() - weekday) % 7) in days:
+            return True
+    return False
+
+
+def asks_about_day(question: str) -> bool:
+    """The question's day places what it asks ("what happened on March 12?", "what did they do
+    on Friday?"), not a thing it names ("according to the June 5 account": a noun's modifier)."""
+    from answering.language import pipeline
+
+    days = [
+        t
+        for t in pipeline()(question)
+        if t.lower_ in _MONTHS or t.lower_.rstrip("s") in _WEEKDAYS or t.lower_.rstrip(".") in _MONTHS
+    ]
+    return bool(days) and not any(t.dep_ in ("nmod", "compound", "poss", "amod") for t in days)
+
+
 # --- dates of events ("before the election", "after the attack") --------------------------------
 
 _RELATIONS = {"before": "before", "until": "before", "prior": "before", "after": "after", "since": "after"}
@@ -264,7 +302,7 @@ class Event:
 
 
 def event_of(question: str) -> Event | None:
-    """"before the election" -> Event("before", "election", "the election"): a preposition of
+    """ "before the election" -> Event("before", "election", "the election"): a preposition of
     time whose object is a noun, not a date (spaCy parse)."""
     from answering.language import pipeline
 

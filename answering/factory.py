@@ -79,11 +79,11 @@ def build_answering(
     prompts = load_prompts(settings.prompts_dir)  # checked even in extractive mode
     retriever = HybridRetriever(reader)
 
-
     analyzer = analyzer or Analyzer()
+    cache = SentenceCache(embeddings)
     extractive = ExtractiveAnswerer(
         reader.document,
-        SentenceCache(embeddings),
+        cache,
         WordStats(reader.idf, reader.max_idf),
         analyzer,
         limits=Limits(embed_budget=settings.sentence_budget, parse_budget=settings.parse_budget),
@@ -115,4 +115,5 @@ def build_answering(
         max_question_chars=settings.max_question_chars,
         condenser=condenser,
         history_turns=settings.discord_history_turns,
+        similar=cache.similarity,
     )

@@ -67,6 +67,13 @@ class SentenceCache:
                     self._words[w] = out[w] = vec.copy()
         return out
 
+    def similarity(self, a: str, b: str) -> float:
+        """Cosine of two single words' vectors ("injured" ~ "wounded"); 1.0 for the same word."""
+        if a == b:
+            return 1.0
+        vecs = self.words([a, b])
+        return float(vecs[a] @ vecs[b])
+
     def previous(self, doc: Document, span: Span) -> Span | None:
         """The sentence before ``span`` in the same paragraph (no line break between), if any."""
         spans = self.sentences(doc)

@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 
 from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
+from answering.asking import inner_question
 from answering.citations import renumber_citations, verify
 from answering.models import Answer, AnswerDelta, Turn
+from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
 from answering.sides import Ask, agreement_ask, slot_words
@@ -65,6 +67,7 @@ class AnsweringService:
         condenser: Condenser = rewrite_follow_up,
         refresh_interval_s: float = 1.0,
         history_turns: int = 6,
+        similar: Similar = exact,
     ) -> None:
         self.reader = reader
         self.retriever = retriever
@@ -74,6 +77,7 @@ class AnsweringService:
         self.condenser = condenser
         self.refresh_interval_s = refresh_interval_s
         self.history_turns = history_turns
+        self.similar = similar  # word similarity: which counts are of the same thing
         self._last_refresh = 0.0
         self._refresh_lock = threading.Lock()
 
@@ -142,10 +146,17 @@ class AnsweringService:
             ask = agreement_ask(standalone)  # an agreement question compares what it asks about
             agreement = (
                 compare(
-                    citations, standalone, kinds=ask.kinds, counted=ask.nouns, claim_verbs=ask.claim_verbs
+                    citations,
+                    standalone,
+                    kinds=ask.kinds,
+                    counted=ask.nouns,
+                    claim_verbs=ask.claim_verbs,
+                    claim=ask.claim,
+                    similar=self.similar,
+                    values=ask.asked_values,
                 )
                 if ask is not None
-                else compare(citations, standalone)
+                else compare(citations, standalone, similar=self.similar)
             )
             note = agreement.render()
             if note:
@@ -181,11 +192,17 @@ class AnsweringService:
         """An agreement question reads one passage from as many articles as it can at first,
         and also those about what the question names a value of ("was it a barge?" -> passages
         about the attack): the other side rarely shares the question's words ("tugboat attack")."""
-        retrieved = self.retriever.retrieve(question, self.top_k, per_document=1)
-        slots = slot_words(ask, [r.chunk.text for r in retrieved])
-        if slots:
-            have = {r.chunk.chunk_id for r in retrieved}
-            for r in self.retriever.retrieve(" ".join(slots), self.top_k, per_document=1):
+        retrieved = self.retriever.retrieve(question, 2 * self.top_k, per_document=2)
+        have = {r.chunk.chunk_id for r in retrieved}
+        # and the passages about what it asks the reports ("was the number trapped the same
+        # everywhere?" -> "what was the number trapped?"), one an article again
+        queries = [
+            q
+            for q in (inner_question(question), " ".join(slot_words(ask, [r.chunk.text for r in retrieved])))
+            if q
+        ]
+        for query in queries:
+            for r in self.retriever.retrieve(query, self.top_k, per_document=1):
                 if r.chunk.chunk_id not in have:
                     have.add(r.chunk.chunk_id)
                     retrieved.append(r)

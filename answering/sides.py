@@ -23,29 +23,18 @@ something else, then of articles that agree, a few sentences in all.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from answering.agreement import (
-    NUMBER_WORDS,
-    Fact,
-    Kind,
-    cached_facts,
-    nlp,
-    number_value,
-    parse,
-    reported_by,
-)
+from answering.agreement import Fact, Kind, cached_facts, nlp, parse, reported_by
+from answering.asking import about_reports, inner_question, value_kinds, words
+from answering.quantities import NUMBER_WORDS, Similar, claim_of, exact, modifiers, number_value, same_quantity
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
-
-WORDS_PATH = Path(__file__).resolve().parent / "data" / "agreement_words.json"
 
 MAX_SIDES = 4  # sentences an agreement answer quotes
 MAX_CHARS = 800
@@ -61,27 +50,15 @@ class Ask:
     values: frozenset[str]  # alternatives the question names ("tugboat", "barge", "1", "2")
     focus: frozenset[str]  # the question's content lemmas, without report and comparison words
     claim_verbs: frozenset[str] = frozenset()  # "which outlet reported ...": report
-
-
-@dataclass(frozen=True, slots=True)
-class Words:
-    sources: frozenset[str]
-    comparison: frozenset[str]
-    quantifiers: frozenset[str]
-    dates: frozenset[str]
-    counts: frozenset[str]  # "the number of wounded"
-
-
-@cache
-def words(path: Path = WORDS_PATH) -> Words:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Words(
-        frozenset(data["source_nouns"]),
-        frozenset(data["comparison_words"]),
-        frozenset(data["source_quantifiers"]),
-        frozenset(data["date_nouns"]),
-        frozenset(data["count_nouns"]),
-    )
+    # a count: what is said of the counted thing ("how many people were hurt?": hurt), so only
+    # counts of the same claim are compared ("injured 19", not "employs 9,000")
+    claim: frozenset[str] = frozenset()
+    # the kinds of value the question asks the reports for ("what time ...?": time), compared in
+    # the sentences that answer it (``answering.agreement.value_facts``)
+    asked_values: frozenset[str] = frozenset()
+    # a count: the other things the question places it by ("in the 2023 rockfall": rockfall,
+    # 2023); a count in a sentence without any of them is of another event
+    context: frozenset[str] = frozenset()
 
 
 def _lemma(tok: Token) -> str:
@@ -100,7 +77,7 @@ def _may_ask() -> re.Pattern[str]:
     """A first look without the parser: a word for reports or for comparing, or an "or"."""
     w = words()
     stems = sorted({x[: max(4, len(x) - 2)] for x in w.sources | w.comparison if x.isalpha()})
-    return re.compile(r"\bor\b|\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
+    return re.compile(r"\bor\b|\bevery(?:one|body)\b|\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -125,7 +102,7 @@ def agreement_ask(question: str) -> Ask | None:
         t.tag_ in ("WDT", "WP") and t.head in sources for t in doc
     )
     alternatives = _alternatives(doc)
-    if not ((compares and sources) or quantified or which_source or alternatives):
+    if not ((compares and sources) or quantified or which_source or alternatives or about_reports(doc)):
         return None
     skip = w.sources | w.comparison | w.quantifiers | w.counts
     focus = frozenset(
@@ -141,6 +118,8 @@ def agreement_ask(question: str) -> Ask | None:
     lowered = question.lower()
     kinds: frozenset[Kind]
     claim_verbs: frozenset[str] = frozenset()
+    claim: frozenset[str] = frozenset()
+    context: frozenset[str] = frozenset()
     if which_source:
         kinds = frozenset({"attribution"})
         # the verbs whose subject is the asked outlet ("which outlet reported ...")
@@ -148,7 +127,9 @@ def agreement_ask(question: str) -> Ask | None:
     elif "how many" in lowered or "how much" in lowered or numbers or any(_lemma(t) in w.counts for t in doc):
         kinds = frozenset({"number"})
         counted = {_lemma(t.head) for t in numbers if t.dep_ == "nummod"}
-        counted |= {_lemma(t.head) for t in doc if t.lower_ == "many" and t.head.pos_ == "NOUN"}
+        heads = [t.head for t in numbers if t.dep_ == "nummod"]
+        heads += [t.head for t in doc if t.lower_ in ("many", "much") and t.head.pos_ == "NOUN"]
+        counted |= {_lemma(t) for t in heads}
         counted |= {  # "the number of wounded guards" -> guard
             _lemma(o)
             for t in doc
@@ -158,7 +139,29 @@ def agreement_ask(question: str) -> Ask | None:
             for o in p.children
             if o.dep_ == "pobj"
         }
+        heads += [  # "the number of wounded guards": guards
+            o
+            for t in doc
+            if _lemma(t) in w.counts
+            for p in t.children
+            if p.lower_ == "of"
+            for o in p.children
+            if o.dep_ == "pobj"
+        ]
         nouns = (counted - skip) or nouns
+        said: set[str] = set()
+        for t in heads:
+            said |= claim_of(t)[0] | modifiers(t)
+        # not the question's own quantifier ("how many", "how much")
+        claim = frozenset(said - skip - nouns - w.sources - w.comparison - {"many", "much", "few"})
+        context = frozenset(
+            _word(t)
+            for t in doc
+            if t.pos_ in ("NOUN", "NUM")
+            and not t.is_stop
+            and t.ent_type_ not in ("DATE", "TIME")
+            and _lemma(t) not in skip | nouns | claim | w.dates
+        )
     elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
         kinds = frozenset({"date"})
     else:
@@ -170,7 +173,9 @@ def agreement_ask(question: str) -> Ask | None:
         for t in doc:
             if t.pos_ not in ("NOUN", "PROPN") or _lemma(t) in skip:
                 continue
-            if t.dep_ == "compound" and t.head.pos_ == "NOUN":
+            if t.dep_ == "compound" and t.pos_ == "NOUN" and t.head.pos_ == "NOUN":
+                if any(_lemma(c) in w.comparison for c in t.head.children):
+                    continue  # "the same union spokeswoman": who she is, not what kind
                 named |= {_lemma(t), _lemma(t.head)}
             elif t.dep_ in ("attr", "acomp") or (t.dep_ == "pobj" and t.head.lower_ == "by"):
                 named.add(_lemma(t))
@@ -178,7 +183,16 @@ def agreement_ask(question: str) -> Ask | None:
     if "number" in kinds:  # the counts the question states ("did all say 7 guards?")
         alternatives |= {str(v) for t in numbers if (v := number_value([t])) is not None}
     values = frozenset(alternatives)
-    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs)
+    asked = inner_question(question) or question
+    asked_values = value_kinds(asked) if not which_source else frozenset()
+    if "number" in kinds and not asked.lower().startswith("how much"):
+        asked_values = frozenset()  # a count of something ("the number of wounded guards")
+    if "date" in kinds:  # a date is compared as a date; a time of day as a value
+        clock = re.search(r"\b(?:time|when)\b", asked.lower()) is not None
+        asked_values = frozenset({"time", "time of day"}) if clock else frozenset()
+    if asked_values:
+        kinds |= {"value"}
+    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs, claim, asked_values, context)
 
 
 def _alternatives(doc: object) -> set[str]:
@@ -246,6 +260,8 @@ def relevant(
     text_lemmas: frozenset[str],
     slots: frozenset[str] = frozenset(),
     text: str = "",
+    similar: Similar = exact,
+    answers: bool = False,
 ) -> dict[str, frozenset[str]]:
     """slot -> values of the asked detail that the sentence states ({} if it states none).
     ``slots``: the thing slots the question names a value of; ``text``: the sentence, where a
@@ -262,7 +278,14 @@ def relevant(
         if f.kind == "number":
             if f.role == "a" and f.slot not in ask.nouns:
                 continue  # "a barge" counts one barge only when barges are counted
-            if f.slot in ask.nouns or (f.role != "a" and shares_claim):
+            if ask.context and not (text_lemmas & ask.context or _mentions(ask.context, text)):
+                continue  # "four workers were injured escaping the collapse": not the 2023 rockfall
+            if ask.claim and f.role != "a":
+                # a count of the asked thing that says what the question asks of it
+                same = same_quantity(ask.nouns, ask.claim, f.nouns, f.claim, similar)
+            else:
+                same = f.slot in ask.nouns or (f.role != "a" and shares_claim)
+            if same:
                 out.setdefault(next(iter(sorted(ask.nouns))) if ask.nouns else "", set()).add(f.value)
         elif f.kind == "thing":
             if f.slot in keys or f.value in ask.values:
@@ -275,20 +298,30 @@ def relevant(
                 out.setdefault("", set()).add(f.value)
         elif f.kind == "target" and f.slot in ask.focus:
             out.setdefault(f.slot, set()).add(f.value)
+        elif f.kind == "value" and answers and f.slot.split(":")[0] in ask.asked_values:
+            out.setdefault(f.slot, set()).add(f.value)  # a value of what the sentence answers
     return {k: frozenset(v) for k, v in out.items()}
 
 
 def gather(
-    ask: Ask, sentences: Sequence[Sentence], *, limit: int = MAX_SIDES, max_chars: int = MAX_CHARS
+    ask: Ask,
+    sentences: Sequence[Sentence],
+    *,
+    limit: int = MAX_SIDES,
+    max_chars: int = MAX_CHARS,
+    similar: Similar = exact,
+    floor: float = 0.5,
 ) -> list[int]:
     """Indices of the sentences to quote, best first: one side, then each article that says
-    otherwise, then articles that agree. [] when fewer than two articles state the detail."""
+    otherwise, then articles that agree. [] when fewer than two articles state the detail.
+    ``floor``: the score from which a sentence answers the question, for values it asks for
+    (a time, an amount) in sentences that say them of something else."""
     ranked = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)
     ranked = [i for i in ranked if sentences[i].score > 0]
     # Only sentences with a word of the question (or, for a count, a number) are parsed, the
     # best PARSE_BUDGET by score: the other side may be a sentence the answerer scores low.
     asked = _stems(ask.focus | ask.values)
-    counts = _NUMBER_RE if "number" in ask.kinds else None
+    counts = _NUMBER_RE if "number" in ask.kinds or "value" in ask.kinds else None
     named = _by_article(
         [
             i
@@ -311,7 +344,15 @@ def gather(
     order = [i for i in ranked if i in facts]
     fills: dict[int, dict[str, frozenset[str]]] = {}
     for i in order:
-        got = relevant(ask, facts[i], _lemmas(sentences[i].text), slots, sentences[i].text)
+        got = relevant(
+            ask,
+            facts[i],
+            _lemmas(sentences[i].text),
+            slots,
+            sentences[i].text,
+            similar,
+            sentences[i].score >= floor,
+        )
         if got:
             fills[i] = got
     by_slot: dict[str, list[int]] = {}

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
@@ -29,7 +30,9 @@ from answering.answerhood import (
     load_model,
     question_info,
 )
+from answering.asking import inner_question
 from answering.citations import make_citation
+from answering.dates import asks_about_day, may_name_a_date, names_day, newest_day, parse_question_dates
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
@@ -99,15 +102,18 @@ class ExtractiveAnswerer:
         return self._model
 
     # --- scoring -----------------------------------------------------------------------
-    def score(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Scoring:
+    def score(
+        self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = (), every: bool = False
+    ) -> Scoring:
         """Every candidate sentence with its signals and probability of answering.
 
         Embedding sentences is the expensive step (about 25 ms a sentence on one core), so only
         the ``embed_budget`` candidates the other signals rank best are embedded; the others get
         probability 0 (never chosen alone) but may still complete a chosen sentence. The choice
         does not depend on what is cached: the same question always gets the same answer.
+        ``every``: parse every candidate (the sides of an agreement question share few words with it).
         """
-        sc, embedded = self._scoring(question, retrieved, self.limits.embed_budget)
+        sc, embedded = self._scoring(question, retrieved, self.limits.embed_budget, every)
         if embedded:
             sc.probs[embedded] = self.model.probability(sc.rows[embedded])
         said_flat = [_flatten(t) for t in said]
@@ -121,12 +127,13 @@ class ExtractiveAnswerer:
         return self._scoring(question, retrieved, 0)[0]
 
     def _scoring(
-        self, question: str, retrieved: Sequence[Retrieved], budget: int
+        self, question: str, retrieved: Sequence[Retrieved], budget: int, every: bool = False
     ) -> tuple[Scoring, list[int]]:
         """Candidates with their feature rows (probabilities 0), and which were embedded: all, or
         the ``budget`` best by the model without the embedding cosine."""
         q = question_info(question, self.analyzer)
-        cands = self._within_parse_budget(question, candidates(retrieved, self.document, self.cache))
+        cands = candidates(retrieved, self.document, self.cache)
+        cands = cands if every else self._within_parse_budget(question, cands)
         analyses, previous, before, after = self._neighbourhood(cands)
         ranks = [c.rank for c in cands]
         n = len(cands)
@@ -232,9 +239,13 @@ class ExtractiveAnswerer:
     # --- answering ---------------------------------------------------------------------
     def answer(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Draft:
         t0 = time.perf_counter()
-        scoring = self.score(question, retrieved, said=said)
+        # "do the reports agree on how many were hurt?": sentences are judged against what it
+        # asks the reports ("how many were hurt?"), the sides compared by the whole question
+        ask = agreement_ask(question)
+        inner = inner_question(question) if ask is not None else None
+        scoring = self.score(inner or question, retrieved, said=said, every=ask is not None)
         t1 = time.perf_counter()
-        draft = self._compose(scoring)
+        draft = self._compose(scoring, ask)
         t2 = time.perf_counter()
         timings = {"select": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000}
         return Draft(draft.answer, draft.refused, draft.citations, timings, self.name)
@@ -246,15 +257,18 @@ class ExtractiveAnswerer:
         yield AnswerDelta(draft.answer)
         yield draft
 
-    def _compose(self, sc: Scoring) -> Draft:
+    def _compose(self, sc: Scoring, ask: Ask | None = None) -> Draft:
         q = sc.question
         ranked = [i for i in sc.ranked() if sc.probs[i] > 0]
         best = float(sc.probs[ranked[0]]) if ranked else 0.0
         # an agreement question quotes each side, from different articles (answering/sides.py)
-        ask = agreement_ask(q.text) if ranked and not sc.has(ranked[0], "unknown_name") else None
+        ask = (ask or agreement_ask(q.text)) if ranked and not sc.has(ranked[0], "unknown_name") else None
         sides = self._sides(sc, ask) if ask is not None else []
         if sides:
             return self._cite(sc, sides)
+        dated = self._on_the_day(sc) if ask is None else []
+        if dated:
+            return self._cite(sc, dated)
         if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
@@ -303,7 +317,41 @@ class ExtractiveAnswerer:
             Sentence(s.text, s.doc_id, s.published, float(p) if s.score > 0 else 0.0)
             for s, p in zip(sentences, sc.probs, strict=True)
         ]
-        return gather(ask, sentences) or corroborate(answered, self.model.threshold)
+        return gather(
+            ask, sentences, similar=self.cache.similarity, floor=0.75 * self.model.threshold
+        ) or corroborate(answered, self.model.threshold)
+
+    def _on_the_day(self, sc: Scoring) -> list[int]:
+        """ "What happened on March 12?", "what did the regulator do on Friday?": the best
+        sentences that name that day (``answering.dates.names_day``: "on Thursday" in a report
+        of that week), however few words they share with the question; [] when the question
+        names no day, asks when, or no candidate names the day."""
+        q = sc.question
+        if q.kind == "when" or not may_name_a_date(q.text) or not sc.cands or not asks_about_day(q.text):
+            return []
+        reference = newest_day(c.doc.published for c in sc.cands) or date.today()
+        query = parse_question_dates(q.text, reference)
+        if query is None or not query.days(limit=7):
+            return []
+        prior = self.model.probability(sc.rows)
+        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        named = [
+            i
+            for i, c in enumerate(sc.cands)
+            if not sc.has(i, "short")
+            and not sc.analyses[i].is_question
+            and names_day(query, c.span.text, c.doc.published, reference)
+        ]
+        named.sort(key=lambda i: -scores[i])
+        chosen = named[:1]
+        for i in named[1:]:  # and the best of other articles, nearly as likely
+            if len(chosen) >= self.limits.max_sentences:
+                break
+            if scores[i] >= 0.3 * scores[chosen[0]] and sc.cands[i].doc.doc_id not in {
+                sc.cands[j].doc.doc_id for j in chosen
+            }:
+                chosen.append(i)
+        return chosen
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:
