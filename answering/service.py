@@ -120,11 +120,7 @@ class AnsweringService:
         standalone = self.condenser(text, turns) if turns else text
         standalone = " ".join(standalone.split()) or text
         t1 = time.perf_counter()
-        ask = agreement_ask(standalone)
-        if ask is not None:
-            retrieved = self._both_sides(standalone, ask)
-        else:
-            retrieved = self.retriever.retrieve(standalone, self.top_k)
+        retrieved = self.retrieve(standalone)
         t2 = time.perf_counter()
         said = [t.answer for t in turns]
 
@@ -187,6 +183,14 @@ class AnsweringService:
             answerer=draft.answerer,
             agreement=verdict,
         )
+
+    def retrieve(self, standalone: str) -> list[Retrieved]:
+        """The passages the answerer gets for a (standalone) question: ``top_k`` by the hybrid
+        retriever, or for an agreement question passages from as many articles as possible."""
+        ask = agreement_ask(standalone)
+        if ask is not None:
+            return self._both_sides(standalone, ask)
+        return list(self.retriever.retrieve(standalone, self.top_k))
 
     def _both_sides(self, question: str, ask: Ask) -> list[Retrieved]:
         """An agreement question reads one passage from as many articles as it can at first,

@@ -95,7 +95,7 @@ def _samples(service: Any, qs: QuestionSet) -> list[Sample]:
     samples: list[Sample] = []
     for q in qs.questions:
         standalone = service.condenser(q.question, q.history) if q.history else q.question
-        retrieved = service.retriever.retrieve(standalone, service.top_k)
+        retrieved = service.retrieve(standalone)
         sc = answerer.signals(standalone, retrieved)
         texts = [c.span.text for c in sc.cands]
         labels = np.array([_answers(q, t) for t in texts], dtype=np.int64)

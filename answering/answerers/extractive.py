@@ -123,8 +123,20 @@ class ExtractiveAnswerer:
         return sc
 
     def signals(self, question: str, retrieved: Sequence[Retrieved]) -> Scoring:
-        """Every candidate with its feature row, all embedded, no model (for fitting the model)."""
-        return self._scoring(question, retrieved, 0)[0]
+        """Every candidate with its feature row, all embedded, no model (for fitting the model),
+        judged against what ``answer`` judges them against."""
+        asked, every = self._judged_by(question)
+        return self._scoring(asked, retrieved, 0, every)[0]
+
+    @staticmethod
+    def _judged_by(question: str) -> tuple[str, bool]:
+        """The question sentences are judged against, and whether every candidate is parsed:
+        "do the reports agree on how many were hurt?" is judged by what it asks the reports
+        ("how many were hurt?"), each of its sides parsed (the sides are compared by the whole
+        question)."""
+        if agreement_ask(question) is None:
+            return question, False
+        return inner_question(question) or question, True
 
     def _scoring(
         self, question: str, retrieved: Sequence[Retrieved], budget: int, every: bool = False
@@ -239,11 +251,9 @@ class ExtractiveAnswerer:
     # --- answering ---------------------------------------------------------------------
     def answer(self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()) -> Draft:
         t0 = time.perf_counter()
-        # "do the reports agree on how many were hurt?": sentences are judged against what it
-        # asks the reports ("how many were hurt?"), the sides compared by the whole question
         ask = agreement_ask(question)
-        inner = inner_question(question) if ask is not None else None
-        scoring = self.score(inner or question, retrieved, said=said, every=ask is not None)
+        asked, every = self._judged_by(question)
+        scoring = self.score(asked, retrieved, said=said, every=every)
         t1 = time.perf_counter()
         draft = self._compose(scoring, ask)
         t2 = time.perf_counter()
