@@ -126,19 +126,8 @@ def agreement_ask(question: str) -> Ask | None:
         claim_verbs = frozenset(_lemma(t.head) for t in sources if t.dep_ in ("nsubj", "nsubjpass"))
     elif "how many" in lowered or "how much" in lowered or numbers or any(_lemma(t) in w.counts for t in doc):
         kinds = frozenset({"number"})
-        counted = {_lemma(t.head) for t in numbers if t.dep_ == "nummod"}
         heads = [t.head for t in numbers if t.dep_ == "nummod"]
         heads += [t.head for t in doc if t.lower_ in ("many", "much") and t.head.pos_ == "NOUN"]
-        counted |= {_lemma(t) for t in heads}
-        counted |= {  # "the number of wounded guards" -> guard
-            _lemma(o)
-            for t in doc
-            if _lemma(t) in w.counts
-            for p in t.children
-            if p.lower_ == "of"
-            for o in p.children
-            if o.dep_ == "pobj"
-        }
         heads += [  # "the number of wounded guards": guards
             o
             for t in doc
@@ -148,6 +137,7 @@ def agreement_ask(question: str) -> Ask | None:
             for o in p.children
             if o.dep_ == "pobj"
         ]
+        counted = {_lemma(t) for t in heads}
         nouns = (counted - skip) or nouns
         said: set[str] = set()
         for t in heads:

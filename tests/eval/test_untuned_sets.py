@@ -18,6 +18,7 @@ regression fails ``make test`` while the targets stay written down as targets.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,23 +76,16 @@ def shipped_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Pa
 
 
 @pytest.fixture(scope="module")
-def other_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path:
-    return _index(tmp_path_factory, embeddings, OTHER_CORPUS, 4)
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Callable[[Path], Path]:
+    """An index of a corpus folder (every article in it), built once per module."""
+    built: dict[Path, Path] = {}
 
+    def get(corpus: Path) -> Path:
+        if corpus not in built:
+            built[corpus] = _index(tmp_path_factory, embeddings, corpus, len(list(corpus.glob("*.txt"))))
+        return built[corpus]
 
-@pytest.fixture(scope="module")
-def flood_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path:
-    return _index(tmp_path_factory, embeddings, FLOOD_CORPUS, 4)
-
-
-@pytest.fixture(scope="module")
-def court_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path:
-    return _index(tmp_path_factory, embeddings, COURT_CORPUS, 5)
-
-
-@pytest.fixture(scope="module")
-def outbreak_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: Any) -> Path:
-    return _index(tmp_path_factory, embeddings, OUTBREAK_CORPUS, 5)
+    return get
 
 
 def _run(
@@ -119,24 +113,24 @@ def test_blind_sets_on_the_shipped_corpus(
 
 
 @pytest.mark.parametrize(
-    ("questions", "corpus", "index"),
+    ("questions", "corpus"),
     [
-        ("othercorpus.jsonl", OTHER_CORPUS, "other_dir"),
-        ("floodcorpus.jsonl", FLOOD_CORPUS, "flood_dir"),
-        ("courtcorpus.jsonl", COURT_CORPUS, "court_dir"),
-        ("outbreakcorpus.jsonl", OUTBREAK_CORPUS, "outbreak_dir"),
+        ("othercorpus.jsonl", OTHER_CORPUS),
+        ("floodcorpus.jsonl", FLOOD_CORPUS),
+        ("courtcorpus.jsonl", COURT_CORPUS),
+        ("outbreakcorpus.jsonl", OUTBREAK_CORPUS),
     ],
 )
 def test_a_corpus_on_another_topic(
     questions: str,
     corpus: Path,
-    index: str,
+    corpus_dir: Callable[[Path], Path],
     real_model: Any,
-    request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    data = _run(monkeypatch, request.getfixturevalue(index), corpus, questions, tmp_path)
+    assert len(list(corpus.glob("*.txt"))) >= 4, "a corpus of several reports"
+    data = _run(monkeypatch, corpus_dir(corpus), corpus, questions, tmp_path)
     results = data["results"]
     assert results, "the set has questions"
     cited = {c["doc_id"] for r in results for c in r["citations"]}
