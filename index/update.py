@@ -21,7 +21,7 @@ drops a delta that was never published and re-indexes the logged documents' keyw
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -30,7 +30,7 @@ import numpy as np
 
 from index import keywords
 from index.chunking import chunk_document
-from index.duplicates import components, near
+from index.duplicates import components
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
 from index.pointer import Pointer
@@ -204,24 +204,28 @@ def stored_texts(store: Store, active: Pointer, doc_ids: Sequence[str]) -> dict[
     return {i: t for i, t in zip(got["ids"], got.get("documents") or [], strict=True) if t}
 
 
+ValuesOf = Callable[[Sequence[str]], dict[str, np.ndarray]]  # doc ids -> MinHash values
+
+
 def regroup(
     store: Store,
     active: Pointer,
-    values: dict[str, np.ndarray],
+    nearby: dict[str, set[str]],
+    values_of: ValuesOf,
     changed: Sequence[Document],
     removed_ids: Sequence[str],
 ) -> tuple[list[Document], list[Document]]:
     """Near-duplicate groups after an in-place update: (``changed`` with their group, unchanged
     documents whose group changes, as stored but with the new group).
 
-    ``values``: the MinHash values of every served document (``index.duplicates.signatures``).
-    Only groups that hold a changed or removed article, or an article a changed one is near,
-    can change (an added copy joins or merges groups; a removed one can split its group), so
-    each changed article is compared with every article (``near``) and only the members of
-    those groups are read from the store and grouped again (``components``)."""
+    ``nearby``: each changed article -> the served articles it is near (``index.duplicates.near``
+    or the catalog's band lookup); ``values_of``: MinHash values by doc id (``changed`` in their
+    new version). Only groups that hold a changed or removed article, or an article a changed one
+    is near, can change (an added copy joins or merges groups; a removed one can split its
+    group), so only the members of those groups are read from the store and grouped again
+    (``components``)."""
     docs_col = store.docs(active.generation)
     changed_ids = [d.doc_id for d in changed]
-    nearby = near(values, changed_ids)
     touched = sorted({*changed_ids, *removed_ids, *(i for ns in nearby.values() for i in ns)})
     metas = docs_col.get(ids=touched, include=["metadatas"]).get("metadatas") or [] if touched else []
     affected = sorted({str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")})
@@ -233,7 +237,7 @@ def regroup(
             stored[i] = str((m or {}).get("duplicate_cluster") or "") or None
     group = set(touched) | set(stored)
     group -= set(removed_ids)
-    clusters = components(sorted(group), values)
+    clusters = components(sorted(group), values_of(sorted(group)))
     grouped = [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in changed]
     fix = sorted(d for d in group - set(changed_ids) if stored.get(d) != clusters.get(d))
     if not fix:

@@ -1,0 +1,111 @@
+"""Builds planned from the catalog (index/catalog.py, index/changes.py): an in-place update that
+neither lists every article nor reads every document record, with the same result as a build
+that compares the whole corpus, and the cases it leaves to that comparison."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import index.build as build_mod
+from index.build import build_index
+from index.catalog import Catalog, catalog_path
+from index.reader import open_reader, read_all
+from index.store import Store
+from index.verify import verify_index
+from tests.index.fakes import CountingEmbeddings
+
+ARTICLE = "002_bf7ea3b3e611832c"
+
+
+def _full_comparisons(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the builds that compared the whole corpus (``index.manifest.load_changed``)."""
+    calls: list[int] = []
+    real = build_mod.load_changed
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(build_mod, "load_changed", counting)
+    return calls
+
+
+def _stored(settings: Any) -> dict[str, tuple[str, str]]:
+    store = Store.open(settings, create=False)
+    pointer = store.active_pointer()
+    ids, _, metas = read_all(store.docs(pointer.generation), ["metadatas"])
+    return {i: (str(m["content_hash"]), str(m["path"])) for i, m in zip(ids, metas, strict=True) if m}
+
+
+def _catalog(settings: Any) -> dict[str, tuple[str, str]] | None:
+    pointer = Store.open(settings, create=False).active_pointer()
+    with Catalog.open(catalog_path(Path(settings.data_dir), "newsdesk")) as catalog:
+        return catalog.doc_map(pointer)
+
+
+def test_adding_changing_and_removing_articles_never_compares_the_whole_corpus(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    full = _full_comparisons(monkeypatch)
+    (corpus / "late.txt").write_text("Late report\n\nThe harbour reopened on Friday after repairs.", "utf-8")
+    added = build_index(index_settings, emb)
+    assert added.added_ids == ["late"] and added.unchanged == 5 and added.documents == 6
+    (corpus / "late.txt").unlink()
+    removed = build_index(index_settings, emb)
+    assert removed.removed_ids == ["late"] and removed.documents == 5
+    path = corpus / f"{ARTICLE}.txt"
+    stat = path.stat()  # touched, same bytes: read once, then recorded
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert not build_index(index_settings, emb).changed
+    path.write_text(path.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    updated = build_index(index_settings, emb)
+    assert updated.updated_ids == [ARTICLE] and updated.unchanged == 4
+    assert full == []  # every build above was planned from the catalog
+    assert updated.generation == first.generation  # in place
+    assert _catalog(index_settings) == _stored(index_settings)  # the same map a full read gives
+    assert verify_index(index_settings).ok
+
+
+def test_the_whole_corpus_is_compared_when_the_catalog_cannot_decide(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    full = _full_comparisons(monkeypatch)
+    # an id also held by an unchanged file: the full comparison warns and keeps the first one
+    row = {"id": ARTICLE, "title": "T", "text": "Copy."}
+    (corpus / "zz.jsonl").write_text(json.dumps(row) + "\n", "utf-8")
+    summary = build_index(index_settings, emb)
+    assert len(full) == 1 and any("Duplicate document id" in w for w in summary.warnings)
+    assert not summary.changed
+    (corpus / "zz.jsonl").unlink()
+    # a catalog that is gone (or describes another revision: a killed build, another host)
+    catalog_path(Path(index_settings.data_dir), "newsdesk").unlink()
+    (corpus / "late.txt").write_text("Late report\n\nThe harbour reopened on Friday after repairs.", "utf-8")
+    assert build_index(index_settings, emb).added_ids == ["late"] and len(full) == 2
+    assert _catalog(index_settings) == _stored(index_settings)
+    (corpus / "later.txt").write_text("Later report\n\nThe ferry resumed its schedule.", "utf-8")
+    assert build_index(index_settings, emb).added_ids == ["later"] and len(full) == 2  # planned again
+
+
+def test_a_planned_update_groups_a_new_wire_copy_with_an_article_it_did_not_read(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    full = _full_comparisons(monkeypatch)
+    original = (corpus / f"{ARTICLE}.txt").read_text("utf-8")
+    (corpus / "copy.txt").write_text(original, "utf-8")  # found by its LSH band in the catalog
+    assert build_index(index_settings, emb).added_ids == ["copy"] and full == []
+    reader = open_reader(index_settings, emb)
+    assert reader.document("copy").duplicate_cluster == ARTICLE
+    assert reader.document(ARTICLE).duplicate_cluster == ARTICLE
+    (corpus / "copy.txt").unlink()
+    assert build_index(index_settings, emb).removed_ids == ["copy"] and full == []
