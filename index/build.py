@@ -63,6 +63,7 @@ class BuildFailed(NewsdeskError):
 
 
 COPY_PAGE = 1000
+LEGACY_FILES = ("corpus-manifest-{base}.json", "doc-map-{base}.json", "minhash-cache.npz")
 
 
 @dataclass(slots=True)
@@ -183,6 +184,8 @@ def _full_build(
             files: Stats = {file_key(p): UNREAD for _, p in served.values() if p}
             files.update((k, stats[k]) for k in read if k in stats)
             catalog.replace(store.read_pointer(), served, files)
+            for legacy in LEGACY_FILES:  # what the catalog replaced (written before it existed)
+                (Path(settings.data_dir) / legacy.format(base=store.base)).unlink(missing_ok=True)
     except NewsdeskError:
         raise
     except Exception as exc:  # disk full, a failing embedder, ...: say what still works
