@@ -60,13 +60,9 @@ def find_changes(corpus_dir: Path, catalog: Catalog) -> Changes | None:
     known = catalog.files()
     present: set[str] = set()
     to_read: list[tuple[Path, str, tuple[int, int]]] = []
-    for path in scan.files:
+    for path, info in zip(scan.files, scan.stats, strict=True):
         key = file_key(str(path))
         present.add(key)
-        try:
-            info = path.stat()
-        except OSError:
-            return None
         stat = (info.st_size, info.st_mtime_ns)
         if known.get(key) != stat:
             to_read.append((path, key, stat))
