@@ -309,7 +309,7 @@ def _apply_changes(
             return {**read, **{i: values[i] for i in ids if i in values}}
 
         changed, regroup = update.regroup(
-            store, active, nearby, values_of, changes.changed, changes.removed_ids
+            store, active, nearby, values_of, changes.changed, changes.removed_ids, set(changes.added_ids)
         )
         pointer, summary.chunks_embedded = update.apply_update(
             store, settings, active, changed, changes.removed_ids, embeddings, progress, lease, regroup

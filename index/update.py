@@ -21,7 +21,7 @@ drops a delta that was never published and re-indexes the logged documents' keyw
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -214,20 +214,22 @@ def regroup(
     values_of: ValuesOf,
     changed: Sequence[Document],
     removed_ids: Sequence[str],
+    added_ids: Collection[str] = (),
 ) -> tuple[list[Document], list[Document]]:
     """Near-duplicate groups after an in-place update: (``changed`` with their group, unchanged
     documents whose group changes, as stored but with the new group).
 
     ``nearby``: each changed article -> the served articles it is near (``index.duplicates.near``
     or the catalog's band lookup); ``values_of``: MinHash values by doc id (``changed`` in their
-    new version). Only groups that hold a changed or removed article, or an article a changed one
-    is near, can change (an added copy joins or merges groups; a removed one can split its
-    group), so only the members of those groups are read from the store and grouped again
-    (``components``)."""
+    new version); ``added_ids``: those of ``changed`` with no record yet (none is read). Only
+    groups that hold a changed or removed article, or an article a changed one is near, can
+    change (an added copy joins or merges groups; a removed one can split its group), so only
+    the members of those groups are read from the store and grouped again (``components``)."""
     docs_col = store.docs(active.generation)
     changed_ids = [d.doc_id for d in changed]
     touched = sorted({*changed_ids, *removed_ids, *(i for ns in nearby.values() for i in ns)})
-    metas = docs_col.get(ids=touched, include=["metadatas"]).get("metadatas") or [] if touched else []
+    stored_ids = [i for i in touched if i not in added_ids]  # an added article has no record yet
+    metas = docs_col.get(ids=stored_ids, include=["metadatas"]).get("metadatas") or [] if stored_ids else []
     affected = sorted({str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")})
     stored: dict[str, str | None] = {}
     if affected:
