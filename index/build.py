@@ -116,8 +116,13 @@ def build_index(
     corpus_dir: Path | str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    changed_files: Sequence[Path] | None = None,
 ) -> BuildSummary:
-    """Bring the index up to date with the corpus (see the module docstring)."""
+    """Bring the index up to date with the corpus (see the module docstring).
+
+    ``changed_files``: the caller wrote or deleted only these corpus files since the last build
+    (``newsdesk ingest`` knows what it wrote), so the folder need not be listed; if the catalog
+    cannot plan the build from them, the whole corpus is compared as without them."""
     started = time.perf_counter()
     if settings.chunk_overlap >= settings.chunk_size:
         raise ConfigError(
@@ -129,7 +134,11 @@ def build_index(
     stamp = embedding_stamp(settings, embeddings)
     catalog = Catalog.open(catalog_path(Path(settings.data_dir), validate_base(settings.collection)))
     try:
-        quick = None if force else _quick_build(settings, catalog, corpus, stamp, embeddings, progress)
+        quick = (
+            None
+            if force
+            else _quick_build(settings, catalog, corpus, stamp, embeddings, progress, changed_files)
+        )
         if quick is not None:
             quick.seconds = round(time.perf_counter() - started, 3)
             _log_summary(quick)
@@ -237,6 +246,7 @@ def _quick_build(
     stamp: dict[str, Any],
     embeddings: Embeddings,
     progress: Progress | None,
+    changed_files: Sequence[Path] | None = None,
 ) -> BuildSummary | None:
     """An in-place update found and applied at the cost of the change (``index.changes``);
     None when the build must compare the whole corpus: no index yet, a pointer the catalog does
@@ -261,7 +271,7 @@ def _quick_build(
                 or not _complete(store, active)
             ):
                 return None
-            changes = find_changes(corpus, catalog)
+            changes = find_changes(corpus, catalog, changed_files)
             if changes is None or active.documents + len(changes.added_ids) - len(changes.removed_ids) < 1:
                 return None
             _drop_leftovers(store, settings, active)

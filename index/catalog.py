@@ -165,6 +165,14 @@ class Catalog:
     def files(self) -> Stats:
         return {_dec(p): (s, m) for p, s, m in self._conn.execute("SELECT path, size, mtime_ns FROM files")}
 
+    def stats_of(self, keys: Sequence[str]) -> Stats:
+        """The recorded stats of the files ``keys`` (those recorded)."""
+        out: Stats = {}
+        for part in _chunks([_enc(k) for k in keys]):
+            query = f"SELECT path, size, mtime_ns FROM files WHERE path IN ({_marks(len(part))})"
+            out.update((_dec(p), (s, m)) for p, s, m in self._conn.execute(query, part))
+        return out
+
     def manifest(self) -> dict[str, tuple[int, int, list[tuple[str, str]]]]:
         """file key -> (size, mtime_ns, [(doc_id, content hash)]) of every recorded file."""
         out: dict[str, tuple[int, int, list[tuple[str, str]]]] = {

@@ -12,11 +12,12 @@ file (the full comparison warns and keeps one), a corpus left with no article.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.catalog import Catalog, DocRow, Stats, file_key
-from index.corpus_files import scan_corpus
+from index.corpus_files import Refused, check_file, scan_corpus
 from index.loaders import SUFFIXES, LoadResult, load_file
 from index.models import Document
 
@@ -42,12 +43,20 @@ class Changes:
         return bool(self.any or self.rows or self.files or self.gone_files)
 
 
-def find_changes(corpus_dir: Path, catalog: Catalog) -> Changes | None:
+def find_changes(
+    corpus_dir: Path, catalog: Catalog, named: Sequence[Path] | None = None
+) -> Changes | None:
     """The change since the build the catalog describes; None where only a comparison of the
-    whole corpus can tell (see the module docstring)."""
+    whole corpus can tell (see the module docstring).
+
+    ``named``: the only files that may have changed (written or deleted by the caller, e.g.
+    ``newsdesk ingest``), so the folder is not listed; each must be one the scan would list
+    (``index.corpus_files.check_file``), else the whole corpus is compared."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         return None
+    if named is not None:
+        return _named_changes(corpus_dir, catalog, named)
     scan = scan_corpus(corpus_dir, SUFFIXES)
     result = LoadResult()
     if scan.refused:
@@ -66,7 +75,36 @@ def find_changes(corpus_dir: Path, catalog: Catalog) -> Changes | None:
         stat = (info.st_size, info.st_mtime_ns)
         if known.get(key) != stat:
             to_read.append((path, key, stat))
-    changes = Changes(gone_files=sorted(k for k in known if k not in present))
+    gone = sorted(k for k in known if k not in present)
+    return _read_changes(corpus_dir, catalog, to_read, gone, result)
+
+
+def _named_changes(corpus_dir: Path, catalog: Catalog, named: Sequence[Path]) -> Changes | None:
+    to_read: list[tuple[Path, str, tuple[int, int]]] = []
+    gone: list[str] = []
+    for given in named:
+        try:
+            path, info = check_file(corpus_dir, Path(given), SUFFIXES)
+        except Refused:
+            return None
+        key = file_key(str(path))
+        if info is None:
+            gone.append(key)
+        else:
+            to_read.append((path, key, (info.st_size, info.st_mtime_ns)))
+    known = catalog.stats_of([k for _, k, _ in to_read])
+    to_read = [(p, k, s) for p, k, s in to_read if known.get(k) != s]
+    return _read_changes(corpus_dir, catalog, to_read, sorted(set(gone)), LoadResult())
+
+
+def _read_changes(
+    corpus_dir: Path,
+    catalog: Catalog,
+    to_read: list[tuple[Path, str, tuple[int, int]]],
+    gone: list[str],
+    result: LoadResult,
+) -> Changes | None:
+    changes = Changes(gone_files=gone)
     if not to_read and not changes.gone_files:
         changes.warnings = result.warnings
         return changes

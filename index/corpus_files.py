@@ -140,6 +140,40 @@ def scan_corpus(corpus_dir: Path, suffixes: tuple[str, ...]) -> CorpusScan:
     return scan
 
 
+def check_file(
+    corpus_dir: Path, path: Path, suffixes: tuple[str, ...]
+) -> tuple[Path, os.stat_result | None]:
+    """(``path`` as ``scan_corpus(corpus_dir, suffixes)`` names it, its ``stat``) if the scan
+    would list it as a corpus file; the stat is None if it does not exist (at that place).
+    Raises Refused for anything else
+    (outside the folder, hidden, under a symlinked folder, another suffix, a name that cannot be
+    an id, not a regular file): a caller that names changed files falls back to the scan then.
+    """
+    relative = os.path.relpath(path, corpus_dir)
+    parts = Path(relative).parts
+    if not parts or parts[0] in (os.curdir, os.pardir) or os.path.isabs(relative):
+        raise Refused("it is not inside the corpus folder")
+    if any(part.startswith(".") for part in parts):
+        raise Refused("it is hidden or inside a hidden folder")
+    here = Path(corpus_dir)
+    for part in parts[:-1]:
+        here = here / part
+        if os.path.islink(here) or not os.path.isdir(here):
+            raise Refused("it is not inside a folder the scan enters")
+    name = parts[-1]
+    if Path(name).suffix.lower() not in suffixes:
+        raise Refused("it is not a corpus file")
+    problem = doc_id_problem(Path(name).stem)
+    if problem:
+        raise Refused(f"its file name cannot be a document id: {problem}")
+    try:
+        return here / name, _check_entry(here / name, os.path.realpath(corpus_dir))
+    except FileNotFoundError:
+        return here / name, None
+    except OSError as exc:
+        raise Refused(f"cannot read it ({exc.strerror or exc})") from None
+
+
 def _opened_path(fd: int, fallback: Path) -> str:
     """The real path of the open file (Linux: /proc/self/fd), else the path's realpath."""
     try:

@@ -109,3 +109,59 @@ def test_a_planned_update_groups_a_new_wire_copy_with_an_article_it_did_not_read
     assert reader.document(ARTICLE).duplicate_cluster == ARTICLE
     (corpus / "copy.txt").unlink()
     assert build_index(index_settings, emb).removed_ids == ["copy"] and full == []
+
+
+def test_named_files_are_checked_like_the_scan_lists_them(tmp_path: Path) -> None:
+    from index.corpus_files import Refused, check_file, scan_corpus
+    from index.loaders import SUFFIXES
+
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / ".hidden").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for path in (corpus / "a.txt", corpus / "sub" / "b.jsonl", corpus / ".hidden" / "c.txt", outside / "d.txt"):
+        path.write_text("Title\n\nText.", "utf-8")
+    (corpus / "notes.bin").write_text("x", "utf-8")
+    (corpus / "link").symlink_to(outside, target_is_directory=True)
+    (corpus / "e.txt").symlink_to(outside / "d.txt")
+    os.mkfifo(corpus / "f.txt")
+    listed = set(scan_corpus(corpus, SUFFIXES).files)
+    assert listed == {corpus / "a.txt", corpus / "sub" / "b.jsonl"}
+    names = ["a.txt", "sub/b.jsonl", ".hidden/c.txt", "notes.bin", "link/d.txt", "e.txt", "f.txt"]
+    for name in [*names, "../outside/d.txt"]:
+        try:
+            path, info = check_file(corpus, corpus / name, SUFFIXES)
+        except Refused:
+            assert corpus / name not in listed, name
+        else:
+            assert path in listed and info is not None, name
+    assert check_file(corpus, corpus / "gone.txt", SUFFIXES) == (corpus / "gone.txt", None)
+
+
+def test_a_caller_that_names_the_changed_files_spares_the_folder_listing(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.changes as changes_mod
+
+    emb = CountingEmbeddings()
+    build_index(index_settings, emb)
+    full = _full_comparisons(monkeypatch)
+    listings: list[int] = []
+    real_scan = changes_mod.scan_corpus
+    monkeypatch.setattr(changes_mod, "scan_corpus", lambda *a: listings.append(1) or real_scan(*a))
+    late = corpus / "late.txt"
+    late.write_text("Late report\n\nThe harbour reopened on Friday after repairs.", "utf-8")
+    (corpus / "unnamed.txt").write_text("Unnamed\n\nA ferry left on time.", "utf-8")
+    named = build_index(index_settings, emb, changed_files=[late])
+    assert named.added_ids == ["late"] and listings == [] and full == []  # only the named file
+    plain = build_index(index_settings, emb)  # a plain build still finds what was not named
+    assert plain.added_ids == ["unnamed"] and listings == [1] and full == []
+    late.unlink()
+    assert build_index(index_settings, emb, changed_files=[late]).removed_ids == ["late"]
+    # a named file the scan would not list: the whole corpus is compared
+    hidden = corpus / ".draft.txt"
+    hidden.write_text("Draft\n\nNot for the index.", "utf-8")
+    assert not build_index(index_settings, emb, changed_files=[hidden]).changed and len(full) == 1
+    assert _catalog(index_settings) == _stored(index_settings)
+    assert verify_index(index_settings).ok
