@@ -74,6 +74,7 @@ def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
     merged = store.next_delta(gen)
     log.info("merging %d deltas of %s into %s", len(active.deltas), gen, merged)
     col = store.create_delta(merged, active.stamp)
+    dropped = 0  # unserved chunk records left behind with the old deltas
     for name in active.deltas:
         got = store.collection(name).get(include=["embeddings", "documents", "metadatas"])
         ids, embs = got["ids"], got["embeddings"]
@@ -88,6 +89,7 @@ def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
             doc = Document(chunk.doc_id, "", "", content_hash=content_hash or "")
             if content_hash is not None and is_served(chunk, doc):
                 keep.append(k)
+        dropped += len(ids) - len(keep)
         if keep:
             col.upsert(
                 ids=[ids[k] for k in keep],
@@ -99,7 +101,8 @@ def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
     store.write_pointer(published)  # readers still on the old deltas refresh when they are gone
     for name in active.deltas:
         store.drop_collection(name)
-    return _finish(store, settings, published, keyword_index(store, settings, published))
+    stored = active.chunks + active.superseded - dropped  # no count() of the generation's collections
+    return _finish(store, settings, published, keyword_index(store, settings, published), stored=stored)
 
 
 def _docs_in(doc_ids: Sequence[str]) -> Where:

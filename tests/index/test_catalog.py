@@ -165,3 +165,29 @@ def test_a_caller_that_names_the_changed_files_spares_the_folder_listing(
     assert not build_index(index_settings, emb, changed_files=[hidden]).changed and len(full) == 1
     assert _catalog(index_settings) == _stored(index_settings)
     assert verify_index(index_settings).ok
+
+
+def test_merging_deltas_keeps_the_stored_count_without_counting_the_generation(
+    index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import update
+
+    monkeypatch.setattr(update, "MAX_DELTAS", 2)  # the shipped 8, lowered: a merge on the third update
+    emb = CountingEmbeddings()
+    first = build_index(index_settings, emb)
+    late = corpus / "late.txt"
+    late.write_text("Late\n\nFirst version of the zebra report.", "utf-8")
+    build_index(index_settings, emb)
+    late.write_text("Late\n\nSecond version of the zebra report.", "utf-8")  # the first is superseded
+    build_index(index_settings, emb)
+    store = Store.open(index_settings, create=False)
+    before = store.active_pointer()
+    assert len(before.deltas) == 2 and before.superseded == 1
+    (corpus / "later.txt").write_text("Later\n\nThe ferry resumed its schedule.", "utf-8")
+    merged = build_index(index_settings, emb)
+    assert merged.generation == first.generation
+    pointer = store.active_pointer()
+    assert len(pointer.deltas) == 2 and pointer.superseded == 0  # the superseded record went with its delta
+    stored = sum(store.collection(n).count() for n in pointer.chunk_collections)
+    assert stored == pointer.chunks + pointer.superseded
+    assert verify_index(index_settings).ok
