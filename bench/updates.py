@@ -118,8 +118,11 @@ def run(ctx: RunContext, n_chunks: int = 100_000, pool: int = 1500) -> dict[str,
     sec.notes.append(
         "Adding or removing an article is an in-place update (`index/update.py`): its chunks go "
         "into a new small delta collection and its document record switches; nothing else is "
-        "copied. A build still reads and hashes the whole corpus folder (`index/loaders.py`), "
-        "which is the part of `add` that grows with the archive."
+        "copied. The build is planned from the index catalog (`index/catalog.py`, "
+        "`index/changes.py`): the corpus folder is listed and stat'ed, only the changed file is "
+        "read, and only its documents' rows and near-duplicate candidates (by LSH band) are "
+        "looked up; the rest is a fixed number of Chroma writes (delta, pointer, update log, "
+        "document record) and the keyword index's delta."
     )
     ctx.save(sec)
     return sec.data

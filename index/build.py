@@ -24,24 +24,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from index import keywords, update, writer
+from index.catalog import UNREAD, Catalog, Stats, catalog_path, file_key
+from index.changes import Changes, find_changes
 from index.chroma_client import chroma_path
 from index.chunking import chunk_document
-from index.duplicates import signatures, with_duplicate_clusters
+from index.disk import SQLITE_NAME
+from index.duplicates import TextReader, band_ranges, near, signatures, similar, with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
 from index.generations import validate_base
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
-from index.manifest import (
-    corpus_stats,
-    doc_map_path,
-    is_stub,
-    load_changed,
-    manifest_path,
-    read_doc_map,
-    write_doc_map,
-    write_manifest,
-)
+from index.manifest import STUB_TITLE, corpus_stats, is_stub, load_changed
 from index.models import Document
 from index.pointer import LAYOUT, Pointer
 from index.reader import chunk_from_record, document_from_record, read_all
@@ -67,6 +63,7 @@ class BuildFailed(NewsdeskError):
 
 
 COPY_PAGE = 1000
+LEGACY_FILES = ("corpus-manifest-{base}.json", "doc-map-{base}.json", "minhash-cache.npz")
 
 
 @dataclass(slots=True)
@@ -119,8 +116,13 @@ def build_index(
     corpus_dir: Path | str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    changed_files: Sequence[Path] | None = None,
 ) -> BuildSummary:
-    """Bring the index up to date with the corpus (see the module docstring)."""
+    """Bring the index up to date with the corpus (see the module docstring).
+
+    ``changed_files``: the caller wrote or deleted only these corpus files since the last build
+    (``newsdesk ingest`` knows what it wrote), so the folder need not be listed; if the catalog
+    cannot plan the build from them, the whole corpus is compared as without them."""
     started = time.perf_counter()
     if settings.chunk_overlap >= settings.chunk_size:
         raise ConfigError(
@@ -129,17 +131,43 @@ def build_index(
             hint="lower NEWSDESK_CHUNK_OVERLAP or raise NEWSDESK_CHUNK_SIZE",
         )
     corpus = Path(corpus_dir) if corpus_dir is not None else Path(settings.corpus_dir)
-    manifest = manifest_path(Path(settings.data_dir), validate_base(settings.collection))
+    stamp = embedding_stamp(settings, embeddings)
+    catalog = Catalog.open(catalog_path(Path(settings.data_dir), validate_base(settings.collection)))
+    try:
+        quick = (
+            None
+            if force
+            else _quick_build(settings, catalog, corpus, stamp, embeddings, progress, changed_files)
+        )
+        if quick is not None:
+            quick.seconds = round(time.perf_counter() - started, 3)
+            _log_summary(quick)
+            return quick
+        return _full_build(settings, catalog, corpus, stamp, embeddings, force, progress, started)
+    finally:
+        catalog.close()
+
+
+def _full_build(
+    settings: Settings,
+    catalog: Catalog,
+    corpus: Path,
+    stamp: dict[str, Any],
+    embeddings: Embeddings,
+    force: bool,
+    progress: Progress | None,
+    started: float,
+) -> BuildSummary:
+    """Compare the whole corpus with the index: every file listed, unchanged ones as stubs."""
     stats = corpus_stats(corpus)
     # Unchanged files are not read again (index/manifest.py); --force reads everything.
-    loaded = load_corpus(corpus) if force else load_changed(corpus, manifest, stats)
+    loaded = load_corpus(corpus) if force else load_changed(corpus, catalog, stats)
     if not loaded.documents:
         raise CorpusError(
             f"No indexable articles in {corpus}"
             + (f" ({len(loaded.skipped)} file(s) skipped)" if loaded.skipped else ""),
             hint="add .txt, .md, .html or .jsonl articles; the existing index was left as it is",
         )
-    stamp = embedding_stamp(settings, embeddings)
     summary = BuildSummary(forced=force, warnings=list(loaded.warnings))
     store = _open_store(settings, force, summary.warnings)
     summary.location = store.location
@@ -147,6 +175,7 @@ def build_index(
         with build_lock(store) as lease, store.errors("building", corrupt=False):
             served = _build(
                 store,
+                catalog,
                 loaded.documents,
                 lambda: load_corpus(corpus).documents,
                 loaded.skipped,
@@ -158,10 +187,14 @@ def build_index(
                 lease,
                 summary,
             )
-            pointer = store.read_pointer()
-            if pointer is not None:  # what the next build compares with, without reading it
-                write_doc_map(doc_map_path(Path(settings.data_dir), store.base), pointer, served)
-            write_manifest(manifest, loaded.documents, stats)
+            # What the next build compares with, without reading it. A kept article's file
+            # (skipped now) gets a size no file has: it is read again, or found gone.
+            read = {file_key(d.path) for d in loaded.documents if d.path}
+            files: Stats = {file_key(p): UNREAD for _, p in served.values() if p}
+            files.update((k, stats[k]) for k in read if k in stats)
+            catalog.replace(store.read_pointer(), served, files)
+            for legacy in LEGACY_FILES:  # what the catalog replaced (written before it existed)
+                (Path(settings.data_dir) / legacy.format(base=store.base)).unlink(missing_ok=True)
     except NewsdeskError:
         raise
     except Exception as exc:  # disk full, a failing embedder, ...: say what still works
@@ -171,6 +204,11 @@ def build_index(
             hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
         ) from exc
     summary.seconds = round(time.perf_counter() - started, 3)
+    _log_summary(summary)
+    return summary
+
+
+def _log_summary(summary: BuildSummary) -> None:
     log.info(
         "index build: %d added, %d updated, %d removed, %d unchanged; %d chunks embedded in %.2fs",
         summary.added,
@@ -180,7 +218,6 @@ def build_index(
         summary.chunks_embedded,
         summary.seconds,
     )
-    return summary
 
 
 def _read_pointer(store: Store, force: bool) -> Pointer | None:
@@ -193,18 +230,163 @@ def _read_pointer(store: Store, force: bool) -> Pointer | None:
         return None
 
 
-def _old_docs(store: Store, pointer: Pointer) -> dict[str, tuple[str, str]] | None:
+def _drop_leftovers(store: Store, settings: Settings, active: Pointer | None) -> None:
+    """Generations (and their keyword indexes) a killed or superseded build left behind."""
+    keep = {g for g in (active.generation, active.previous) if g} if active else set()
+    leftovers = store.drop_all_generations_except(keep)
+    keywords.drop(settings, store.base, keep)
+    if leftovers:
+        log.info("removed leftovers of earlier builds: %s", ", ".join(leftovers))
+
+
+def _quick_build(
+    settings: Settings,
+    catalog: Catalog,
+    corpus: Path,
+    stamp: dict[str, Any],
+    embeddings: Embeddings,
+    progress: Progress | None,
+    changed_files: Sequence[Path] | None = None,
+) -> BuildSummary | None:
+    """An in-place update found and applied at the cost of the change (``index.changes``);
+    None when the build must compare the whole corpus: no index yet, a pointer the catalog does
+    not describe (a killed build, another host's build, a first build after an upgrade), an
+    update to complete, a new generation due, or a change the catalog cannot decide."""
+    if not settings.chroma_url and not (chroma_path(settings) / SQLITE_NAME).exists():
+        return None
+    try:
+        store = Store.open(settings, create=True)
+    except IndexCorrupt:
+        return None
+    try:
+        with build_lock(store) as lease, store.errors("building", corrupt=False):
+            active = _read_pointer(store, force=True)
+            if (
+                active is None
+                or active.layout < LAYOUT
+                or stamp_differences(active.stamp, stamp)
+                or update.needs_new_generation(active)
+                or store.read_update_log() is not None
+                or not catalog.describes(active)
+                or not _complete(store, active)
+            ):
+                return None
+            changes = find_changes(corpus, catalog, changed_files)
+            if changes is None or active.documents + len(changes.added_ids) - len(changes.removed_ids) < 1:
+                return None
+            _drop_leftovers(store, settings, active)
+            update.drop_unpublished_deltas(store, active)
+            return _apply_changes(store, settings, catalog, active, changes, embeddings, progress, lease)
+    except NewsdeskError:
+        raise
+    except Exception as exc:  # disk full, a failing embedder, ...: say what still works
+        log.debug("index build failed", exc_info=True)
+        raise BuildFailed(
+            f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
+            hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
+        ) from exc
+
+
+def _apply_changes(
+    store: Store,
+    settings: Settings,
+    catalog: Catalog,
+    active: Pointer,
+    changes: Changes,
+    embeddings: Embeddings,
+    progress: Progress | None,
+    lease: Lease,
+) -> BuildSummary:
+    summary = BuildSummary(warnings=list(changes.warnings), location=store.location)
+    summary.added_ids, summary.updated_ids = changes.added_ids, changes.updated_ids
+    summary.removed_ids = changes.removed_ids
+    summary.added, summary.updated = len(changes.added_ids), len(changes.updated_ids)
+    summary.removed = len(changes.removed_ids)
+    pointer = active
+    if not changes.any:
+        update.keyword_index(store, settings, active)  # written if missing
+    else:
+        if len(active.deltas) >= update.MAX_DELTAS:
+            active = update.merge_deltas(store, settings, active)
+        values = signatures(changes.changed, cache=catalog)  # stored with their band keys
+        nearby = _nearby(catalog, values, changes)
+        stubs = catalog.hashes  # the served version of an unchanged article, to read its values
+
+        def values_of(ids: Sequence[str]) -> dict[str, np.ndarray]:
+            rest = [i for i in ids if i not in values]
+            docs = [Document(i, STUB_TITLE, "", content_hash=h) for i, h in stubs(rest).items()]
+            read = signatures(docs, cache=catalog, read_texts=_stored(store, active))
+            return {**read, **{i: values[i] for i in ids if i in values}}
+
+        changed, regroup = update.regroup(
+            store, active, nearby, values_of, changes.changed, changes.removed_ids, set(changes.added_ids)
+        )
+        pointer, summary.chunks_embedded = update.apply_update(
+            store, settings, active, changed, changes.removed_ids, embeddings, progress, lease, regroup
+        )
+        summary.changed = True
+    if changes.recorded or pointer.revision != active.revision:
+        catalog.apply(
+            pointer,
+            files=changes.files,
+            gone_files=changes.gone_files,
+            docs=changes.rows,
+            removed=changes.removed_ids,
+        )
+    summary.generation, summary.chunks = pointer.generation, pointer.chunks
+    summary.documents = pointer.documents
+    summary.unchanged = pointer.documents - summary.added - summary.updated
+    return summary
+
+
+def _complete(store: Store, pointer: Pointer) -> bool:
+    """Whether every collection the pointer names exists (else the build rebuilds fully)."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        for name in pointer.chunk_collections:
+            store.collection(name)
+        store.docs(pointer.generation)
+    except NotFoundError:
+        return False
+    return True
+
+
+def _stored(store: Store, active: Pointer) -> TextReader:
+    return lambda ids: update.stored_texts(store, active, ids)
+
+
+def _known(values: dict[str, np.ndarray]) -> update.ValuesOf:
+    return lambda ids: {i: values[i] for i in ids if i in values}
+
+
+def _nearby(catalog: Catalog, values: dict[str, np.ndarray], changes: Changes) -> dict[str, set[str]]:
+    """Each changed article -> the served articles it is near: the unchanged ones looked up by
+    LSH band in the catalog, the other changed ones compared in memory (``index.duplicates``)."""
+    bands = band_ranges()
+    skip = {*changes.removed_ids, *(d.doc_id for d in changes.changed)}
+    out = near(values, list(values))
+    for doc_id, row in values.items():
+        found = {i: v for i, v in catalog.band_candidates(row, bands).items() if i not in skip}
+        if found:
+            ids = list(found)
+            hits = similar(np.stack([found[i] for i in ids]), row)
+            out[doc_id] |= {ids[k] for k in np.nonzero(hits)[0]}
+    return out
+
+
+def _old_docs(store: Store, catalog: Catalog, pointer: Pointer) -> dict[str, tuple[str, str]] | None:
     """doc_id -> (content hash, source path) in the active generation; None if unreadable.
 
-    From the document map the last build left (``index.manifest``) when it describes exactly
-    this generation and revision, else read from every document record."""
+    From the catalog the last build left (``index.catalog``) when it describes exactly this
+    generation and revision, else read from every document record."""
     from chromadb.errors import NotFoundError
 
     try:
         for name in pointer.chunk_collections:
             store.collection(name)
         docs_col = store.docs(pointer.generation)
-        cached = read_doc_map(doc_map_path(Path(store.settings.data_dir), store.base), pointer)
+        cached = catalog.doc_map(pointer)
         if cached is not None:
             return cached
         ids, _, metas = read_all(docs_col, ["metadatas"])
@@ -253,6 +435,7 @@ def _keep_skipped(
 
 def _build(
     store: Store,
+    catalog: Catalog,
     docs: list[Document],
     reload: Callable[[], list[Document]],
     skipped: list[str],
@@ -268,11 +451,7 @@ def _build(
     active = _read_pointer(store, force)
     # Named before leftovers are dropped, so a name is never reused (numbers only grow).
     generation = store.next_generation()
-    keep = {g for g in (active.generation, active.previous) if g} if active else set()
-    leftovers = store.drop_all_generations_except(keep)
-    keywords.drop(settings, store.base, keep)
-    if leftovers:
-        log.info("removed leftovers of earlier builds: %s", ", ".join(leftovers))
+    _drop_leftovers(store, settings, active)
 
     old_docs: dict[str, tuple[str, str]] | None = None
     reuse = False  # may embeddings of the active generation be used?
@@ -280,7 +459,7 @@ def _build(
         if active.layout >= LAYOUT:
             active = update.recover(store, settings, active)  # a killed update is completed
             update.drop_unpublished_deltas(store, active)
-        old_docs = _old_docs(store, active)
+        old_docs = _old_docs(store, catalog, active)
         diffs = stamp_differences(active.stamp, stamp)
         if diffs:
             log.info("embedding stamp changed (%s): re-embedding everything", "; ".join(diffs))
@@ -313,6 +492,8 @@ def _build(
         new = {d.doc_id: d for d in docs}
     if active is not None and in_place and nothing_changed:
         update.keyword_index(store, settings, active)  # written if missing
+        # the catalog keeps the MinHash values of every served article (quick builds look up)
+        signatures(list(new.values()), cache=catalog, read_texts=_stored(store, active))
         summary.generation, summary.chunks = active.generation, active.chunks
         return _doc_map(new)  # nothing to do: the active generation stays as it is
     if active is not None and small:
@@ -322,13 +503,11 @@ def _build(
         # Wire copies: the changed articles are compared with every served article, those whose
         # files this build did not read by the MinHash values kept with the index (or their
         # stored text); unchanged articles whose group changes get their record rewritten.
-        live = update.stored_texts
-        values = signatures(
-            list(new.values()),
-            cache=Path(settings.data_dir) / "minhash-cache.npz",
-            read_texts=lambda ids: live(store, active, ids),
+        values = signatures(list(new.values()), cache=catalog, read_texts=_stored(store, active))
+        nearby = near(values, [d.doc_id for d in changed])
+        changed, regroup = update.regroup(
+            store, active, nearby, _known(values), changed, summary.removed_ids
         )
-        changed, regroup = update.regroup(store, active, values, changed, summary.removed_ids)
         pointer, summary.chunks_embedded = update.apply_update(
             store, settings, active, changed, summary.removed_ids, embeddings, progress, lease, regroup
         )
@@ -340,7 +519,7 @@ def _build(
     # in-place updates left many deltas or unserved chunks (update.needs_new_generation).
     log.info("building generation %s", generation)
     chunks_col, docs_col = store.create_generation(generation, stamp)
-    docs = with_duplicate_clusters(docs, cache=Path(settings.data_dir) / "minhash-cache.npz")
+    docs = with_duplicate_clusters(docs, cache=catalog)
     writer.write_docs(docs_col, docs, store)
     reusable: dict[str, Sequence[float]] = {}
     entries: list[keywords.Entry] = []

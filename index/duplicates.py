@@ -12,17 +12,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.manifest import is_stub
 from index.models import Document
+
+if TYPE_CHECKING:
+    from index.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,12 @@ def signatures(
     *,
     num_perm: int = NUM_PERM,
     shingle_words: int = SHINGLE_WORDS,
-    cache: Path | None = None,
+    cache: Catalog | None = None,
     read_texts: TextReader | None = None,
 ) -> dict[str, np.ndarray]:
-    """doc_id -> MinHash values (uint32). With ``cache`` (a file), values of texts hashed in an
-    earlier build are reused (keyed by a hash of the text), so a build hashes only new text.
+    """doc_id -> MinHash values (uint32). With ``cache`` (the index catalog), values of texts
+    hashed in an earlier build are reused (keyed by a hash of the text), so a build hashes only
+    new text, and the values of new text are stored there (with their LSH band keys).
 
     ``docs`` may hold stubs (documents the build did not read, ``index.manifest.is_stub``): their
     values come from the cache by doc id and content hash, or else from their text as
@@ -59,14 +61,18 @@ def signatures(
     adds with every article, read or not."""
     from datasketch import MinHash
 
-    by_key, by_doc = _load_cache(cache, num_perm, shingle_words) if cache is not None else ({}, {})
+    keys = {d.doc_id: _text_key(d.text) for d in docs if not is_stub(d)}
+    by_doc: dict[str, tuple[str, str, np.ndarray]] = {}
+    by_key: dict[str, np.ndarray] = {}
+    if cache is not None:
+        cache.signature_tag(_cache_tag(num_perm, shingle_words))
+        everything = len(docs) > 2 * _QUERY_ALL  # one read of every row beats many lookups
+        by_doc, by_key = cache.signatures(None if everything else [d.doc_id for d in docs], list(keys.values()))
     template = MinHash(num_perm=num_perm, seed=1)  # permutations made once, shared
     out: dict[str, np.ndarray] = {}
-    rows: dict[str, tuple[str, str, np.ndarray]] = {}  # doc_id -> (content hash, text key, values)
-    unread: list[Document] = []
+    new_rows: dict[str, tuple[str, str, np.ndarray]] = {}  # rows the cache lacks
 
-    def hashed(doc: Document, text: str) -> None:
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    def hashed(doc: Document, text: str, key: str) -> None:
         values = by_key.get(key)
         if values is None:
             grams = shingles(text, shingle_words)
@@ -76,76 +82,40 @@ def signatures(
             sig.update_batch(list(grams))
             values = by_key[key] = np.asarray(sig.hashvalues, dtype=np.uint32)
         out[doc.doc_id] = values
-        rows[doc.doc_id] = (doc.content_hash, key, values)
+        if by_doc.get(doc.doc_id, ("", ""))[:2] != (doc.content_hash, key):
+            new_rows[doc.doc_id] = (doc.content_hash, key, values)
 
+    unread: list[Document] = []
     for doc in docs:
         if not is_stub(doc):
-            hashed(doc, doc.text)
+            hashed(doc, doc.text, keys[doc.doc_id])
             continue
-        content, key = by_doc.get(doc.doc_id, ("", ""))
-        if content and content == doc.content_hash and key in by_key:
-            out[doc.doc_id] = by_key[key]
-            rows[doc.doc_id] = (content, key, by_key[key])
+        content, key, values = by_doc.get(doc.doc_id, ("", "", None))
+        if content and content == doc.content_hash and values is not None:
+            out[doc.doc_id] = values
         else:
             unread.append(doc)
     if unread and read_texts is not None:
         texts = read_texts([d.doc_id for d in unread])
         for doc in unread:
             if doc.doc_id in texts:
-                hashed(doc, texts[doc.doc_id])
-    if cache is not None and {d: (c, k) for d, (c, k, _) in rows.items()} != by_doc:
-        _save_cache(cache, rows, num_perm, shingle_words)
+                hashed(doc, texts[doc.doc_id], _text_key(texts[doc.doc_id]))
+    if cache is not None:
+        cache.put_signatures(new_rows, band_ranges(num_perm))
     return out
+
+
+_QUERY_ALL = 1000
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _cache_tag(num_perm: int, shingle_words: int) -> str:
     from datasketch import MinHash
 
-    return f"v2-{MinHash(num_perm=1, seed=1).scheme}-{num_perm}-{shingle_words}"
-
-
-def _load_cache(
-    path: Path, num_perm: int, shingle_words: int
-) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, str]]]:
-    """(text key -> values, doc_id -> (content hash, text key)); empty if missing or unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if str(data["tag"]) != _cache_tag(num_perm, shingle_words):
-                return {}, {}
-            keys = [str(k) for k in data["keys"]]
-            by_key = dict(zip(keys, data["values"], strict=True))
-            by_doc = {
-                str(d): (str(c), k) for d, c, k in zip(data["ids"], data["hashes"], keys, strict=True)
-            }
-            return by_key, by_doc
-    except (OSError, KeyError, ValueError) as exc:  # missing or unreadable: recompute
-        if path.exists():
-            log.warning("ignoring unreadable near-duplicate cache %s (%s)", path, exc)
-        return {}, {}
-
-
-def _save_cache(
-    path: Path, rows: dict[str, tuple[str, str, np.ndarray]], num_perm: int, shingle_words: int
-) -> None:
-    """One row per document (doc id, content hash, text key, values); atomic: a temporary file
-    in the same folder, then a rename."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ordered = sorted(rows.items())
-        values = np.stack([v for _, (_, _, v) in ordered]) if ordered else np.zeros((0, num_perm), np.uint32)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            np.savez(
-                out,
-                tag=_cache_tag(num_perm, shingle_words),
-                ids=np.array([d for d, _ in ordered], dtype=str),
-                hashes=np.array([c for _, (c, _, _) in ordered], dtype=str),
-                keys=np.array([k for _, (_, k, _) in ordered], dtype=str),
-                values=values,
-            )
-        os.replace(tmp, path)
-    except OSError as exc:  # a cache: failing to write it costs time next build, nothing else
-        log.warning("could not write the near-duplicate cache %s (%s)", path, exc)
+    return f"v3-{MinHash(num_perm=1, seed=1).scheme}-{num_perm}-{shingle_words}-{THRESHOLD}"
 
 
 @functools.cache
@@ -158,13 +128,20 @@ def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
+def band_ranges(num_perm: int = NUM_PERM, threshold: float = THRESHOLD) -> list[tuple[int, int]]:
+    """(start, end) of each LSH band, as datasketch's ``MinHashLSH`` cuts them: two documents
+    are candidates when all values of one band are equal."""
+    bands, rows = _lsh_params(threshold, num_perm)
+    return [(b * rows, (b + 1) * rows) for b in range(bands)]
+
+
 def duplicate_clusters(
     docs: Sequence[Document],
     *,
     threshold: float = THRESHOLD,
     num_perm: int = NUM_PERM,
     shingle_words: int = SHINGLE_WORDS,
-    cache: Path | None = None,
+    cache: Catalog | None = None,
     read_texts: TextReader | None = None,
 ) -> dict[str, str]:
     """doc_id -> cluster id (smallest doc id of its cluster), for documents with a near-duplicate.
@@ -189,13 +166,25 @@ def duplicate_clusters(
     return _grouped(sigs, pairs)
 
 
+def similar(matrix: np.ndarray, row: np.ndarray, *, threshold: float = THRESHOLD) -> np.ndarray:
+    """Which rows of ``matrix`` (MinHash values) are near-duplicates of ``row``: as the LSH of a
+    full build decides (``duplicate_clusters``), a candidate shares all values of one band and
+    its estimated Jaccard similarity reaches ``threshold``."""
+    if not len(matrix):
+        return np.zeros(0, dtype=bool)
+    equal = matrix == row
+    candidate = np.zeros(len(matrix), dtype=bool)
+    for start, end in band_ranges(len(row), threshold):
+        candidate |= equal[:, start:end].all(axis=1)
+    return candidate & (equal.mean(axis=1) >= threshold)
+
+
 def near(
     values: dict[str, np.ndarray], doc_ids: Sequence[str], *, threshold: float = THRESHOLD
 ) -> dict[str, set[str]]:
-    """Each of ``doc_ids`` -> the documents whose estimated Jaccard similarity with it reaches
-    ``threshold``, compared with every document of ``values`` (no LSH: for the few articles an
-    in-place update adds, one vectorised comparison per article is cheaper than an LSH index
-    over the whole archive, ~10 ms per article at 100k documents)."""
+    """Each of ``doc_ids`` -> the documents of ``values`` that are its near-duplicates
+    (``similar``). An in-place update whose catalog is current looks the candidates up by band
+    instead (``index.catalog.Catalog.band_candidates``), with the same result."""
     ids = list(values)
     if not ids:
         return {d: set() for d in doc_ids}
@@ -205,8 +194,8 @@ def near(
         if d not in values:
             out[d] = set()
             continue
-        similar = np.nonzero((matrix == values[d]).mean(axis=1) >= threshold)[0]
-        out[d] = {ids[j] for j in similar} - {d}
+        found = np.nonzero(similar(matrix, values[d], threshold=threshold))[0]
+        out[d] = {ids[j] for j in found} - {d}
     return out
 
 
@@ -222,7 +211,7 @@ def components(
     pairs = (
         (ids[a], ids[a + 1 + int(b)])
         for a, row in enumerate(matrix)
-        for b in np.nonzero((matrix[a + 1 :] == row).mean(axis=1) >= threshold)[0]
+        for b in np.nonzero(similar(matrix[a + 1 :], row, threshold=threshold))[0]
     )
     return _grouped(ids, pairs)
 
@@ -248,7 +237,7 @@ def _grouped(ids: Iterable[str], pairs: Iterable[tuple[str, str]]) -> dict[str, 
     return {d: min(g) for g in groups.values() if len(g) > 1 for d in g}
 
 
-def with_duplicate_clusters(docs: Sequence[Document], *, cache: Path | None = None) -> list[Document]:
+def with_duplicate_clusters(docs: Sequence[Document], *, cache: Catalog | None = None) -> list[Document]:
     """The documents with ``duplicate_cluster`` set (None where an article has no near-duplicate)."""
     clusters = duplicate_clusters(docs, cache=cache)
     return [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in docs]

@@ -173,16 +173,12 @@ class KeywordIndex:
     """One revision of a generation's keyword index, read-only (thread-safe)."""
 
     def __init__(self, folder: Path, revision: str, data: dict[str, Any]) -> None:
-        import bm25s
-
         self.folder = folder
         self.revision = revision
         self.base_name = str(data["base"])
-        base_dir = folder / "bases" / self.base_name
-        self._bm25 = bm25s.BM25.load(str(base_dir), mmap=True, show_progress=False, verbosity=0)
-        # Queries read postings and ids with pread (see _NpyColumn); bm25s' own maps stay untouched.
-        indptr = _NpyColumn(base_dir / "indptr.csc.index.npy")  # terms + 1 offsets: held in memory
-        self._indptr = indptr.read(0, indptr.size).astype(np.int64)
+        base_dir = self._base_dir = folder / "bases" / self.base_name
+        self._lock = threading.Lock()
+        self._terms: tuple[dict[str, int], np.ndarray] | None = None  # see _vocabulary
         self._data = _NpyColumn(base_dir / "data.csc.index.npy")
         self._indices = _NpyColumn(base_dir / "indices.csc.index.npy")
         self._ids = _NpyColumn(base_dir / "ids.npy")
@@ -201,9 +197,25 @@ class KeywordIndex:
         self.deleted = np.asarray(sorted(int(i) for i in data.get("deleted", [])), dtype=np.int64)
         self.size = self.base_size + len(self._delta) - len(self.deleted)
 
+    def _vocabulary(self) -> tuple[dict[str, int], np.ndarray]:
+        """(term -> term id, postings offsets), read at the first query: a build that only
+        updates the delta never needs them (reading them grows with the vocabulary)."""
+        terms = self._terms
+        if terms is None:
+            import bm25s
+
+            with self._lock:
+                if self._terms is None:
+                    bm25 = bm25s.BM25.load(str(self._base_dir), mmap=True, show_progress=False, verbosity=0)
+                    # Queries read postings and ids with pread (see _NpyColumn), not bm25s' maps.
+                    indptr = _NpyColumn(self._base_dir / "indptr.csc.index.npy")  # terms + 1 offsets
+                    self._terms = (bm25.vocab_dict, indptr.read(0, indptr.size).astype(np.int64))
+                terms = self._terms
+        return terms
+
     # --- statistics ---------------------------------------------------------------------
     def _df_of(self, term: str) -> int:
-        tid = self._bm25.vocab_dict.get(term)
+        tid = self._vocabulary()[0].get(term)
         base = int(self._df[tid]) if tid is not None else 0
         posting = self._delta.postings.get(term)
         return base + (len(posting[0]) if posting is not None else 0)
@@ -236,8 +248,9 @@ class KeywordIndex:
             return []
         scores = np.zeros(self.base_size, dtype=np.float32)
         by_weight: dict[float, list[str]] = {}
+        vocab = self._vocabulary()[0]
         for term, weight in weights.items():
-            if term in self._bm25.vocab_dict:
+            if term in vocab:
                 by_weight.setdefault(float(weight), []).append(term)
         for weight, terms in by_weight.items():
             scores += np.float32(weight) * self._term_scores(terms)
@@ -253,11 +266,12 @@ class KeywordIndex:
         """Sum of the base's precomputed BM25 scores of ``terms`` per entry: bm25s' ``get_scores``
         (numpy backend: the same float32 additions in the same order), from pread postings."""
         scores = np.zeros(self.base_size, dtype=np.float32)
+        vocab, indptr = self._vocabulary()
         for term in terms:
-            tid = self._bm25.vocab_dict.get(term)
+            tid = vocab.get(term)
             if tid is None:
                 continue
-            start, stop = int(self._indptr[tid]), int(self._indptr[tid + 1])
+            start, stop = int(indptr[tid]), int(indptr[tid + 1])
             # a term's postings name each entry once, so the fancy-index add is np.add.at's
             scores[self._indices.read(start, stop)] += self._data.read(start, stop)
         return scores

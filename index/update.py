@@ -21,7 +21,7 @@ drops a delta that was never published and re-indexes the logged documents' keyw
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -30,7 +30,7 @@ import numpy as np
 
 from index import keywords
 from index.chunking import chunk_document
-from index.duplicates import components, near
+from index.duplicates import components
 from index.keywords import Entry, KeywordIndex
 from index.models import Document
 from index.pointer import Pointer
@@ -74,6 +74,7 @@ def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
     merged = store.next_delta(gen)
     log.info("merging %d deltas of %s into %s", len(active.deltas), gen, merged)
     col = store.create_delta(merged, active.stamp)
+    dropped = 0  # unserved chunk records left behind with the old deltas
     for name in active.deltas:
         got = store.collection(name).get(include=["embeddings", "documents", "metadatas"])
         ids, embs = got["ids"], got["embeddings"]
@@ -88,6 +89,7 @@ def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
             doc = Document(chunk.doc_id, "", "", content_hash=content_hash or "")
             if content_hash is not None and is_served(chunk, doc):
                 keep.append(k)
+        dropped += len(ids) - len(keep)
         if keep:
             col.upsert(
                 ids=[ids[k] for k in keep],
@@ -99,7 +101,8 @@ def merge_deltas(store: Store, settings: Settings, active: Pointer) -> Pointer:
     store.write_pointer(published)  # readers still on the old deltas refresh when they are gone
     for name in active.deltas:
         store.drop_collection(name)
-    return _finish(store, settings, published, keyword_index(store, settings, published))
+    stored = active.chunks + active.superseded - dropped  # no count() of the generation's collections
+    return _finish(store, settings, published, keyword_index(store, settings, published), stored=stored)
 
 
 def _docs_in(doc_ids: Sequence[str]) -> Where:
@@ -204,26 +207,32 @@ def stored_texts(store: Store, active: Pointer, doc_ids: Sequence[str]) -> dict[
     return {i: t for i, t in zip(got["ids"], got.get("documents") or [], strict=True) if t}
 
 
+ValuesOf = Callable[[Sequence[str]], dict[str, np.ndarray]]  # doc ids -> MinHash values
+
+
 def regroup(
     store: Store,
     active: Pointer,
-    values: dict[str, np.ndarray],
+    nearby: dict[str, set[str]],
+    values_of: ValuesOf,
     changed: Sequence[Document],
     removed_ids: Sequence[str],
+    added_ids: Collection[str] = (),
 ) -> tuple[list[Document], list[Document]]:
     """Near-duplicate groups after an in-place update: (``changed`` with their group, unchanged
     documents whose group changes, as stored but with the new group).
 
-    ``values``: the MinHash values of every served document (``index.duplicates.signatures``).
-    Only groups that hold a changed or removed article, or an article a changed one is near,
-    can change (an added copy joins or merges groups; a removed one can split its group), so
-    each changed article is compared with every article (``near``) and only the members of
-    those groups are read from the store and grouped again (``components``)."""
+    ``nearby``: each changed article -> the served articles it is near (``index.duplicates.near``
+    or the catalog's band lookup); ``values_of``: MinHash values by doc id (``changed`` in their
+    new version); ``added_ids``: those of ``changed`` with no record yet (none is read). Only
+    groups that hold a changed or removed article, or an article a changed one is near, can
+    change (an added copy joins or merges groups; a removed one can split its group), so only
+    the members of those groups are read from the store and grouped again (``components``)."""
     docs_col = store.docs(active.generation)
     changed_ids = [d.doc_id for d in changed]
-    nearby = near(values, changed_ids)
     touched = sorted({*changed_ids, *removed_ids, *(i for ns in nearby.values() for i in ns)})
-    metas = docs_col.get(ids=touched, include=["metadatas"]).get("metadatas") or [] if touched else []
+    stored_ids = [i for i in touched if i not in added_ids]  # an added article has no record yet
+    metas = docs_col.get(ids=stored_ids, include=["metadatas"]).get("metadatas") or [] if stored_ids else []
     affected = sorted({str(m["duplicate_cluster"]) for m in metas if m and m.get("duplicate_cluster")})
     stored: dict[str, str | None] = {}
     if affected:
@@ -233,7 +242,7 @@ def regroup(
             stored[i] = str((m or {}).get("duplicate_cluster") or "") or None
     group = set(touched) | set(stored)
     group -= set(removed_ids)
-    clusters = components(sorted(group), values)
+    clusters = components(sorted(group), values_of(sorted(group)))
     grouped = [replace(d, duplicate_cluster=clusters.get(d.doc_id)) for d in changed]
     fix = sorted(d for d in group - set(changed_ids) if stored.get(d) != clusters.get(d))
     if not fix:

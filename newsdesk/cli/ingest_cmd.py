@@ -81,7 +81,8 @@ def ingest(
         from index.build import build_index
         from index.lazy import LazyEmbeddings
 
-        summary = build_index(settings, LazyEmbeddings(settings), corpus_dir=corpus)
+        written = [Path(a.path) for a in report.added]  # only these changed: no folder listing
+        summary = build_index(settings, LazyEmbeddings(settings), corpus_dir=corpus, changed_files=written)
     if as_json:
         data = report.to_dict()
         data["index"] = summary.to_dict() if summary else None

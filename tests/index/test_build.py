@@ -257,6 +257,7 @@ def test_new_generation_searches_with_the_configured_hnsw_breadth(index_settings
 def test_an_incremental_build_reads_only_the_changed_files(
     index_settings, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import index.changes as changes_mod
     import index.manifest as manifest_mod
 
     emb = CountingEmbeddings()
@@ -268,7 +269,9 @@ def test_an_incremental_build_reads_only_the_changed_files(
         read.append(path.name)
         return real(path, result, *root)
 
+    # a build that compares everything (index.manifest) and one planned from the catalog
     monkeypatch.setattr(manifest_mod, "load_file", counting)
+    monkeypatch.setattr(changes_mod, "load_file", counting)
     path = corpus / f"{ARTICLE}.txt"
     path.write_text(path.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     summary = build_index(index_settings, emb)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -93,19 +95,25 @@ def test_signatures_are_cached_by_text_and_a_bad_cache_is_recomputed(
 ) -> None:
     import datasketch
 
+    from index.catalog import Catalog
+
     docs = [make_document(r["id"], r["title"], r["text"]) for r in wire_rows()]
-    cache = tmp_path / "minhash-cache.npz"
+    path = tmp_path / "catalog.sqlite3"
     expected = duplicate_clusters(docs)
-    assert duplicate_clusters(docs, cache=cache) == expected and cache.exists()
+    with Catalog.open(path) as cache:
+        assert duplicate_clusters(docs, cache=cache) == expected and path.exists()
     hashed: list[int] = []
     real = datasketch.MinHash.update_batch
     monkeypatch.setattr(datasketch.MinHash, "update_batch", lambda self, b: hashed.append(1) or real(self, b))
-    assert duplicate_clusters(docs, cache=cache) == expected
+    with Catalog.open(path) as cache:
+        assert duplicate_clusters(docs, cache=cache) == expected
     assert hashed == []  # every text came from the cache
-    cache.write_bytes(b"not a numpy file")
-    assert duplicate_clusters(docs, cache=cache) == expected
+    path.write_bytes(b"not a database file" * 100)
+    with Catalog.open(path) as cache:
+        assert duplicate_clusters(docs, cache=cache) == expected
     assert len(hashed) == len(docs)  # recomputed, and the cache rewritten
-    assert duplicate_clusters(docs, cache=cache) == expected and len(hashed) == len(docs)
+    with Catalog.open(path) as cache:
+        assert duplicate_clusters(docs, cache=cache) == expected and len(hashed) == len(docs)
 
 
 def _write(corpus: Path, row: dict[str, str]) -> None:
@@ -147,7 +155,9 @@ def test_an_incremental_build_groups_a_new_copy_with_articles_it_did_not_read(tm
     assert _clusters(reader) == {"budget": None, "courier": "courier", "ledger": "courier", "metro": "courier"}
 
     # the MinHash values kept with the index are a cache: without them the stored texts are used
-    (tmp_path / "data" / "minhash-cache.npz").unlink()
+    with closing(sqlite3.connect(tmp_path / "data" / "catalog-newsdesk.sqlite3")) as conn, conn:
+        assert conn.execute("DELETE FROM sigs").rowcount == 4
+        conn.execute("DELETE FROM bands")
     (corpus / "courier.jsonl").unlink()  # and a removal can leave a group
     summary = build_index(settings, embeddings)
     assert summary.removed == 1 and summary.generation == first.generation
