@@ -144,6 +144,14 @@ def build_index(
             _log_summary(quick)
             return quick
         return _full_build(settings, catalog, corpus, stamp, embeddings, force, progress, started)
+    except NewsdeskError:
+        raise
+    except Exception as exc:  # disk full, a failing embedder, ...: say what still works
+        log.debug("index build failed", exc_info=True)
+        raise BuildFailed(
+            f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
+            hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
+        ) from exc
     finally:
         catalog.close()
 
@@ -171,38 +179,29 @@ def _full_build(
     summary = BuildSummary(forced=force, warnings=list(loaded.warnings))
     store = _open_store(settings, force, summary.warnings)
     summary.location = store.location
-    try:
-        with build_lock(store) as lease, store.errors("building", corrupt=False):
-            served = _build(
-                store,
-                catalog,
-                loaded.documents,
-                lambda: load_corpus(corpus).documents,
-                loaded.skipped,
-                stamp,
-                embeddings,
-                settings,
-                force,
-                progress,
-                lease,
-                summary,
-            )
-            # What the next build compares with, without reading it. A kept article's file
-            # (skipped now) gets a size no file has: it is read again, or found gone.
-            read = {file_key(d.path) for d in loaded.documents if d.path}
-            files: Stats = {file_key(p): UNREAD for _, p in served.values() if p}
-            files.update((k, stats[k]) for k in read if k in stats)
-            catalog.replace(store.read_pointer(), served, files)
-            for legacy in LEGACY_FILES:  # what the catalog replaced (written before it existed)
-                (Path(settings.data_dir) / legacy.format(base=store.base)).unlink(missing_ok=True)
-    except NewsdeskError:
-        raise
-    except Exception as exc:  # disk full, a failing embedder, ...: say what still works
-        log.debug("index build failed", exc_info=True)
-        raise BuildFailed(
-            f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
-            hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
-        ) from exc
+    with build_lock(store) as lease, store.errors("building", corrupt=False):
+        served = _build(
+            store,
+            catalog,
+            loaded.documents,
+            lambda: load_corpus(corpus).documents,
+            loaded.skipped,
+            stamp,
+            embeddings,
+            settings,
+            force,
+            progress,
+            lease,
+            summary,
+        )
+        # What the next build compares with, without reading it. A kept article's file
+        # (skipped now) gets a size no file has: it is read again, or found gone.
+        read = {file_key(d.path) for d in loaded.documents if d.path}
+        files: Stats = {file_key(p): UNREAD for _, p in served.values() if p}
+        files.update((k, stats[k]) for k in read if k in stats)
+        catalog.replace(store.read_pointer(), served, files)
+        for legacy in LEGACY_FILES:  # what the catalog replaced (written before it existed)
+            (Path(settings.data_dir) / legacy.format(base=store.base)).unlink(missing_ok=True)
     summary.seconds = round(time.perf_counter() - started, 3)
     _log_summary(summary)
     return summary
@@ -258,33 +257,24 @@ def _quick_build(
         store = Store.open(settings, create=True)
     except IndexCorrupt:
         return None
-    try:
-        with build_lock(store) as lease, store.errors("building", corrupt=False):
-            active = _read_pointer(store, force=True)
-            if (
-                active is None
-                or active.layout < LAYOUT
-                or stamp_differences(active.stamp, stamp)
-                or update.needs_new_generation(active)
-                or store.read_update_log() is not None
-                or not catalog.describes(active)
-                or not _complete(store, active)
-            ):
-                return None
-            changes = find_changes(corpus, catalog, changed_files)
-            if changes is None or active.documents + len(changes.added_ids) - len(changes.removed_ids) < 1:
-                return None
-            _drop_leftovers(store, settings, active)
-            update.drop_unpublished_deltas(store, active)
-            return _apply_changes(store, settings, catalog, active, changes, embeddings, progress, lease)
-    except NewsdeskError:
-        raise
-    except Exception as exc:  # disk full, a failing embedder, ...: say what still works
-        log.debug("index build failed", exc_info=True)
-        raise BuildFailed(
-            f"Index build failed ({type(exc).__name__}: {exc}); the previous index is still active",
-            hint="fix the cause and run `newsdesk index build` again (-v shows the traceback)",
-        ) from exc
+    with build_lock(store) as lease, store.errors("building", corrupt=False):
+        active = _read_pointer(store, force=True)
+        if (
+            active is None
+            or active.layout < LAYOUT
+            or stamp_differences(active.stamp, stamp)
+            or update.needs_new_generation(active)
+            or store.read_update_log() is not None
+            or not catalog.describes(active)
+            or not _complete(store, active)
+        ):
+            return None
+        changes = find_changes(corpus, catalog, changed_files)
+        if changes is None or active.documents + len(changes.added_ids) - len(changes.removed_ids) < 1:
+            return None
+        _drop_leftovers(store, settings, active)
+        update.drop_unpublished_deltas(store, active)
+        return _apply_changes(store, settings, catalog, active, changes, embeddings, progress, lease)
 
 
 def _apply_changes(
