@@ -192,10 +192,7 @@ class WordStats:
     def weight(self, word: str, forms: Sequence[str] = ()) -> float:
         """The word's idf; a lemma the keyword index does not know ("hold", "datum") counts by
         the written forms seen for it ("held", "data"), and only then as unseen."""
-        found = self._idf(word)
-        if not found:
-            found = max((self._idf(f) or 0.0 for f in forms), default=0.0) or found
-        return found or self.max_idf()
+        return self._idf(word) or max((self._idf(f) or 0.0 for f in forms), default=0.0) or self.max_idf()
 
     def unseen_as(self, word: str, forms: Sequence[str] = ()) -> bool:
         return self.unseen(word) and all(self._idf(f) == 0.0 for f in forms)
