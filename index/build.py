@@ -19,8 +19,8 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,22 +28,23 @@ import numpy as np
 
 from index import keywords, update, writer
 from index.catalog import UNREAD, Catalog, Stats, catalog_path, file_key
-from index.changes import Changes, find_changes
 from index.chroma_client import chroma_path
 from index.chunking import chunk_document
-from index.disk import SQLITE_NAME
-from index.duplicates import TextReader, band_ranges, near, signatures, similar, with_duplicate_clusters
+from index.duplicates import near, signatures, with_duplicate_clusters
 from index.embeddings import embedding_stamp, stamp_differences
 from index.generations import validate_base
+from index.housekeeping import drop_leftovers, read_pointer
 from index.loaders import load_corpus
 from index.locking import Lease, build_lock
-from index.manifest import STUB_TITLE, corpus_stats, is_stub, load_changed
+from index.manifest import corpus_stats, is_stub, load_changed
 from index.models import Document
+from index.planned import planned_build
 from index.pointer import LAYOUT, Pointer
 from index.reader import chunk_from_record, document_from_record, read_all
 from index.records import as_vectors, record_id
 from index.status import IndexStatus, index_status
 from index.store import Store
+from index.summary import BuildSummary, log_summary
 from index.writer import Progress, versioned
 from newsdesk.errors import ConfigError, CorpusError, IndexCorrupt, NewsdeskError
 
@@ -64,31 +65,6 @@ class BuildFailed(NewsdeskError):
 
 COPY_PAGE = 1000
 LEGACY_FILES = ("corpus-manifest-{base}.json", "doc-map-{base}.json", "minhash-cache.npz")
-
-
-@dataclass(slots=True)
-class BuildSummary:
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    chunks_embedded: int = 0
-    chunks_copied: int = 0
-    documents: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    generation: str | None = None
-    changed: bool = False  # False: nothing to do, the active generation was kept
-    forced: bool = False
-    location: str = ""
-    warnings: list[str] = field(default_factory=list)
-    added_ids: list[str] = field(default_factory=list)
-    updated_ids: list[str] = field(default_factory=list)
-    removed_ids: list[str] = field(default_factory=list)
-    kept_ids: list[str] = field(default_factory=list)  # unreadable now; old version kept
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 
@@ -137,11 +113,11 @@ def build_index(
         quick = (
             None
             if force
-            else _quick_build(settings, catalog, corpus, stamp, embeddings, progress, changed_files)
+            else planned_build(settings, catalog, corpus, stamp, embeddings, progress, changed_files)
         )
         if quick is not None:
             quick.seconds = round(time.perf_counter() - started, 3)
-            _log_summary(quick)
+            log_summary(quick)
             return quick
         return _full_build(settings, catalog, corpus, stamp, embeddings, force, progress, started)
     except NewsdeskError:
@@ -203,166 +179,12 @@ def _full_build(
         for legacy in LEGACY_FILES:  # what the catalog replaced (written before it existed)
             (Path(settings.data_dir) / legacy.format(base=store.base)).unlink(missing_ok=True)
     summary.seconds = round(time.perf_counter() - started, 3)
-    _log_summary(summary)
+    log_summary(summary)
     return summary
-
-
-def _log_summary(summary: BuildSummary) -> None:
-    log.info(
-        "index build: %d added, %d updated, %d removed, %d unchanged; %d chunks embedded in %.2fs",
-        summary.added,
-        summary.updated,
-        summary.removed,
-        summary.unchanged,
-        summary.chunks_embedded,
-        summary.seconds,
-    )
-
-
-def _read_pointer(store: Store, force: bool) -> Pointer | None:
-    try:
-        return store.read_pointer()
-    except IndexCorrupt:
-        if not force:
-            raise
-        log.warning("unreadable active pointer ignored (--force)")
-        return None
-
-
-def _drop_leftovers(store: Store, settings: Settings, active: Pointer | None) -> None:
-    """Generations (and their keyword indexes) a killed or superseded build left behind."""
-    keep = {g for g in (active.generation, active.previous) if g} if active else set()
-    leftovers = store.drop_all_generations_except(keep)
-    keywords.drop(settings, store.base, keep)
-    if leftovers:
-        log.info("removed leftovers of earlier builds: %s", ", ".join(leftovers))
-
-
-def _quick_build(
-    settings: Settings,
-    catalog: Catalog,
-    corpus: Path,
-    stamp: dict[str, Any],
-    embeddings: Embeddings,
-    progress: Progress | None,
-    changed_files: Sequence[Path] | None = None,
-) -> BuildSummary | None:
-    """An in-place update found and applied at the cost of the change (``index.changes``);
-    None when the build must compare the whole corpus: no index yet, a pointer the catalog does
-    not describe (a killed build, another host's build, a first build after an upgrade), an
-    update to complete, a new generation due, or a change the catalog cannot decide."""
-    if not settings.chroma_url and not (chroma_path(settings) / SQLITE_NAME).exists():
-        return None
-    try:
-        store = Store.open(settings, create=True)
-    except IndexCorrupt:
-        return None
-    with build_lock(store) as lease, store.errors("building", corrupt=False):
-        active = _read_pointer(store, force=True)
-        if (
-            active is None
-            or active.layout < LAYOUT
-            or stamp_differences(active.stamp, stamp)
-            or update.needs_new_generation(active)
-            or store.read_update_log() is not None
-            or not catalog.describes(active)
-            or not _complete(store, active)
-        ):
-            return None
-        changes = find_changes(corpus, catalog, changed_files)
-        if changes is None or active.documents + len(changes.added_ids) - len(changes.removed_ids) < 1:
-            return None
-        _drop_leftovers(store, settings, active)
-        update.drop_unpublished_deltas(store, active)
-        return _apply_changes(store, settings, catalog, active, changes, embeddings, progress, lease)
-
-
-def _apply_changes(
-    store: Store,
-    settings: Settings,
-    catalog: Catalog,
-    active: Pointer,
-    changes: Changes,
-    embeddings: Embeddings,
-    progress: Progress | None,
-    lease: Lease,
-) -> BuildSummary:
-    summary = BuildSummary(warnings=list(changes.warnings), location=store.location)
-    summary.added_ids, summary.updated_ids = changes.added_ids, changes.updated_ids
-    summary.removed_ids = changes.removed_ids
-    summary.added, summary.updated = len(changes.added_ids), len(changes.updated_ids)
-    summary.removed = len(changes.removed_ids)
-    pointer = active
-    if not changes.any:
-        update.keyword_index(store, settings, active)  # written if missing
-    else:
-        if len(active.deltas) >= update.MAX_DELTAS:
-            active = update.merge_deltas(store, settings, active)
-        values = signatures(changes.changed, cache=catalog)  # stored with their band keys
-        nearby = _nearby(catalog, values, changes)
-        stubs = catalog.hashes  # the served version of an unchanged article, to read its values
-
-        def values_of(ids: Sequence[str]) -> dict[str, np.ndarray]:
-            rest = [i for i in ids if i not in values]
-            docs = [Document(i, STUB_TITLE, "", content_hash=h) for i, h in stubs(rest).items()]
-            read = signatures(docs, cache=catalog, read_texts=_stored(store, active))
-            return {**read, **{i: values[i] for i in ids if i in values}}
-
-        changed, regroup = update.regroup(
-            store, active, nearby, values_of, changes.changed, changes.removed_ids, set(changes.added_ids)
-        )
-        pointer, summary.chunks_embedded = update.apply_update(
-            store, settings, active, changed, changes.removed_ids, embeddings, progress, lease, regroup
-        )
-        summary.changed = True
-    if changes.recorded or pointer.revision != active.revision:
-        catalog.apply(
-            pointer,
-            files=changes.files,
-            gone_files=changes.gone_files,
-            docs=changes.rows,
-            removed=changes.removed_ids,
-        )
-    summary.generation, summary.chunks = pointer.generation, pointer.chunks
-    summary.documents = pointer.documents
-    summary.unchanged = pointer.documents - summary.added - summary.updated
-    return summary
-
-
-def _complete(store: Store, pointer: Pointer) -> bool:
-    """Whether every collection the pointer names exists (else the build rebuilds fully)."""
-    from chromadb.errors import NotFoundError
-
-    try:
-        for name in pointer.chunk_collections:
-            store.collection(name)
-        store.docs(pointer.generation)
-    except NotFoundError:
-        return False
-    return True
-
-
-def _stored(store: Store, active: Pointer) -> TextReader:
-    return lambda ids: update.stored_texts(store, active, ids)
 
 
 def _known(values: dict[str, np.ndarray]) -> update.ValuesOf:
     return lambda ids: {i: values[i] for i in ids if i in values}
-
-
-def _nearby(catalog: Catalog, values: dict[str, np.ndarray], changes: Changes) -> dict[str, set[str]]:
-    """Each changed article -> the served articles it is near: the unchanged ones looked up by
-    LSH band in the catalog, the other changed ones compared in memory (``index.duplicates``)."""
-    bands = band_ranges()
-    skip = {*changes.removed_ids, *(d.doc_id for d in changes.changed)}
-    out = near(values, list(values))
-    for doc_id, row in values.items():
-        found = {i: v for i, v in catalog.band_candidates(row, bands).items() if i not in skip}
-        if found:
-            ids = list(found)
-            hits = similar(np.stack([found[i] for i in ids]), row)
-            out[doc_id] |= {ids[k] for k in np.nonzero(hits)[0]}
-    return out
 
 
 def _old_docs(store: Store, catalog: Catalog, pointer: Pointer) -> dict[str, tuple[str, str]] | None:
@@ -438,10 +260,10 @@ def _build(
     summary: BuildSummary,
 ) -> dict[str, tuple[str, str]]:
     """Returns the served documents: doc_id -> (content hash, source path)."""
-    active = _read_pointer(store, force)
+    active = read_pointer(store, force)
     # Named before leftovers are dropped, so a name is never reused (numbers only grow).
     generation = store.next_generation()
-    _drop_leftovers(store, settings, active)
+    drop_leftovers(store, settings, active)
 
     old_docs: dict[str, tuple[str, str]] | None = None
     reuse = False  # may embeddings of the active generation be used?
@@ -483,7 +305,7 @@ def _build(
     if active is not None and in_place and nothing_changed:
         update.keyword_index(store, settings, active)  # written if missing
         # the catalog keeps the MinHash values of every served article (quick builds look up)
-        signatures(list(new.values()), cache=catalog, read_texts=_stored(store, active))
+        signatures(list(new.values()), cache=catalog, read_texts=partial(update.stored_texts, store, active))
         summary.generation, summary.chunks = active.generation, active.chunks
         return _doc_map(new)  # nothing to do: the active generation stays as it is
     if active is not None and small:
@@ -493,7 +315,8 @@ def _build(
         # Wire copies: the changed articles are compared with every served article, those whose
         # files this build did not read by the MinHash values kept with the index (or their
         # stored text); unchanged articles whose group changes get their record rewritten.
-        values = signatures(list(new.values()), cache=catalog, read_texts=_stored(store, active))
+        stored = partial(update.stored_texts, store, active)
+        values = signatures(list(new.values()), cache=catalog, read_texts=stored)
         nearby = near(values, [d.doc_id for d in changed])
         changed, regroup = update.regroup(
             store, active, nearby, _known(values), changed, summary.removed_ids
