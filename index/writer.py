@@ -157,15 +157,16 @@ def _batches(size: int, total: int) -> range:
     return range(0, total, size)
 
 
-def doc_metadata(doc: Document) -> dict[str, str | int | float | bool]:
-    meta: dict[str, str | int | float | bool] = {
+def doc_metadata(doc: Document) -> dict[str, str | int | float | bool | None]:
+    """A document's whole record: a field it lacks is None, which Chroma's upsert reads as
+    "delete this key" (it merges metadata): an article that leaves its near-duplicate group or
+    loses its byline must not keep the old value."""
+    meta: dict[str, str | int | float | bool | None] = {
         "title": doc.title,
         "content_hash": doc.content_hash,
     }
     for key in ("url", "published", "published_ts", "source", "author", "path", "duplicate_cluster"):
-        value = getattr(doc, key)
-        if value:
-            meta[key] = value
+        meta[key] = getattr(doc, key) or None
     return meta
 
 

@@ -167,6 +167,27 @@ def test_an_incremental_build_groups_a_new_copy_with_articles_it_did_not_read(tm
     assert _clusters(reader) == {"budget": None, "ledger": None}
 
 
+def test_an_edit_that_ends_a_copy_dissolves_its_group_on_every_record(tmp_path: Path) -> None:
+    """Rewriting the only copy of an article ends their group: neither record keeps the old
+    group (Chroma's upsert merges metadata, so a dropped key must be written as None)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    ledger, _, metro, budget = wire_rows()
+    for row in (ledger, metro, budget):
+        _write(corpus, row)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    embeddings = CountingEmbeddings()
+    first = build_index(settings, embeddings)
+    reader = open_reader(settings, embeddings)
+    assert _clusters(reader) == {"budget": None, "ledger": "ledger", "metro": "ledger"}
+    rewritten = "The council voted on Monday to rename the library after a poet. The vote was unanimous."
+    _write(corpus, {**metro, "text": rewritten})
+    summary = build_index(settings, embeddings)
+    assert summary.updated == 1 and summary.generation == first.generation  # in place
+    assert _clusters(reader) == {"budget": None, "ledger": None, "metro": None}
+    assert reader.cluster("ledger") == []
+
+
 def test_comparing_every_pair_finds_the_groups_lsh_finds() -> None:
     """``components``/``near`` (used by in-place updates) agree with the LSH grouping of a full build."""
     from index.duplicates import components, near, signatures
