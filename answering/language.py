@@ -274,8 +274,8 @@ def _phrases(doc: Doc) -> tuple[Phrase, ...]:
 
 
 def _of_noun(doc: Doc, wh_noun: str | None) -> str | None:
-    """The noun a question's wh-noun is "of" ("what kinds of stolen files", "which of the
-    hospitals"): the thing the answer's items are."""
+    """The bare noun a question's wh-noun is "of" ("what kinds of stolen files", "what amounts
+    of data"): the kind of thing the answer's items are."""
     if wh_noun is None:
         return None
     for tok in doc[:8]:
@@ -284,7 +284,9 @@ def _of_noun(doc: Doc, wh_noun: str | None) -> str | None:
         for prep in tok.children:
             if prep.dep_ == "prep" and prep.lower_ == "of":
                 obj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")), None)
-                if obj is not None:
+                # a bare noun names a kind ("kinds of files"); one with a determiner is a
+                # thing the wh-noun belongs to ("the demands of the union")
+                if obj is not None and not any(c.dep_ in ("det", "poss") for c in obj.children):
                     return _lemma(obj)
         return None
     return None

@@ -23,6 +23,7 @@ import numpy as np
 
 from answering.answerhood import QuestionInfo
 from answering.language import NUMBER, PERSONISH, WHEN, Analysis
+from answering.text import stopwords
 
 # How close in meaning a phrase's head must be to the asked noun to count as one of its kind:
 # on the training corpora's list questions "boat" ~ "lifeboat"/"craft", "record" ~ "log".
@@ -71,7 +72,8 @@ EXPLICIT = Caps(sentences=5, chars=800, ratio=0.4, floor=0.25)
 
 def list_ask(q: QuestionInfo, typed: Callable[[str | None], frozenset[str]] | None = None) -> ListAsk | None:
     """Whether and what the question asks a list of; None for a question with one answer.
-    ``typed``: the entity labels a noun names (``answerhood.NounTyper.labels``)."""
+    ``typed``: the entity label(s) a noun names (``answerhood.NounTyper.labels``), widened to
+    their group; of "what kinds of files", the files."""
     a = q.analysis
     if q.kind in ("when", "number", "yesno", "why") and not a.wh_plural:
         return None
@@ -79,20 +81,21 @@ def list_ask(q: QuestionInfo, typed: Callable[[str | None], frozenset[str]] | No
     if not explicit:  # "who condemned it?": other names, as likely answers as the best
         return ListAsk(None, q.wants, False) if q.wants & PERSONISH else None
     labels: set[str] = set()
-    if typed is not None:
-        for noun in (a.wh_noun, a.of_noun):
-            got = typed(noun) if noun else frozenset()
-            labels.update(label for g in GROUPS if g & got for label in g)
-    return ListAsk(a.of_noun or a.wh_noun, frozenset(labels or q.wants), True, a.wh_noun)
+    noun = a.of_noun or a.wh_noun
+    if typed is not None and noun is not None:
+        got = typed(noun)
+        labels.update(label for g in GROUPS if g & got for label in g)
+    return ListAsk(noun, frozenset(labels or q.wants), True, a.wh_noun)
 
 
 def items(ask: ListAsk, s: Analysis, asked: frozenset[str], kin: Callable[[str], bool]) -> list[frozenset[str]]:
     """The items the sentence names, each as its words (entities lower-cased, phrases as
     lemmas); not those the question already holds."""
     out: list[frozenset[str]] = []
+    stop = stopwords()
     for e in s.entities:
         if e.label in ask.labels:
-            words = frozenset(_WORD.findall(e.key))
+            words = frozenset(w for w in _WORD.findall(e.key) if w not in stop)
             if words and not words <= asked:
                 out.append(words)
     if ask.noun is not None or ask.measure is not None:
@@ -131,7 +134,8 @@ def gather(
     best = max(float(scores[j]) for j in out)
     floor = max(caps.floor, caps.ratio * best)
     length = sum(lengths[j] for j in out)
-    for i in sorted(range(len(analyses)), key=lambda i: -scores[i]):
+    ranked = sorted(range(len(analyses)), key=lambda i: -scores[i])
+    for i in ranked:
         if len(out) >= caps.sentences or scores[i] < floor or len(named) >= enough:
             break
         if i in out or not usable(i) or length + lengths[i] > caps.chars:
@@ -145,6 +149,18 @@ def gather(
         named += new
         known |= _words(analyses[i])
         length += lengths[i]
+    if ask.explicit and len(named) < ENOUGH:
+        # items the parse does not see ("live at his home address", "redshank" for "which
+        # species"): the likely answers that say something new, as for a single answer
+        for i in ranked:
+            if len(out) >= WEAK.sentences or scores[i] < WEAK.floor:
+                break
+            if i in out or not usable(i) or length + lengths[i] > WEAK.chars:
+                continue
+            if any(_same(analyses[i], analyses[j]) for j in out):
+                continue
+            out.append(i)
+            length += lengths[i]
     return out
 
 
@@ -157,9 +173,7 @@ def _same(a: Analysis, b: Analysis) -> bool:
     return bool(union) and len(a.lemmas & b.lemmas) / len(union) > SAME
 
 
-def kin_of(
-    ask: ListAsk, similar: Callable[[str, str], float], threshold: float = KIN
-) -> Callable[[str], bool]:
+def kin_of(ask: ListAsk, similar: Callable[[str, str], float], threshold: float = KIN) -> Callable[[str], bool]:
     """Whether a head noun is of the asked noun's kind: the noun itself or close in meaning
     (to either noun of "what kinds of files")."""
     nouns = [n for n in dict.fromkeys((ask.noun, ask.measure)) if n is not None]

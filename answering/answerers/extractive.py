@@ -94,6 +94,7 @@ class ExtractiveAnswerer:
         self._model = model
         self.limits = limits or Limits()
         self.typer = NounTyper(cache.words)
+        self.kind_typer = NounTyper(cache.words, margin=0.0)  # the one closest label: a list's items
 
     @property
     def model(self) -> AnswerModel:
@@ -285,7 +286,7 @@ class ExtractiveAnswerer:
             return self._refuse(sc)
         chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
         # "who condemned it?", "which roads were closed?": the distinct answers across articles
-        wanted = lists.list_ask(q, self.typer.labels)
+        wanted = lists.list_ask(q, self.kind_typer.labels)
         if wanted is not None:
             chosen = self._list(sc, wanted, chosen)
         return self._cite(sc, chosen)
