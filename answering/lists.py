@@ -115,13 +115,18 @@ def gather(
     asked: frozenset[str],
     kin: Callable[[str], bool],
     usable: Callable[[int], bool] = lambda i: True,
+    docs: Sequence[str] = (),
 ) -> list[int]:
     """The chosen sentences and, best score first, those that add an item not yet named.
 
     ``scores``: how likely each candidate answers; ``lengths``: its characters; ``asked``: the
     question's words and lemmas; ``kin``: whether a noun is of the asked kind; ``usable``:
-    whether a candidate may be quoted at all (not a heading, not a question)."""
+    whether a candidate may be quoted at all (not a heading, not a question); ``docs``: the
+    article of each candidate (an explicit list does not count as items the names most of the
+    articles mention: the story's own actors, not answers)."""
     caps = EXPLICIT if ask.explicit else WEAK
+    if ask.explicit and docs:
+        asked = asked | _common(analyses, docs)
     enough = ENOUGH if ask.explicit else len(analyses) + 1
     out = list(chosen)
     if not out:
@@ -162,6 +167,21 @@ def gather(
             out.append(i)
             length += lengths[i]
     return out
+
+
+def _common(analyses: Sequence[Analysis], docs: Sequence[str]) -> frozenset[str]:
+    """Words of the names that sentences of at least half the articles (three or more) mention."""
+    n = len(set(docs))
+    if n < 3:
+        return frozenset()
+    seen: dict[str, set[str]] = {}
+    stop = stopwords()
+    for a, d in zip(analyses, docs, strict=True):
+        for e in a.entities:
+            for w in _WORD.findall(e.key):
+                if w not in stop:
+                    seen.setdefault(w, set()).add(d)
+    return frozenset(w for w, ds in seen.items() if 2 * len(ds) >= n)
 
 
 def _words(a: Analysis) -> set[str]:

@@ -375,6 +375,7 @@ class ExtractiveAnswerer:
             asked=q.analysis.lemmas | q.analysis.words,
             kin=lists.kin_of(wanted, self.cache.similarity),
             usable=lambda i: not sc.has(i, "short") and not sc.analyses[i].is_question,
+            docs=[c.doc.doc_id for c in sc.cands],
         )
 
     def closest(self, sc: Scoring, n: int = 2) -> list[Citation]:

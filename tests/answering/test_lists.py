@@ -142,3 +142,35 @@ def test_the_analysis_holds_noun_phrases_and_the_of_noun(analyzer: Analyzer) -> 
     assert any(p.lemmas == {"fishing", "boat"} for p in a.phrases)
     q = analyzer.analyse("What kinds of personal information were stolen?")
     assert (q.wh_noun, q.of_noun) == ("kind", "information")
+
+
+def test_the_names_most_articles_mention_are_not_items(analyzer: Analyzer) -> None:
+    """ "Which passengers were quoted?": the ferry company every report names is the story's
+    actor, not a passenger; without the articles it counts (an organisation, like a person)."""
+    texts = [
+        "Aoife Brennan, a passenger, said she felt a huge bang.",
+        "Westway Ferries said the passengers were safe.",
+        "Westway Ferries said it had suspended all sailings.",
+        "Maureen Quinn, a retired postmistress, praised the crew.",
+    ]
+    docs = ["a", "b", "c", "c"]
+    question = "Which passengers were quoted in the coverage?"
+    q = question_info(question, analyzer)
+    ask = lists.list_ask(q, lambda noun: _kind("PERSON"))
+    assert ask is not None and "ORG" in ask.labels
+    analyses = analyzer.analyse_many(texts)
+
+    def gather(articles: list[str]) -> list[int]:
+        return lists.gather(
+            ask,
+            analyses,
+            np.asarray([0.9, 0.45, 0.3, 0.5]),
+            [len(t) for t in texts],
+            [0],
+            asked=q.analysis.lemmas | q.analysis.words,
+            kin=lists.kin_of(ask, _similar),
+            docs=articles,
+        )
+
+    assert gather(docs) == [0, 3]
+    assert gather([]) == [0, 3, 1]
