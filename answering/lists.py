@@ -134,7 +134,7 @@ def gather(
     known: set[str] = set()
     named: list[frozenset[str]] = []
     for j in out:
-        named += [it for it in items(ask, analyses[j], asked, kin) if not it <= known]
+        named = _distinct(named, [it for it in items(ask, analyses[j], asked, kin) if not it <= known])
         known |= _words(analyses[j])
     best = max(float(scores[j]) for j in out)
     floor = max(caps.floor, caps.ratio * best)
@@ -151,7 +151,7 @@ def gather(
         if not new:
             continue
         out.append(i)
-        named += new
+        named = _distinct(named, new)
         known |= _words(analyses[i])
         length += lengths[i]
     if ask.explicit and len(named) < ENOUGH:
@@ -166,6 +166,16 @@ def gather(
                 continue
             out.append(i)
             length += lengths[i]
+    return out
+
+
+def _distinct(named: list[frozenset[str]], new: Sequence[frozenset[str]]) -> list[frozenset[str]]:
+    """The items named, with those of ``new`` that share no word with one already named ("the
+    United States" the entity and the phrase are one item)."""
+    out = list(named)
+    for it in new:
+        if not any(it & other for other in out):
+            out.append(it)
     return out
 
 

@@ -174,3 +174,27 @@ def test_the_names_most_articles_mention_are_not_items(analyzer: Analyzer) -> No
 
     assert gather(docs) == [0, 3]
     assert gather([]) == [0, 3, 1]
+
+
+def test_a_name_and_its_noun_phrase_are_one_item(analyzer: Analyzer) -> None:
+    """ "The United States" is an entity and a noun phrase headed by a country-like word: one
+    item, so two sentences naming two countries are not yet a list of three."""
+    texts = [
+        "The United States condemned the attack.",
+        "Iran condemned the attack on Sunday.",
+        "The president of the Kurdish region also condemned the attack.",
+    ]
+    near = {frozenset(("states", "country")): 0.6, frozenset(("state", "country")): 0.6}
+    q = question_info("Which countries condemned the attack?", analyzer)
+    ask = lists.list_ask(q, lambda noun: _kind("GPE"))
+    assert ask is not None and ask.explicit
+    got = lists.gather(
+        ask,
+        analyzer.analyse_many(texts),
+        np.asarray([0.98, 0.97, 0.8]),
+        [len(t) for t in texts],
+        [0, 1],
+        asked=q.analysis.lemmas | q.analysis.words,
+        kin=lists.kin_of(ask, lambda a, b: 1.0 if a == b else near.get(frozenset((a, b)), 0.1)),
+    )
+    assert got == [0, 1, 2]
