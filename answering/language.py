@@ -51,6 +51,16 @@ class Entity:
 
 
 @dataclass(frozen=True, slots=True)
+class Phrase:
+    """A noun phrase of a sentence (spaCy's noun chunks, so "lifeboats, fishing boats and rescue
+    craft" are three): what a list answer is made of when it is not a named entity."""
+
+    text: str
+    head: str  # lemma of its head noun ("boat" of "fishing boats")
+    lemmas: frozenset[str]  # its content lemmas
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """What one sentence (or question) holds, as data."""
 
@@ -73,6 +83,8 @@ class Analysis:
     numbers: tuple[frozenset[str], ...] = ()  # anchors of numbers outside entities ("two of them")
     forms: frozenset[tuple[str, str]] = frozenset()  # (lemma, word) of content words written
     # otherwise than their lemma ("hold", "held"; "datum", "data"): how the keyword index knows them
+    phrases: tuple[Phrase, ...] = ()  # noun phrases with a content head (list items)
+    of_noun: str | None = None  # lemma of the noun after the wh-noun's "of" ("kinds of files": file)
 
 
 _PIPELINES: dict[str, Language] = {}
@@ -214,11 +226,12 @@ def _analysis(doc: Doc) -> Analysis:
     if wh_noun is None:  # the small model misparses lower-case "which roads were closed?"
         noun = _noun_after_wh(doc)
         if noun is not None:
-            wh_noun, wh_plural = _lemma(noun), noun.tag_ in ("NNS", "NNPS")
+            wh_noun, wh_plural = _lemma(noun), noun.tag_ in ("NNS", "NNPS", "VBZ")
     if wh_noun is None:  # "what were the main demands?", "name the hospitals that ..."
         noun = _asked_plural(doc)
         if noun is not None:
             wh_noun, wh_plural = _lemma(noun), True
+    of_noun = _of_noun(doc, wh_noun)
     in_entities = {t.i for e in doc.ents for t in e}
     numbers = tuple(_anchors(t, {t.i}) for t in doc if t.like_num and t.i not in in_entities)
     text = doc.text
@@ -245,7 +258,38 @@ def _analysis(doc: Doc) -> Analysis:
         wh_plural=wh_plural,
         numbers=numbers,
         forms=frozenset(forms),
+        phrases=_phrases(doc),
+        of_noun=of_noun,
     )
+
+
+def _phrases(doc: Doc) -> tuple[Phrase, ...]:
+    out: list[Phrase] = []
+    for chunk in doc.noun_chunks:
+        if not _is_content(chunk.root):
+            continue
+        lemmas = frozenset(_lemma(t) for t in chunk if _is_content(t))
+        out.append(Phrase(chunk.text, _lemma(chunk.root), lemmas))
+    return tuple(out)
+
+
+def _of_noun(doc: Doc, wh_noun: str | None) -> str | None:
+    """The bare noun a question's wh-noun is "of" ("what kinds of stolen files", "what amounts
+    of data"): the kind of thing the answer's items are."""
+    if wh_noun is None:
+        return None
+    for tok in doc[:8]:
+        if _lemma(tok) != wh_noun:
+            continue
+        for prep in tok.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                obj = next((c for c in prep.children if c.dep_ == "pobj" and c.pos_ in ("NOUN", "PROPN")), None)
+                # a bare noun names a kind ("kinds of files"); one with a determiner is a
+                # thing the wh-noun belongs to ("the demands of the union")
+                if obj is not None and not any(c.dep_ in ("det", "poss") for c in obj.children):
+                    return _lemma(obj)
+        return None
+    return None
 
 
 def _noun_after_wh(doc: Doc) -> Token | None:
@@ -256,7 +300,8 @@ def _noun_after_wh(doc: Doc) -> Token | None:
             continue
         noun = None
         for t in doc[i + 1 :]:
-            if t.pos_ in ("NOUN", "PROPN"):
+            if t.pos_ in ("NOUN", "PROPN") or (t.tag_ == "VBZ" and t.dep_ in ("nsubj", "nsubjpass")):
+                # the small model tags "places" of "Which places in X have ..." as a verb
                 noun = t
             elif t.pos_ not in ("ADJ", "NUM"):
                 break

@@ -18,6 +18,7 @@ from datetime import date
 
 import numpy as np
 
+from answering import lists
 from answering.answerers.base import Draft, refusal_text
 from answering.answerhood import (
     FEATURES,
@@ -33,7 +34,7 @@ from answering.answerhood import (
 from answering.asking import inner_question
 from answering.citations import make_citation
 from answering.dates import asks_about_day, may_name_a_date, names_day, newest_day, parse_question_dates
-from answering.language import NAMES, PERSONISH, Analysis, Analyzer
+from answering.language import NAMES, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
@@ -93,6 +94,7 @@ class ExtractiveAnswerer:
         self._model = model
         self.limits = limits or Limits()
         self.typer = NounTyper(cache.words)
+        self.kind_typer = NounTyper(cache.words, margin=0.0)  # the one closest label: a list's items
 
     @property
     def model(self) -> AnswerModel:
@@ -283,18 +285,10 @@ class ExtractiveAnswerer:
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
         chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
-        length = sum(len(sc.cands[i].span.text) for i in chosen)
         # "who condemned it?", "which roads were closed?": the distinct answers across articles
-        if q.wants & PERSONISH or q.analysis.wh_plural:
-            for i in ranked[1:]:
-                if len(chosen) >= self.limits.max_sentences or sc.probs[i] < 0.5:
-                    break
-                if i in chosen or length + len(sc.cands[i].span.text) > self.limits.max_chars:
-                    continue
-                if self._redundant(sc, i, chosen):
-                    continue
-                chosen.append(i)
-                length += len(sc.cands[i].span.text)
+        wanted = lists.list_ask(q, self.kind_typer.labels)
+        if wanted is not None:
+            chosen = self._list(sc, wanted, chosen)
         return self._cite(sc, chosen)
 
     def _cite(self, sc: Scoring, chosen: Sequence[int]) -> Draft:
@@ -363,19 +357,26 @@ class ExtractiveAnswerer:
                 chosen.append(i)
         return chosen
 
-    @staticmethod
-    def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:
-        """Mostly repeats a chosen sentence, or (when the question asks for a kind of entity)
-        adds no answer of that kind that the chosen sentences lack."""
-        s = sc.analyses[i]
-        new_answers = {e.key for e in s.entities if e.label in sc.question.wants}
-        for j in chosen:
-            c = sc.analyses[j]
-            union = c.lemmas | s.lemmas
-            if union and len(c.lemmas & s.lemmas) / len(union) > 0.5:
-                return True
-            new_answers -= {e.key for e in c.entities}
-        return bool(sc.question.wants) and not new_answers
+    def _list(self, sc: Scoring, wanted: lists.ListAsk, chosen: list[int]) -> list[int]:
+        """The chosen sentences and those that add an item of the list asked for
+        (``answering.lists.gather``). Candidates beyond the embedding budget count with their
+        probability without it, halved (as for the sides of an agreement question)."""
+        q = sc.question
+        scores = np.where(sc.probs > 0, sc.probs, 0.5 * self.model.probability(sc.rows))
+        nouns = [n for n in (wanted.noun, wanted.measure) if n is not None]
+        if nouns:  # embed the asked nouns and the phrase heads in one batch
+            self.cache.words([*nouns, *sorted({p.head for a in sc.analyses for p in a.phrases})])
+        return lists.gather(
+            wanted,
+            sc.analyses,
+            scores,
+            [len(c.span.text) for c in sc.cands],
+            chosen,
+            asked=q.analysis.lemmas | q.analysis.words,
+            kin=lists.kin_of(wanted, self.cache.similarity),
+            usable=lambda i: not sc.has(i, "short") and not sc.analyses[i].is_question,
+            docs=[c.doc.doc_id for c in sc.cands],
+        )
 
     def closest(self, sc: Scoring, n: int = 2) -> list[Citation]:
         """The ``n`` most likely real sentences (not headings or questions), offered with a refusal."""

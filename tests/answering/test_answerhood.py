@@ -138,6 +138,8 @@ def test_what_is_questions_and_the_sentences_that_say_what_it_is(analyzer: Analy
         ("name the hospitals that diverted ambulances", "hospital", True),  # an imperative's object
         ("list the roads that were closed", "road", True),
         ("What was the cause?", None, False),
+        # the small model tags "places" as a verb (VBZ) after "Which"
+        ("Which places in Ellisford have families gathered at?", "place", True),
     ],
 )
 def test_the_thing_asked_about_and_whether_a_list_is_asked(
