@@ -199,6 +199,12 @@ def _phrase_with_det(tok: Token) -> str:
     return tok.doc[tok.left_edge.i : tok.i + 1].text
 
 
+def _anaphoric(tok: Token) -> bool:
+    """'six others were hurt', 'two more': the noun stands for one named before, so the count
+    is compared by what is said of it, like a count with no noun."""
+    return tok.lemma_.lower() in ("other", "more", "one") or tok.pos_ == "PRON"
+
+
 def _entity_at(tok: Token) -> Span | None:
     for ent in tok.doc.ents:
         if ent.start <= tok.i < ent.end:
@@ -290,7 +296,7 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             # else from the count itself ("seven of the guards were hurt", "the 17 injured")
             claim, _ = claim_of(counted if tok.dep_ == "nummod" else tok)
             claim |= modifiers(tok) | modifiers(counted)
-            if counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
+            if counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN") and not _anaphoric(counted):
                 unit = of_noun(counted)  # "2 terabytes of data"
                 nouns = frozenset(
                     {counted.lemma_.lower()} | ({unit.lemma_.lower()} if unit is not None else set())

@@ -64,7 +64,8 @@ _NOT_MEASURE |= frozenset({"will", "would", "the", "a", "an", "many", "come", "i
 def value_kinds(question: str) -> frozenset[str]:
     """The kinds of value (``answering.agreement.value_facts`` slots) a question asks for, from
     its question words: "what time"/"when" a time, "how old" an age, "how much" money or a
-    measure, "how deep/far/wide" a measure; "what was the X" any of them."""
+    measure, "how deep/far/wide" a measure, "how long" a duration or a measure; "what was the X"
+    any of them."""
     words_ = question.lower().rstrip("?").split()
     if not words_:
         return frozenset()
@@ -76,6 +77,8 @@ def value_kinds(question: str) -> frozenset[str]:
             return frozenset({"age"})
         if nxt == "much":
             return frozenset({"money", "percent", "measure"})
+        if nxt == "long":  # how long something lasts, or is
+            return frozenset({"duration", "measure"})
         if nxt not in _NOT_MEASURE:
             return frozenset({"measure", "percent"})
         return frozenset()

@@ -206,7 +206,7 @@ class AnsweringService:
             if q
         ]
         for query in queries:
-            for r in self.retriever.retrieve(query, self.top_k, per_document=1):
+            for r in self.retriever.retrieve(query, 3 * self.top_k, per_document=3):
                 if r.chunk.chunk_id not in have:
                     have.add(r.chunk.chunk_id)
                     retrieved.append(r)

@@ -288,8 +288,11 @@ def relevant(
                 out.setdefault("", set()).add(f.value)
         elif f.kind == "target" and f.slot in ask.focus:
             out.setdefault(f.slot, set()).add(f.value)
-        elif f.kind == "value" and answers and f.slot.split(":")[0] in ask.asked_values:
-            out.setdefault(f.slot, set()).add(f.value)  # a value of what the sentence answers
+        elif f.kind == "value" and f.slot.split(":")[0] in ask.asked_values:
+            # a value of what the sentence answers, or said beside the thing the question asks
+            # about ("a 20-centimetre borehole" for "was the borehole the same width?")
+            if answers or (text and _said_of(text, f.surface, ask.nouns)):
+                out.setdefault(f.slot, set()).add(f.value)
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -420,6 +423,31 @@ def corroborate(
         texts.add(_norm(s.text))
         length += len(s.text)
     return chosen if len(chosen) >= 2 else []
+
+
+def _said_of(text: str, surface: str, nouns: frozenset[str], steps: int = 3) -> bool:
+    """The value written ``surface`` in ``text`` belongs to one of ``nouns`` in the parse: "a
+    20-centimetre borehole", "the borehole, about 15 centimetres wide" (borehole); not "on Level 7
+    of the mine, roughly 640 metres below the surface" (mine)."""
+    from spacy.tokens import Doc
+
+    start = text.find(surface)
+    if start < 0 or not nouns:
+        return False
+    doc = parse(text)
+    assert isinstance(doc, Doc)
+    end = start + len(surface)
+    for tok in doc:
+        if not start <= tok.idx < end:
+            continue
+        t = tok
+        for _ in range(steps):
+            if t.head.i == t.i:
+                break
+            t = t.head
+            if t.lemma_.lower() in nouns and not start <= t.idx < end:
+                return True
+    return False
 
 
 def _facts(ask: Ask, s: Sentence) -> tuple[Fact, ...]:
