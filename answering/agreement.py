@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
-Kind = Literal["thing", "number", "attribution", "date", "target", "value"]
+Kind = Literal["thing", "number", "attribution", "date", "target", "value", "stance"]
 
 
 def nlp() -> Language:
@@ -460,7 +460,8 @@ def compare(
     hurt?": hurt): only counts of that are compared. Without it, counts are compared with counts
     of the same thing (``answering.quantities.same_quantity``, by ``similar``) only.
     ``values``: the kinds of value (``value_facts`` slots: "time", "money", "measure", ...) the
-    question asks for; other values are not compared.
+    question asks for; other values are not compared. Stances on a yes/no question's
+    proposition are compared by ``answering.stance.with_stances``.
     """
     cites = [c for c in citations if c.excerpt.strip()]
     wanted = kinds if kinds is not None else frozenset(("thing", "number", "date", "target", "attribution"))

@@ -36,6 +36,7 @@ class Words:
     dates: frozenset[str]
     counts: frozenset[str]  # "the number of wounded"
     value_nouns: dict[str, frozenset[str]]  # "cost" -> money: the kind of value a noun names
+    negating_verbs: frozenset[str] = frozenset()  # "denied that ...": the clause is denied
 
 
 @cache
@@ -48,6 +49,7 @@ def words(path: Path = WORDS_PATH) -> Words:
         frozenset(data["date_nouns"]),
         frozenset(data["count_nouns"]),
         {k: frozenset(v) for k, v in data["value_nouns"].items()},
+        frozenset(data.get("negating_verbs", ())),
     )
 
 
@@ -216,3 +218,45 @@ def _as_question(text: str, *, phrase: bool = False, statement: bool = False) ->
 
 
 _WHEN_NOUN = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(time|date|day|year)\s+(?:of\s+|when\s+|that\s+)?(.+)$", re.I)
+
+
+@lru_cache(maxsize=1024)
+def proposition(question: str) -> frozenset[str]:
+    """The content lemmas of what a yes/no agreement question proposes ("whether a steering
+    problem caused the grounding" -> steering, problem, cause, grounding); empty when the
+    question asks for a value ("how many", "what time") or proposes nothing."""
+    from spacy.tokens import Doc
+
+    inner = inner_question(question)
+    if inner is None:
+        doc = nlp()(question)
+        assert isinstance(doc, Doc)
+        w = words()
+        # "do all outlets agree the crew was evacuated?": the clause the comparison governs
+        clauses = [
+            t
+            for t in doc
+            if t.dep_ == "ccomp" and (t.head.lemma_.lower() in w.comparison or t.head.lower_ in w.comparison)
+        ]
+        if not clauses:
+            return frozenset()
+        inner = "".join(t.text_with_ws for t in clauses[0].subtree)
+    first = inner.strip().split()[0].lower() if inner.strip() else ""
+    if not first or first in _WH:
+        return frozenset()
+    doc = nlp()(inner)
+    assert isinstance(doc, Doc)
+    w = words()
+    skip = w.sources | w.comparison | w.quantifiers | _SAYING
+    return frozenset(
+        t.lemma_.lower()
+        for t in doc
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")
+        and not t.is_stop
+        and t.is_alpha
+        and t.lemma_.lower() not in skip
+    )
+
+
+# the verbs of reporting ("did everyone *say* the ship was late?"): who says it, not what
+_SAYING = frozenset({"say", "report", "state", "claim", "tell"})

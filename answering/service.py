@@ -22,6 +22,7 @@ from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
 from answering.sides import Ask, agreement_ask, slot_words
+from answering.stance import with_stances
 from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 
@@ -154,6 +155,8 @@ class AnsweringService:
                 if ask is not None
                 else compare(citations, standalone, similar=self.similar)
             )
+            if ask is not None and ask.proposition:
+                agreement = with_stances(agreement, citations, ask.proposition, self.similar)
             note = agreement.render()
             if note:
                 answer_text = f"{answer_text} {note}"

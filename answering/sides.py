@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from answering.agreement import Fact, Kind, cached_facts, nlp, parse, reported_by
-from answering.asking import about_reports, inner_question, value_kinds, words
+from answering.asking import about_reports, inner_question, proposition, value_kinds, words
 from answering.quantities import NUMBER_WORDS, Similar, claim_of, exact, modifiers, number_value, same_quantity
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ class Ask:
     # a count: the other things the question places it by ("in the 2023 rockfall": rockfall,
     # 2023); a count in a sentence without any of them is of another event
     context: frozenset[str] = frozenset()
+    # a yes/no question: the lemmas of what it proposes ("whether a steering problem caused the
+    # grounding"), on which reports may take opposite stances (``answering.stance``)
+    proposition: frozenset[str] = frozenset()
 
 
 def _lemma(tok: Token) -> str:
@@ -76,8 +79,8 @@ def _word(tok: Token) -> str:
 def _may_ask() -> re.Pattern[str]:
     """A first look without the parser: a word for reports or for comparing, or an "or"."""
     w = words()
-    stems = sorted({x[: max(4, len(x) - 2)] for x in w.sources | w.comparison if x.isalpha()})
-    return re.compile(r"\bor\b|\bevery(?:one|body)\b|\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
+    prefixes = sorted({x[: max(4, len(x) - 2)] for x in w.sources | w.comparison if x.isalpha()})
+    return re.compile(r"\bor\b|\bevery(?:one|body)\b|\b(?:" + "|".join(map(re.escape, prefixes)) + ")", re.I)
 
 
 @lru_cache(maxsize=1024)
@@ -182,7 +185,17 @@ def agreement_ask(question: str) -> Ask | None:
         asked_values = frozenset({"time", "time of day"}) if clock else frozenset()
     if asked_values:
         kinds |= {"value"}
-    return Ask(kinds, frozenset(nouns), values, focus - claim_verbs, claim_verbs, claim, asked_values, context)
+    return Ask(
+        kinds,
+        frozenset(nouns),
+        values,
+        focus - claim_verbs,
+        claim_verbs,
+        claim,
+        asked_values,
+        context,
+        proposition(question) if not which_source else frozenset(),
+    )
 
 
 def _alternatives(doc: object) -> set[str]:
@@ -215,10 +228,10 @@ def slot_words(ask: Ask, texts: Sequence[str]) -> list[str]:
         return []
     from index.chunking import sentence_spans
 
-    stems = [re.escape(v[: max(4, len(v) - 2)]) for v in sorted(ask.values) if v.isalpha()]
-    if not stems:
+    prefixes = [re.escape(v[: max(4, len(v) - 2)]) for v in sorted(ask.values) if v.isalpha()]
+    if not prefixes:
         return []
-    named = re.compile(r"\b(?:" + "|".join(stems) + r")", re.I)
+    named = re.compile(r"\b(?:" + "|".join(prefixes) + r")", re.I)
     found: dict[str, None] = {}
     for text in texts:
         for start, end in sentence_spans(text):
@@ -313,7 +326,7 @@ def gather(
     ranked = [i for i in ranked if sentences[i].score > 0]
     # Only sentences with a word of the question (or, for a count, a number) are parsed, the
     # best PARSE_BUDGET by score: the other side may be a sentence the answerer scores low.
-    asked = _stems(ask.focus | ask.values)
+    asked = stems(ask.focus | ask.values)
     counts = _NUMBER_RE if "number" in ask.kinds or "value" in ask.kinds else None
     named = _by_article(
         [
@@ -330,7 +343,7 @@ def gather(
     slots = frozenset(
         f.slot for fs in facts.values() for f in fs if f.kind == "thing" and f.value in ask.values
     )
-    about = _stems(slots)
+    about = stems(slots)
     more = [i for i in ranked if i not in facts and about is not None and about.search(sentences[i].text)]
     for i in _by_article(more, sentences)[: PARSE_BUDGET // 2]:
         facts[i] = _facts(ask, sentences[i])
@@ -470,7 +483,7 @@ _NUMBER_RE = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 
 
 @lru_cache(maxsize=256)
-def _stems(words: frozenset[str]) -> re.Pattern[str] | None:
+def stems(words: frozenset[str]) -> re.Pattern[str] | None:
     """Matches the words with any ending ("attack" -> attacks, attacked; "wound" -> wounded)."""
     alpha = sorted(w for w in words if w.isalpha() and len(w) > 2)
     if not alpha:
@@ -479,7 +492,7 @@ def _stems(words: frozenset[str]) -> re.Pattern[str] | None:
 
 
 def _mentions(words: frozenset[str], text: str) -> bool:
-    pattern = _stems(words) if text else None
+    pattern = stems(words) if text else None
     return pattern is not None and pattern.search(text) is not None
 
 
