@@ -367,6 +367,43 @@ def reported_by(text: str, verbs: frozenset[str]) -> list[Fact]:
     return out
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# verbs by which a report places an event after its own date ("expected to reopen on Friday")
+_AHEAD = frozenset({"will", "expect", "due", "plan", "schedule", "set", "hope", "aim"})
+
+
+def _verb_of(tok: Token) -> Token | None:
+    verb = tok.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    return verb if verb.pos_ in ("VERB", "AUX") else None
+
+
+def _weekday(ent: Span, base: date) -> date | None:
+    """The day a weekday name places an event on ("on Wednesday", "early on Monday"), in the
+    week up to the article's date, or after it when the report looks ahead ("will reopen on
+    Friday", "is expected to reopen on Friday"); None for other dates."""
+    from datetime import timedelta
+
+    days = [t for t in ent if t.lower_ in WEEKDAYS]
+    if len(days) != 1 or re.search(r"\d", ent.text) or any(t.lower_ in ("next", "last") for t in ent):
+        return None
+    weekday = WEEKDAYS.index(days[0].lower_)
+    verb = _verb_of(ent.root)
+    ahead = False
+    t = verb
+    for _ in range(4):
+        if t is None:
+            break
+        if t.lemma_.lower() in _AHEAD or any(c.lemma_.lower() in _AHEAD for c in t.children if c.dep_ == "aux"):
+            ahead = True
+            break
+        t = t.head if t.head.i != t.i else None
+    if ahead:
+        return base + timedelta(days=(weekday - base.weekday()) % 7 or 7)
+    return base - timedelta(days=(base.weekday() - weekday) % 7)
+
+
 def _date_facts(doc: object, published: str | None) -> list[Fact]:
     import dateparser
     from spacy.tokens import Doc
@@ -380,8 +417,13 @@ def _date_facts(doc: object, published: str | None) -> list[Fact]:
             base = None
     out: list[Fact] = []
     for ent in doc.ents:
+        if ent.label_ == "DATE" and base is not None and (day := _weekday(ent, base)) is not None:
+            verb = _verb_of(ent.root)
+            if verb is not None:
+                out.append(Fact("date", verb.lemma_.lower(), day.isoformat()[-5:], ent.text, "weekday"))
+            continue
         if ent.label_ != "DATE" or not re.search(r"\d", ent.text):
-            continue  # "Sunday", "last month": not a checkable calendar date
+            continue  # "last month": not a checkable calendar date
         settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"]}
         if base is not None:
             from datetime import datetime
@@ -478,6 +520,7 @@ def compare(
     }
     lemmas = {c.n: _content(c.excerpt) for c in cites}
     focus = _content(question) if question else None
+    asks_day = focus is not None and bool(focus & {"day", *WEEKDAYS})
     differences: list[Difference] = []
     agreed: list[Consensus] = []
     for kind in ("thing", "number", "date", "target", "value"):
@@ -501,6 +544,8 @@ def compare(
                     if not named:
                         continue
                     role = ""
+                if kind == "date" and f.role == "weekday" and not asks_day:
+                    continue  # "on Monday": compared when a question asks which day
                 slots.setdefault((f.slot, role), {}).setdefault(n, []).append(f)
         for (slot, _), by_n in sorted(slots.items()):
             if len(by_n) < 2:

@@ -29,9 +29,17 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from answering.agreement import Fact, Kind, cached_facts, nlp, parse, reported_by
+from answering.agreement import WEEKDAYS, Fact, Kind, cached_facts, nlp, parse, reported_by
 from answering.asking import about_reports, inner_question, proposition, value_kinds, words
-from answering.quantities import NUMBER_WORDS, Similar, claim_of, exact, modifiers, number_value, same_quantity
+from answering.quantities import (
+    NUMBER_WORDS,
+    Similar,
+    claim_of,
+    exact,
+    modifiers,
+    number_value,
+    same_quantity,
+)
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -297,6 +305,8 @@ def relevant(
             if shares_focus:
                 out.setdefault("", set()).add(f.value)
         elif f.kind == "date":
+            if f.role == "weekday" and not ask.focus & {"day", *WEEKDAYS}:
+                continue  # "on Monday": a side only when the question asks which day
             if shares_focus or f.slot in ask.focus:
                 out.setdefault("", set()).add(f.value)
         elif f.kind == "target" and f.slot in ask.focus:
@@ -458,7 +468,9 @@ def _said_of(text: str, surface: str, nouns: frozenset[str], steps: int = 3) -> 
             if t.head.i == t.i:
                 break
             t = t.head
-            if t.lemma_.lower() in nouns and not start <= t.idx < end:
+            if start <= t.idx < end or t.pos_ not in ("NOUN", "PROPN"):
+                continue
+            if t.lemma_.lower() in nouns:
                 return True
     return False
 

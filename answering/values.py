@@ -31,10 +31,11 @@ _SCALE_WORDS = frozenset(SCALES)
 _UNIT_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 30, "year": 24 * 365}
 _NUM = r"\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _UNIT = r"(minute|hour|day|week|month|year)s?"
+_LEAD = r"for|lasting|last|lasted|another|further|extra|additional"
+_ABOUT = r"at least|at most|about|around|roughly|nearly|almost|more than|less than|up to|over|some"
 _DURATION = re.compile(
-    r"\b(?:for|lasting|last|lasted|up to|at least|at most|another|further|extra|additional)\s+"
-    r"(?:(?:at least|at most|about|around|roughly|nearly|almost|more than|less than|up to|some|another)\s+)?"
-    rf"({_NUM})\s+{_UNIT}\b(?!\s+(?:ago|after|before|later|earlier|since|into)\b)",
+    rf"\b(?:(?:{_LEAD})\s+(?:(?:{_ABOUT})\s+)?|(?:{_ABOUT})\s+)"
+    rf"({_NUM})\s+{_UNIT}\b(?!\s+(?:ago|after|before|later|earlier|since|into|of)\b)",
     re.I,
 )
 _DURATION_MODIFIER = re.compile(rf"\b({_NUM})-{_UNIT}\b(?!-old)", re.I)  # "a 30-day closure"
