@@ -298,9 +298,12 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
             claim |= modifiers(tok) | modifiers(counted)
             if counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN") and not _anaphoric(counted):
                 unit = of_noun(counted)  # "2 terabytes of data"
+                kinds = {
+                    c.lemma_.lower() for c in counted.children if c.dep_ == "compound" and c.pos_ == "NOUN"
+                }
                 nouns = frozenset(
-                    {counted.lemma_.lower()} | ({unit.lemma_.lower()} if unit is not None else set())
-                )
+                    {counted.lemma_.lower()} | kinds | ({unit.lemma_.lower()} if unit is not None else set())
+                )  # "22 crew members": member, crew
                 out.append(
                     Fact(
                         "number",

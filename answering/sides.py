@@ -148,11 +148,15 @@ def agreement_ask(question: str) -> Ask | None:
             for o in p.children
             if o.dep_ == "pobj"
         ]
-        counted = {_lemma(t) for t in heads}
+        # "how many crew members": members, and crew (a count of "21 crew" counts them too)
+        counted = {_lemma(t) for t in heads} | {
+            _lemma(c) for t in heads for c in t.children if c.dep_ == "compound" and c.pos_ == "NOUN"
+        }
         nouns = (counted - skip) or nouns
         said: set[str] = set()
         for t in heads:
             said |= claim_of(t)[0] | modifiers(t)
+        said -= {_lemma(t) for t in doc if t.ent_type_ or t.pos_ == "PROPN"}  # a name is not a claim
         # not the question's own quantifier ("how many", "how much")
         claim = frozenset(said - skip - nouns - w.sources - w.comparison - {"many", "much", "few"})
         context = frozenset(
