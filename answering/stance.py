@@ -69,13 +69,16 @@ def stance(text: str, keys: frozenset[str], similar: Similar = exact) -> Stance 
         return None
     if any(_asked(t) for t in named.values()):
         return None  # "too early to say what had caused the grounding": no stance
+    # a verb that denies ("rejected any role in the attack on the prime minister") denies the
+    # proposition only when the sentence names all of it (but one word of a long one)
+    whole = len(named) >= len(keys) - (len(keys) > 3)
     for tok in named.values():
-        if _denied(tok, keys, similar):
+        if _denied(tok, keys, similar, whole):
             return Stance(True, _clause(tok))
     return Stance(False, _clause(next(iter(named.values()))))
 
 
-def _denied(tok: Token, keys: frozenset[str], similar: Similar) -> bool:
+def _denied(tok: Token, keys: frozenset[str], similar: Similar, whole: bool = True) -> bool:
     """The clause naming ``tok`` denies it: a negative determiner on the way to its verb ("found
     no fault in the steering system"); its verb negated where that verb is the proposition's own
     ("did not cause"), a copula ("was not a drone") or denies existence ("has not identified
@@ -83,13 +86,23 @@ def _denied(tok: Token, keys: frozenset[str], similar: Similar) -> bool:
     path = [tok]
     while path[-1].pos_ not in ("VERB", "AUX") and path[-1].head.i != path[-1].i and len(path) < _STEPS:
         path.append(path[-1].head)
-    if any(c.dep_ == "det" and c.lower_ in _NEGATORS for t in path[:-1] for c in t.children):
+    if any(  # "no steering problem", "no fault in ...": a negated word of the proposition
+        c.dep_ == "det" and c.lower_ in _NEGATORS and _close(t, keys, similar)
+        for t in path[:-1]
+        for c in t.children
+    ):
         return True
     if tok.dep_ == "det" and tok.lower_ in _NEGATORS:
         return True
     verb = path[-1]
     if verb.pos_ not in ("VERB", "AUX"):
         return False
+    objects = [c for c in verb.children if c.dep_ in ("dobj", "attr")]
+    if any(  # "found no fault in the steering system": none of what the proposition names
+        any(d.dep_ == "det" and d.lower_ in _NEGATORS for d in c.children) and _close(c, keys, similar)
+        for c in objects
+    ):
+        return True
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
     negated = any(c.dep_ == "neg" for c in verb.children) or any(
         c.lower_ in _NEGATORS or any(d.dep_ == "det" and d.lower_ in _NEGATORS for d in c.children)
@@ -97,11 +110,16 @@ def _denied(tok: Token, keys: frozenset[str], similar: Similar) -> bool:
     )
     if negated:
         lemma = verb.lemma_.lower()
-        own = lemma in ("be", "have") or any(lemma == k or similar(lemma, k) >= CLOSE for k in keys)
-        objects = [c for c in verb.children if c.dep_ in ("dobj", "attr")]
-        none = any(d.dep_ == "det" and d.lower_ in ("any", "no") for c in objects for d in c.children)
+        own = lemma in ("be", "have") or _close(verb, keys, similar)
+        none = any(
+            d.dep_ == "det" and d.lower_ in ("any", "no") and _close(c, keys, similar)
+            for c in objects
+            for d in c.children
+        )
         if own or none:
             return True
+    if not whole:
+        return False
     denying = words().negating_verbs
     v: Token | None = verb
     for _ in range(3):  # "denied that the drone was theirs": the verb above the clause
@@ -113,11 +131,18 @@ def _denied(tok: Token, keys: frozenset[str], similar: Similar) -> bool:
     return False
 
 
+def _close(tok: Token, keys: frozenset[str], similar: Similar) -> bool:
+    lemma = tok.lemma_.lower()
+    return any(lemma == k or similar(lemma, k) >= CLOSE for k in keys)
+
+
 def _asked(tok: Token) -> bool:
     """The word is in an embedded question ("to say what had caused it", "whether it was")."""
     t = tok
     for _ in range(_STEPS):
         if t.pos_ in ("VERB", "AUX"):
+            if t.dep_ == "relcl":
+                return False  # "a problem that could explain it": a relative clause, not a question
             return any(
                 c.tag_ in ("WP", "WDT", "WRB") or (c.dep_ == "mark" and c.lower_ in ("whether", "if"))
                 for c in t.children
