@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from answering.agreement import nlp
+from answering.facts import nlp
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
