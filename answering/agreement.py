@@ -191,7 +191,7 @@ def compare(
     one of its values ("was it a barge?" -> the slot holding "barge"), and there the kind and
     the by-what of a thing are one slot ("tugboat attack" vs "attack by a barge").
     ``kinds``: compare only these (an agreement question names what it asks about,
-    ``answering.sides.agreement_ask``); ``counted``: the things a question counts, for which
+    ``answering.agreement_question.agreement_ask``); ``counted``: the things a question counts, for which
     "a barge" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
     outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
     and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
