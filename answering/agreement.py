@@ -132,6 +132,8 @@ def _describe(d: Difference) -> str:
         return " on the " + {"money": "amount", "percent": "percentage", "measure": "measure"}.get(
             d.slot.split(":")[0], d.slot.split(":")[0]
         )
+    if d.kind == "name":
+        return " on the name"
     if d.kind == "target":
         return f" on who was {d.slot}ed" if not d.slot.endswith("e") else f" on who was {d.slot}d"
     return f" on the {d.slot}" if d.slot else ""
@@ -285,6 +287,8 @@ def compare(
         by_n = {n: attributed[n] for n in group}
         if _disjoint(by_n):
             differences.append(_difference("attribution", "", by_n))
+    if "name" in wanted and kinds is not None and (spelled := _spellings(per, cites)) is not None:
+        differences.append(spelled)
     # "Reported by N outlets" counts the outlets whose excerpts say the same thing as another
     # outlet's (a shared count or date, or the same claim), not every outlet cited
     same = {n for a in agreed for n in a.citations}
@@ -294,6 +298,34 @@ def compare(
                 same |= {a.n, b.n}
     corroborating = tuple(dict.fromkeys(c.source or c.doc_id for c in cites if c.n in same))
     return Agreement(tuple(differences), tuple(agreed), corroborating, tuple(cites))
+
+
+def _spellings(per: dict[int, list[Fact]], cites: Sequence[Citation]) -> Difference | None:
+    """One person's name written two ways by different articles ("Anders Berg" / "Anders
+    Bergh", "Peter Voss" / "Pieter Vos"): every word the same or a near spelling. Different
+    people ("Anders Berg" / "Fiona Marchetti") and a shorter form ("Haskell" / "Martin
+    Haskell") are not a difference."""
+    names = [(n, f) for n, fs in per.items() for f in fs if f.kind == "name"]
+    for i, (n, a) in enumerate(names):
+        for m, b in names[i + 1 :]:
+            if _doc_of(cites, n) != _doc_of(cites, m) and _variant(a.value, b.value):
+                return Difference("name", "", (Side(a.value, a.surface, (n,)), Side(b.value, b.surface, (m,))))
+    return None
+
+
+def _variant(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    wa, wb = a.split(), b.split()
+    if a == b or set(wa) <= set(wb) or set(wb) <= set(wa):
+        return False
+    if len(wa) != len(wb) and min(len(wa), len(wb)) > 1:
+        return False
+    pairs = list(zip(reversed(wa), reversed(wb), strict=False))  # surname with surname
+    return all(
+        x == y or (x[0] == y[0] and min(len(x), len(y)) >= 3 and SequenceMatcher(None, x, y).ratio() >= 0.75)
+        for x, y in pairs
+    )
 
 
 def _quantities(

@@ -150,6 +150,8 @@ def agreement_ask(question: str) -> Ask | None:
         kinds = frozenset({"date"})
     else:
         kinds = frozenset({"thing", "target"})
+        if any(t.lower_ in ("who", "whom", "whose") or _lemma(t) in ("name", "spell") for t in doc):
+            kinds |= {"name"}  # "who is the spokesman?", "is his name given the same way?"
         # what a thing was is asked where the question names what it was: a kind ("a barge
         # attack": both words), a predicate noun ("it was a barge"), a by-what ("by a barge"),
         # or alternatives; not a thing it only mentions ("the attack targeted his residence")

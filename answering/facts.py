@@ -11,6 +11,7 @@ Each fact is a slot and a value (``answering.agreement`` compares them between r
 - ``attribution``: who a claim is credited to ("according to X", "as X reported", "via X");
 - ``target``: whom a verb's action is aimed at ("blamed the United States", "no one has been
   blamed");
+- ``name``: a person's name as written ("Anders Bergh"), for questions asking who or a name;
 - ``date``: the date an event verb is placed on, resolved by dateparser against the article
   date; a weekday ("on Wednesday") in the article's week (role ``weekday``).
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
-Kind = Literal["thing", "number", "attribution", "date", "target", "value", "stance"]
+Kind = Literal["thing", "number", "attribution", "date", "target", "value", "stance", "name"]
 
 
 def nlp() -> Language:
@@ -232,6 +233,12 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
                 if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
                     out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
     out.extend(_date_facts(doc, published))
+    # name: a person as written ("Anders Berg" / "Anders Bergh"), compared for spelling
+    out.extend(
+        Fact("name", "", re.sub(r"[’']s$", "", ent.text).lower(), ent.text)
+        for ent in doc.ents
+        if ent.label_ == "PERSON" and any(t.is_title for t in ent)
+    )
     out.extend(Fact("value", v.slot, v.value, v.surface) for v in values(doc))
     return out
 

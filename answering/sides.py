@@ -87,6 +87,8 @@ def relevant(
                 continue  # "on Monday": a side only when the question asks which day
             if shares_focus or f.slot in ask.focus:
                 out.setdefault("", set()).add(f.value)
+        elif f.kind == "name" and shares_focus:
+            out.setdefault("name", set()).add(f.value)
         elif f.kind == "target" and f.slot in ask.focus:
             out.setdefault(f.slot, set()).add(f.value)
         elif f.kind == "value" and f.slot.split(":")[0] in ask.asked_values:

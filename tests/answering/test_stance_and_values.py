@@ -159,3 +159,21 @@ def test_a_value_said_of_the_asked_thing_is_a_side_though_the_sentence_answers_l
         Sentence("The town lies about 240 kilometres north of the capital.", "c", None, 0.01),
     ]
     assert gather(ask, sentences) == [0, 1]
+
+
+# --- names ----------------------------------------------------------------------------------------
+
+
+def test_one_name_spelled_two_ways_differs_and_other_people_do_not() -> None:
+    question = "Is the spokesman's name given the same way by every outlet?"
+    ask = agreement_ask(question)
+    assert ask is not None and "name" in ask.kinds
+    berg = _cite(1, "A spokesman, Anders Berg, said the company was cooperating fully.")
+    bergh = _cite(2, "Anders Bergh, head of communications, said the team was working with the engine maker.")
+    other = _cite(3, "Fiona Marchetti, a transport analyst, said it was a serious event.")
+    short = _cite(4, "Berg said the company was cooperating fully.")
+    spelled = compare([berg, bergh], question, kinds=ask.kinds)
+    assert [d.kind for d in spelled.differences] == ["name"]
+    assert "Reports differ on the name" in spelled.render()
+    assert not compare([berg, other], question, kinds=ask.kinds).differ
+    assert not compare([berg, short], question, kinds=ask.kinds).differ
