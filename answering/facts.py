@@ -85,6 +85,15 @@ def _phrase_with_det(tok: Token) -> str:
     return tok.doc[tok.left_edge.i : tok.i + 1].text
 
 
+def _participle(tok: Token) -> str:
+    """The verb of a participle, tagged as a verb or an adjective ("flagged" -> flag)."""
+    word = tok.lower_
+    if not word.endswith("ed"):
+        return tok.lemma_.lower()
+    stem = word[:-2]
+    return stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else stem
+
+
 def _anaphoric(tok: Token) -> bool:
     """'six others were hurt', 'two more': the noun stands for one named before, so the count
     is compared by what is said of it, like a count with no noun."""
@@ -154,6 +163,25 @@ def facts(text: str, published: str | None = None) -> list[Fact]:
         ):
             if not any(c.dep_ == "compound" for c in tok.children):  # "by a tugboat attack": see above
                 out.append(Fact("thing", tok.head.head.lemma_.lower(), tok.lemma_.lower(), _phrase(tok), "by"))
+        # thing: a kind written as a hyphenated modifier ("a Liberian-flagged ship" -> flag:
+        # liberian, "Iran-backed militias" -> back: iran); compared where a question asks it
+        if (
+            tok.tag_ in ("VBN", "JJ")
+            and tok.dep_ == "amod"
+            and (tok.tag_ == "VBN" or tok.lower_.endswith("ed"))
+        ):
+            for mod in tok.children:
+                if mod.dep_ == "npadvmod" and mod.i + 2 == tok.i and doc[mod.i + 1].text == "-":
+                    words = doc[mod.left_edge.i : mod.i + 1]
+                    out.append(
+                        Fact(
+                            "thing",
+                            _participle(tok),
+                            words.text.lower(),
+                            f"{words.text}-{tok.text}",
+                            "modifier",
+                        )
+                    )
         # number: what a number counts
         negated = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)  # "no one"
         if (

@@ -77,7 +77,8 @@ def relevant(
             if same:
                 out.setdefault(next(iter(sorted(ask.nouns))) if ask.nouns else "", set()).add(f.value)
         elif f.kind == "thing":
-            if f.slot in keys or f.value in ask.values:
+            # "what flag does the ship fly?": a "Liberian-flagged" ship says which
+            if f.slot in keys or f.value in ask.values or (f.role == "modifier" and f.slot in ask.nouns):
                 out.setdefault(f.slot, set()).add(f.value)
         elif f.kind == "attribution":
             if shares_focus:

@@ -177,3 +177,16 @@ def test_one_name_spelled_two_ways_differs_and_other_people_do_not() -> None:
     assert "Reports differ on the name" in spelled.render()
     assert not compare([berg, other], question, kinds=ask.kinds).differ
     assert not compare([berg, short], question, kinds=ask.kinds).differ
+
+
+def test_a_kind_written_as_a_hyphenated_modifier_is_compared_where_asked() -> None:
+    question = "what flag does the ship fly - do the reports say the same thing"
+    ask = agreement_ask(question)
+    assert ask is not None
+    liberian = "The Liberian-flagged ship came to rest diagonally across the channel."
+    marshall = "The Marshall Islands-flagged, 180-metre vessel grounded at the bend."
+    assert ("flag", "liberian") in {(f.slot, f.value) for f in facts(liberian) if f.kind == "thing"}
+    result = compare([_cite(1, liberian), _cite(2, marshall)], question, kinds=ask.kinds)
+    assert "Reports differ on the flag" in result.render()
+    sentences = [Sentence(marshall, "a", None, 0.8), Sentence(liberian, "b", None, 0.6)]
+    assert gather(ask, sentences) == [0, 1]
