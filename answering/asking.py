@@ -107,10 +107,26 @@ def about_reports(doc: object) -> bool:
         if not (_lemma(c) in w.comparison or c.lower_ in w.comparison):
             continue
         if c.pos_ in ("VERB", "AUX"):
+            if _on_a_question(c):
+                return True  # "do they differ on how long the river was blocked?"
             continue  # someone agrees or differs: only with reports as its subject (above)
         if c.dep_ == "amod" and c.head.dep_ in ("pobj", "nsubj", "dobj") and c.head.head.pos_ != "AUX":
             continue
         return True
+    return False
+
+
+def _on_a_question(verb: Token) -> bool:
+    """'they' agree or differ on a question ("do they differ on how long ..."): the question is
+    about what they said; not "did the union agree to the deal?" nor "did they agree on a deal?"."""
+    subject = [c for c in verb.children if c.dep_ == "nsubj"]
+    if not subject or subject[0].lower_ != "they":
+        return False
+    for prep in verb.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("on", "about", "over"):
+            first = next((t for t in prep.subtree if t.i > prep.i), None)
+            if first is not None and first.lower_ in _WH | {"whether"}:
+                return True
     return False
 
 

@@ -28,6 +28,7 @@ __all__ = ["Ask", "Sentence", "agreement_ask", "corroborate", "gather", "relevan
 MAX_SIDES = 4  # sentences an agreement answer quotes
 MAX_CHARS = 800
 PARSE_BUDGET = 40  # candidate sentences parsed per question (spaCy, ~2-3 ms each; cached)
+SAME_NOUN = 0.5  # a measure said of a noun this close to the question's (ship ~ vessel 0.53, ~ river 0.28)
 
 
 # --- choosing the sides --------------------------------------------------------------------------
@@ -95,7 +96,10 @@ def relevant(
         elif f.kind == "value" and f.slot.split(":")[0] in ask.asked_values:
             # a value of what the sentence answers, or said beside the thing the question asks
             # about ("a 20-centimetre borehole" for "was the borehole the same width?")
-            if answers or (text and _said_of(text, f.surface, ask.nouns)):
+            # a measure of a near-synonym counts ("a 172-metre vessel" for the ship's length);
+            # an age only of the very noun (the captain's age is not "a 21-year-old ship")
+            near = similar if f.slot.startswith("measure") else exact
+            if answers or (text and _said_of(text, f.surface, ask.nouns, near)):
                 out.setdefault(f.slot, set()).add(f.value)
     return {k: frozenset(v) for k, v in out.items()}
 
@@ -229,7 +233,7 @@ def corroborate(
     return chosen if len(chosen) >= 2 else []
 
 
-def _said_of(text: str, surface: str, nouns: frozenset[str], steps: int = 3) -> bool:
+def _said_of(text: str, surface: str, nouns: frozenset[str], similar: Similar = exact, steps: int = 3) -> bool:
     """The value written ``surface`` in ``text`` belongs to one of ``nouns`` in the parse: "a
     20-centimetre borehole", "the borehole, about 15 centimetres wide" (borehole); not "on Level 7
     of the mine, roughly 640 metres below the surface" (mine)."""
@@ -251,7 +255,7 @@ def _said_of(text: str, surface: str, nouns: frozenset[str], steps: int = 3) -> 
             t = t.head
             if start <= t.idx < end or t.pos_ not in ("NOUN", "PROPN"):
                 continue
-            if t.lemma_.lower() in nouns:
+            if t.lemma_.lower() in nouns or any(similar(t.lemma_.lower(), n) >= SAME_NOUN for n in nouns):
                 return True
     return False
 

@@ -190,3 +190,31 @@ def test_a_kind_written_as_a_hyphenated_modifier_is_compared_where_asked() -> No
     assert "Reports differ on the flag" in result.render()
     sentences = [Sentence(marshall, "a", None, 0.8), Sentence(liberian, "b", None, 0.6)]
     assert gather(ask, sentences) == [0, 1]
+
+
+def test_they_differing_on_a_question_is_an_agreement_question() -> None:
+    ask = agreement_ask("do they differ on how long the river was blocked")
+    assert ask is not None and "duration" in ask.asked_values
+    assert agreement_ask("Did they agree on a pay deal?") is None  # people agreeing, not reports
+
+
+def test_a_measure_of_a_near_synonym_of_the_asked_thing_is_a_side() -> None:
+    """ "a 172-metre feeder vessel" states the ship's length (ship ~ vessel, a word-vector cosine;
+    here a fixed one, as ``SentenceCache.similarity`` gives 0.53)."""
+
+    def similar(a: str, b: str) -> float:
+        return 1.0 if a == b else 0.53 if {a, b} == {"ship", "vessel"} else 0.0
+
+    ask = agreement_ask("Is the ship's length the same in all the reports?")
+    assert ask is not None
+    sentences = [
+        Sentence("The Orla Castellan, a 172-metre feeder vessel, struck the bank at dawn.", "a", None, 0.28),
+        Sentence(
+            "The Marshall Islands-flagged, 180-metre vessel, built in 2007, grounded at the bend.",
+            "b",
+            None,
+            0.02,
+        ),
+    ]
+    assert gather(ask, sentences, similar=similar) == [0, 1]
+    assert gather(ask, sentences) == []  # without the word similarity: the same noun only
