@@ -171,6 +171,9 @@ def agreement_ask(question: str) -> Ask | None:
     values = frozenset(alternatives)
     asked = inner_question(question) or question
     asked_values = value_kinds(asked) if not which_source else frozenset()
+    if not asked_values and not which_source:  # "do the estimates of the salvage bill match?"
+        named_values = words().value_nouns
+        asked_values = frozenset(k for t in doc if t.pos_ == "NOUN" for k in named_values.get(_lemma(t), ()))
     if "number" in kinds and not asked.lower().startswith("how much"):
         asked_values = frozenset()  # a count of something ("the number of wounded guards")
     if "date" in kinds:  # a date is compared as a date; a time of day as a value

@@ -18,10 +18,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from answering.agreement_question import Ask, agreement_ask, slot_words, word
 from answering.facts import WEEKDAYS, Fact, cached_facts, parse, reported_by
 from answering.quantities import NUMBER_WORDS, Similar, exact, same_quantity
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 __all__ = ["Ask", "Sentence", "agreement_ask", "corroborate", "gather", "relevant", "slot_words", "stems"]
 
@@ -163,13 +167,16 @@ def gather(
     if not by_slot:
         return []
 
-    def weight(slot: str) -> tuple[int, int, int, float]:
-        """The detail asked about: the slot most articles give a value the question names
-        ("barge" in "a barge attack"), then the one most articles fill."""
+    def weight(slot: str) -> tuple[bool, int, int, int, float]:
+        """The detail asked about: a kind of value the question asks for ("the estimates of the
+        salvage bill": money) stated by two articles, else the slot most articles give a value
+        the question names ("barge" in "a barge attack"), then the one most articles fill."""
         holders = by_slot[slot]
+        docs = {sentences[i].doc_id for i in holders}
         return (
+            slot.split(":")[0] in ask.asked_values and len(docs) >= 2,
             len({sentences[i].doc_id for i in holders if fills[i][slot] & ask.values}),
-            len({sentences[i].doc_id for i in holders}),
+            len(docs),
             int(slot in ask.nouns),
             max(sentences[i].score for i in holders),
         )
@@ -235,8 +242,10 @@ def corroborate(
 
 def _said_of(text: str, surface: str, nouns: frozenset[str], similar: Similar = exact, steps: int = 3) -> bool:
     """The value written ``surface`` in ``text`` belongs to one of ``nouns`` in the parse: "a
-    20-centimetre borehole", "the borehole, about 15 centimetres wide" (borehole); not "on Level 7
-    of the mine, roughly 640 metres below the surface" (mine)."""
+    20-centimetre borehole", "the borehole, about 15 centimetres wide" (borehole), or is what
+    the verb above it says of its subject ("the salvage operation is expected to cost about £9
+    million": salvage, operation); not "on Level 7 of the mine, roughly 640 metres below the
+    surface" (mine)."""
     from spacy.tokens import Doc
 
     start = text.find(surface)
@@ -253,11 +262,21 @@ def _said_of(text: str, surface: str, nouns: frozenset[str], similar: Similar = 
             if t.head.i == t.i:
                 break
             t = t.head
-            if start <= t.idx < end or t.pos_ not in ("NOUN", "PROPN"):
+            if t.pos_ in ("VERB", "AUX"):
+                subjects = [c for v in (t, t.head) for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
+                if any(_named(x, nouns, similar) for c in subjects for x in c.subtree if x.i <= c.i):
+                    return True
                 continue
-            if t.lemma_.lower() in nouns or any(similar(t.lemma_.lower(), n) >= SAME_NOUN for n in nouns):
+            if not start <= t.idx < end and _named(t, nouns, similar):
                 return True
     return False
+
+
+def _named(t: Token, nouns: frozenset[str], similar: Similar) -> bool:
+    if t.pos_ not in ("NOUN", "PROPN"):
+        return False
+    lemma = t.lemma_.lower()
+    return lemma in nouns or any(similar(lemma, n) >= SAME_NOUN for n in nouns)
 
 
 def _facts(ask: Ask, s: Sentence) -> tuple[Fact, ...]:

@@ -218,3 +218,26 @@ def test_a_measure_of_a_near_synonym_of_the_asked_thing_is_a_side() -> None:
     ]
     assert gather(ask, sentences, similar=similar) == [0, 1]
     assert gather(ask, sentences) == []  # without the word similarity: the same noun only
+
+
+def test_an_asked_kind_of_value_is_the_detail_compared() -> None:
+    """ "The estimates of the salvage bill" ask for money (a noun naming a kind of value): the
+    amounts of two articles are the sides, not the "salvage master" of a third; "£9 million" is
+    said of the salvage operation though the answerer scores the sentence low."""
+    question = "Do the estimates of the salvage bill match?"
+    ask = agreement_ask(question)
+    assert ask is not None and "money" in ask.asked_values
+    sentences = [
+        Sentence(
+            "Industry sources estimate that the salvage bill alone could reach £6 million.", "a", None, 0.9
+        ),
+        Sentence("Salvage master Pieter Vos said the crane barge had begun work.", "b", None, 0.5),
+        Sentence("The salvage operation is expected to cost about £9 million, people said.", "c", None, 0.02),
+    ]
+    chosen = gather(ask, sentences)
+    assert chosen == [0, 2]
+    cites = [_cite(n + 1, sentences[i].text) for n, i in enumerate(chosen)]
+    assert (
+        "Reports differ on the amount"
+        in compare(cites, question, kinds=ask.kinds, values=ask.asked_values).render()
+    )
