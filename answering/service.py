@@ -22,6 +22,7 @@ from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
 from answering.rewrite import rewrite_follow_up
 from answering.sides import Ask, agreement_ask, slot_words
+from answering.stance import with_stances
 from answering.wire import collapse
 from newsdesk.errors import QuestionInvalid
 
@@ -154,6 +155,8 @@ class AnsweringService:
                 if ask is not None
                 else compare(citations, standalone, similar=self.similar)
             )
+            if ask is not None and ask.proposition:
+                agreement = with_stances(agreement, citations, ask.proposition, self.similar)
             note = agreement.render()
             if note:
                 answer_text = f"{answer_text} {note}"
@@ -206,7 +209,7 @@ class AnsweringService:
             if q
         ]
         for query in queries:
-            for r in self.retriever.retrieve(query, self.top_k, per_document=1):
+            for r in self.retriever.retrieve(query, 3 * self.top_k, per_document=3):
                 if r.chunk.chunk_id not in have:
                     have.add(r.chunk.chunk_id)
                     retrieved.append(r)

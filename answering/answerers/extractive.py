@@ -39,6 +39,7 @@ from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
 from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
+from answering.stance import stance_sides
 from answering.text import tokenize
 from index.models import Document
 
@@ -321,9 +322,11 @@ class ExtractiveAnswerer:
             Sentence(s.text, s.doc_id, s.published, float(p) if s.score > 0 else 0.0)
             for s, p in zip(sentences, sc.probs, strict=True)
         ]
-        return gather(
-            ask, sentences, similar=self.cache.similarity, floor=0.75 * self.model.threshold
-        ) or corroborate(answered, self.model.threshold)
+        return (
+            (stance_sides(ask.proposition, sentences, self.cache.similarity) if ask.proposition else [])
+            or gather(ask, sentences, similar=self.cache.similarity, floor=0.75 * self.model.threshold)
+            or corroborate(answered, self.model.threshold)
+        )
 
     def _on_the_day(self, sc: Scoring) -> list[int]:
         """ "What happened on March 12?", "what did the regulator do on Friday?": the best
