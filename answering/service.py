@@ -17,6 +17,7 @@ from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
 from answering.asking import inner_question
 from answering.citations import renumber_citations, verify
+from answering.coverage import coverage_ask, is_coverage_answer
 from answering.models import Answer, AnswerDelta, Turn
 from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
@@ -137,7 +138,8 @@ class AnsweringService:
 
         answer_text, refused, citations = self._verified(draft, standalone, retrieved)
         verdict = None
-        if not refused and len({c.doc_id for c in citations}) >= 2:
+        # a coverage answer already names each outlet with its sentence ("Reported by 3 outlets: ...")
+        if not refused and len({c.doc_id for c in citations}) >= 2 and not is_coverage_answer(answer_text):
             # Several articles back the answer: say where they agree or differ (cited both sides).
             ask = agreement_ask(standalone)  # an agreement question compares what it asks about
             agreement = (
@@ -190,6 +192,8 @@ class AnsweringService:
         ask = agreement_ask(standalone)
         if ask is not None:
             return self._both_sides(standalone, ask)
+        if coverage_ask(standalone) is not None:  # "who reported X?": passages of many articles
+            return list(self.retriever.retrieve(standalone, 2 * self.top_k, per_document=2))
         return list(self.retriever.retrieve(standalone, self.top_k))
 
     def _both_sides(self, question: str, ask: Ask) -> list[Retrieved]:

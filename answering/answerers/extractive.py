@@ -18,6 +18,7 @@ from datetime import date
 
 import numpy as np
 
+from answering import coverage
 from answering.answerers.base import Draft, refusal_text
 from answering.answerhood import (
     FEATURES,
@@ -255,7 +256,7 @@ class ExtractiveAnswerer:
         asked, every = self._judged_by(question)
         scoring = self.score(asked, retrieved, said=said, every=every)
         t1 = time.perf_counter()
-        draft = self._compose(scoring, ask)
+        draft = self._covering(question, scoring) or self._compose(scoring, ask)
         t2 = time.perf_counter()
         timings = {"select": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000}
         return Draft(draft.answer, draft.refused, draft.citations, timings, self.name)
@@ -330,6 +331,42 @@ class ExtractiveAnswerer:
         return gather(
             ask, sentences, similar=self.cache.similarity, floor=0.75 * self.model.threshold
         ) or corroborate(answered, self.model.threshold)
+
+    def _covering(self, question: str, sc: Scoring) -> Draft | None:
+        """ "Which outlets reported that X?": each outlet's sentence stating X, named and cited
+        (``answering.coverage``); None when the question does not ask that or no sentence states X."""
+        ask = coverage.coverage_ask(question)
+        if ask is None or not sc.cands:
+            return None
+        prior = self.model.probability(sc.rows)
+        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        usable = [i for i in range(len(sc.cands)) if not sc.has(i, "short") and not sc.analyses[i].is_question]
+        said = [
+            coverage.Said(
+                sc.cands[i].doc.doc_id,
+                sc.cands[i].doc.source,
+                sc.cands[i].doc.published,
+                sc.analyses[i].lemmas | sc.analyses[i].words,
+                float(scores[i]),
+            )
+            for i in usable
+        ]
+        claim = self.analyzer.analyse(ask.claim)
+        picked = coverage.gather(ask, claim.lemmas, said, self.stats.weight, self.cache.similarity)
+        if not picked:
+            return None
+        chosen = [usable[i] for i in picked]
+        citations = tuple(
+            make_citation(n, sc.cands[i].doc, sc.cands[i].span.start, sc.cands[i].span.end)
+            for n, i in enumerate(chosen, start=1)
+        )
+        texts: list[str] = []
+        for i in chosen:  # every outlet is named; its sentence is quoted while the answer is short
+            if texts and sum(map(len, texts)) + len(sc.cands[i].span.text) > self.limits.max_chars:
+                texts.append("")
+            else:
+                texts.append(sc.cands[i].span.text)
+        return Draft(coverage.render(citations, texts), False, citations, {}, self.name)
 
     def _on_the_day(self, sc: Scoring) -> list[int]:
         """ "What happened on March 12?", "what did the regulator do on Friday?": the best
