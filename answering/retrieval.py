@@ -25,6 +25,7 @@ from answering.dates import (
     newest_day,
     parse_question_dates,
     rerank,
+    weekday_names,
 )
 from answering.fusion import diversify, reciprocal_rank_fusion
 from index.chunking import sentence_spans
@@ -157,7 +158,7 @@ class HybridRetriever:
     def _event_range(
         self, event: Event, reference: date, by_id: dict[str, Chunk], n: int, query: str
     ) -> DateQuery | None:
-        """"before the election": the day the articles give the event (``answering.dates.event_day``),
+        """ "before the election": the day the articles give the event (``answering.dates.event_day``),
         from the chunks that name it (a keyword search for the event's words), then the range."""
         chunks = dict(by_id)
         for scored in self.reader.keyword_search(keyword_terms(event.phrase), n):
@@ -197,9 +198,12 @@ class HybridRetriever:
             words = {f"{d:%B} {d.day}" for d in days} | {f"{d:%b} {d.day}" for d in days}
             for scored in self.reader.keyword_search(keyword_terms(" ".join(sorted(words))), n):
                 by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
-        if when.weekday is not None:  # "on Friday": chunks naming the weekday, wherever they ranked
-            for scored in self.reader.keyword_search(keyword_terms(when.phrase), n):
-                by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        if when.weekday is not None or 0 < len(days) <= 7:
+            # "on Friday" / "on March 12": chunks naming the weekday, wherever they ranked (a report
+            # of that week says "on Thursday"; ``rerank`` keeps those whose article dates it right)
+            for name in weekday_names(days) if days else [when.phrase]:
+                for scored in self.reader.keyword_search(keyword_terms(name), n):
+                    by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
         texts = {cid: chunk.text for cid, chunk in by_id.items()}
         log.debug("question dates %s", when)
         return rerank(when, fused, texts, {cid: published(cid) for cid in texts})

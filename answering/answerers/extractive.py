@@ -33,7 +33,14 @@ from answering.answerhood import (
 )
 from answering.asking import inner_question
 from answering.citations import make_citation
-from answering.dates import asks_about_day, may_name_a_date, names_day, newest_day, parse_question_dates
+from answering.dates import (
+    asks_about_day,
+    day_weight,
+    may_name_a_date,
+    names_day,
+    newest_day,
+    parse_question_dates,
+)
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
@@ -389,6 +396,9 @@ class ExtractiveAnswerer:
             and not sc.analyses[i].is_question
             and names_day(query, c.span.text, c.doc.published, reference)
         ]
+        scores = scores * np.array(  # the day's own reports and what happened, before recaps and plans
+            [day_weight(query, q.text, c.span.text, c.doc.published) for c in sc.cands]
+        )
         named.sort(key=lambda i: -scores[i])
         chosen = named[:1]
         for i in named[1:]:  # and the best of other articles, nearly as likely

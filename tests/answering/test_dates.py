@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from answering.dates import DateQuery, Event, event_day, event_of, parse_question_dates
+from answering.dates import (
+    DateQuery,
+    Event,
+    asks_about_day,
+    day_weight,
+    event_day,
+    event_of,
+    parse_question_dates,
+    weekday_days,
+)
 from answering.retrieval import HybridRetriever
 from index.loaders import make_document
 from tests.answering.fakes import FakeReader
@@ -178,3 +187,64 @@ def test_before_an_event_puts_chunks_dated_before_it_first(fake_embeddings: Any)
     assert before[0] == "campaign"
     assert before.index("campaign") < before.index("after")
     assert plain[0] != "campaign"  # without the date of the election, another chunk comes first
+
+
+def test_a_calendar_day_brings_the_reports_of_that_week_that_name_its_weekday(fake_embeddings: Any) -> None:
+    # 2026-03-12 is a Thursday: its own report and a later one call it "Thursday", not "March 12"
+    docs = [
+        make_document(
+            "own",
+            "Rescue report",
+            "The last six miners were brought to the surface on Thursday morning. Crowds cheered at the gate.",
+            published="2026-03-12",
+        ),
+        make_document(
+            "funeral",
+            "Inquiry report",
+            "A funeral will be held at the church next Thursday. The inquiry opened at the town hall.",
+            published="2026-03-13",  # its "next Thursday" is March 19
+        ),
+        make_document(
+            "other",
+            "Town report",
+            "What happened at the mine shocked the town. The council met and the mayor spoke to reporters.",
+            published="2026-03-14",
+        ),
+    ]
+    retriever = HybridRetriever(FakeReader(docs, fake_embeddings))
+    got = [r.chunk.doc_id for r in retriever.retrieve("What happened on March 12?", 2)]
+    assert got[0] == "own"
+
+
+def test_weekday_days_reads_a_weekday_in_the_week_up_to_the_article_date() -> None:
+    assert weekday_days("Work stopped on Friday.", "2026-03-16") == {D(2026, 3, 13)}
+    assert weekday_days("It ended on Monday.", "2026-03-16") == {D(2026, 3, 16)}  # its own day
+    assert weekday_days("A funeral will be held next Thursday.", "2026-03-13") == set()  # to come
+    assert weekday_days("Work stopped on Friday.", None) == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("What happened on March 12?", True),
+        ("What happened early on Wednesday, March 11?", True),
+        ("What did the regulator do on Friday?", True),
+        ("How many complaints had the office received by June 11?", False),  # a bound, not the day
+        ("What was the total as of June 3?", False),
+        ("What did the June 5 account say?", False),  # the date names a thing
+    ],
+)
+def test_asks_about_day(question: str, about: bool) -> None:
+    assert asks_about_day(question) is about
+
+
+def test_day_weight_puts_the_days_own_reports_and_what_happened_first() -> None:
+    query = DateQuery(D(2026, 3, 11), D(2026, 3, 11), False, "March 11")
+    question = "What happened on March 11?"
+    happened = "The first five miners were hauled to the surface early on Wednesday."
+    planned = "The council would hold a vigil on Wednesday evening."
+    assert day_weight(query, question, happened, "2026-03-11") == 1.0
+    assert day_weight(query, question, happened, "2026-03-12") == 1.0  # the next morning's report
+    assert day_weight(query, question, happened, "2026-03-16") == 0.5  # a recap
+    assert day_weight(query, question, planned, "2026-03-11") == 0.5
+    assert day_weight(query, "What did the town plan for March 11?", planned, "2026-03-11") == 1.0
