@@ -56,8 +56,11 @@ class CoverageAsk:
 
     claim: str  # "Tomas Reyne died", "emergency coordinator Priya Sandhu"
     head: str  # lemma the claim is about: its verb, or its noun phrase's head ("die", "sandhu")
-    head_words: frozenset[str]  # the head's words that name it (a name's other words: "priya")
+    head_words: frozenset[str]  # words that state the head: a name's other words ("priya"), the
+    # alternatives coordinated with it ("diverted or rerouted" -> reroute)
     count: bool  # "how many outlets ..."
+    descriptive: frozenset[str] = frozenset()  # words describing a name ("the local MP"): a
+    # sentence naming the person need not repeat them
 
 
 _MAY_ASK = re.compile(r"\b(?:which|what|how\s+many|who)\b", re.I)
@@ -134,10 +137,15 @@ def coverage_ask(question: str) -> CoverageAsk | None:
     head = _claim_head(verb, claim_tokens)
     if head is None:
         return None
-    head_words = frozenset({_lemma(head)})
-    if head.pos_ == "PROPN":  # a name: any of its words ("Sandhu said" for "Priya Sandhu")
-        head_words |= {t.lower_ for t in head.children if t.pos_ == "PROPN" and t.dep_ == "compound"}
-    return CoverageAsk(claim, _lemma(head), head_words, count)
+    head_words = {_lemma(head)} | {_lemma(t) for t in head.conjuncts if t.pos_ == head.pos_}
+    descriptive: set[str] = set()
+    if head.pos_ == "PROPN" and head.ent_type_ == "PERSON":  # any word of a person's name
+        # ("Sandhu said" for "emergency coordinator Priya Sandhu"; not "investigation" for the
+        # "Marine Accident Investigation Branch")
+        left = [t for t in head.subtree if t.i < head.i]
+        head_words |= {t.lower_ for t in left if t.ent_type_ == "PERSON" and t.head.i == head.i}
+        descriptive = {_lemma(t) for t in left} | {t.lower_ for t in left}
+    return CoverageAsk(claim, _lemma(head), frozenset(head_words), count, frozenset(descriptive))
 
 
 def _claim_tokens(verb: Token, skip: set[int], *, keep_verb: bool) -> list[Token]:
@@ -222,14 +230,14 @@ def gather(
     has the claim's head (one of its name's words for a name; else the word or one at least
     ``head_floor`` similar: "death" for "died") and ``share`` of the claim's other idf-weighted
     words (each counting by its similarity when at least ``floor``)."""
-    lemmas = claim_lemmas - {ask.head} - ask.head_words
+    lemmas = claim_lemmas - {ask.head} - ask.head_words - ask.descriptive
     total = sum(weight(w) for w in lemmas)
     best: dict[str, tuple[float, int]] = {}
     for i, s in enumerate(sentences):
         if ask.head_words & s.lemmas:
             head = 1.0
         else:
-            head = _match(ask.head, s.lemmas, similar, head_floor)
+            head = max(_match(w, s.lemmas, similar, head_floor) for w in {ask.head} | ask.head_words)
         if not head:
             continue
         got = sum(weight(w) * _match(w, s.lemmas, similar, floor) for w in lemmas)

@@ -346,6 +346,39 @@ def asks_about_day(question: str) -> bool:
 _AS_OF = frozenset({"by", "until", "till", "through"})  # prepositions of a bound (and "as of")
 
 
+def recency_topic(question: str) -> str | None:
+    """What a question asking for the newest reports is about: "What is the latest on the
+    investigation?" / "latest update on whether the mine will reopen?" -> "What about the
+    investigation?" / "What about whether the mine will reopen?". The recency word (and the noun
+    it qualifies: "update", "news") is not a topic a sentence should share words with ("Sign up
+    for our latest news!"); None when the question names no topic that way."""
+    if not RECENCY_RE.search(question):
+        return None
+    from answering.language import pipeline
+
+    doc = pipeline()(question)
+    for tok in doc:
+        if not RECENCY_RE.fullmatch(tok.text):
+            continue
+        head = tok.head
+        if tok.dep_ not in ("amod", "advmod"):  # "the latest on X"
+            preps = list(tok.children)
+        elif tok.dep_ == "amod" and head.pos_ == "NOUN" and all(c.dep_ != "compound" for c in head.children):
+            preps = list(head.children)  # "latest update on X" (not "the latest death toll")
+        elif tok.dep_ == "advmod" and head.pos_ == "ADP":
+            preps = [head]  # "latest on X" parsed as on(latest, X)
+        else:
+            continue
+        for prep in preps:
+            if prep.pos_ != "ADP" or prep.lower_ == "of":
+                continue
+            objects = [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
+            if objects:
+                topic = doc[objects[0].left_edge.i : objects[0].right_edge.i + 1].text.strip(" ?.!")
+                return f"What about {topic}?" if topic else None
+    return None
+
+
 # --- dates of events ("before the election", "after the attack") --------------------------------
 
 _RELATIONS = {"before": "before", "until": "before", "prior": "before", "after": "after", "since": "after"}

@@ -24,6 +24,7 @@ from answering.dates import (
     may_name_a_date,
     newest_day,
     parse_question_dates,
+    recency_topic,
     rerank,
     weekday_names,
 )
@@ -112,8 +113,10 @@ class HybridRetriever:
         """The ``k`` best chunks, at most ``per_document`` per article at first (default: the
         retriever's), each of the best few followed by its neighbours."""
         n = max(self.candidates, 3 * k)
-        vector = self.reader.vector_search(query, n)
-        keyword = self.reader.keyword_search(keyword_terms(query), n)
+        # "the latest on X" searches for X ("latest" is a date, ``_dated`` reads it from the query)
+        search = (recency_topic(query) if RECENCY_RE.search(query) else None) or query
+        vector = self.reader.vector_search(search, n)
+        keyword = self.reader.keyword_search(keyword_terms(search), n)
         by_id: dict[str, Chunk] = {}
         for scored in (*vector, *keyword):
             by_id.setdefault(scored.chunk.chunk_id, scored.chunk)

@@ -40,6 +40,7 @@ from answering.dates import (
     names_day,
     newest_day,
     parse_question_dates,
+    recency_topic,
 )
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
@@ -142,8 +143,8 @@ class ExtractiveAnswerer:
         "do the reports agree on how many were hurt?" is judged by what it asks the reports
         ("how many were hurt?"), each of its sides parsed (the sides are compared by the whole
         question)."""
-        if agreement_ask(question) is None:
-            return question, False
+        if agreement_ask(question) is None:  # "the latest on X?" is judged as "what about X?"
+            return recency_topic(question) or question, False
         return inner_question(question) or question, True
 
     def _scoring(

@@ -50,6 +50,29 @@ def test_a_name_is_matched_by_any_of_its_words() -> None:
     assert ask is not None and ask.head_words == {"lena", "vasquez"}
 
 
+def test_coordinated_verbs_are_alternatives_and_a_persons_titles_are_descriptive() -> None:
+    rerouted = coverage_ask("Which outlets mention ships being diverted or rerouted to Saltby?")
+    assert rerouted is not None and rerouted.head_words == {"divert", "reroute"}
+    titled = coverage_ask("which outlets quoted the local MP Sarah Whitcombe")
+    assert titled is not None and titled.head_words == {"sarah", "whitcombe"}
+    assert {"local", "mp"} <= titled.descriptive
+    # an organisation's name is not matched by any of its words ("investigation")
+    branch = coverage_ask("How many outlets mention the Marine Accident Investigation Branch?")
+    assert branch is not None and branch.head_words == {"branch"} and not branch.descriptive
+
+
+def test_gather_accepts_either_alternative_and_needs_no_title() -> None:
+    rerouted = coverage_ask("Which outlets mention ships being diverted or rerouted to Saltby?")
+    titled = coverage_ask("which outlets quoted the local MP Sarah Whitcombe")
+    assert rerouted is not None and titled is not None
+    said = [_said("a", "A", "2026-05-11", "delivery", "reroute", "saltby")]
+    assert gather(
+        rerouted, frozenset({"ship", "divert", "reroute", "saltby"}), said, lambda w: 1.0, _exact
+    ) == [0]
+    said = [_said("b", "B", "2026-05-12", "whitcombe", "say", "company")]
+    assert gather(titled, frozenset({"local", "mp", "sarah", "whitcombe"}), said, lambda w: 1.0, _exact) == [0]
+
+
 def _said(doc_id: str, outlet: str | None, published: str, *lemmas: str, score: float = 0.5) -> Said:
     return Said(doc_id, outlet, published, frozenset(lemmas), score)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -15,10 +16,12 @@ from answering.dates import (
     event_day,
     event_of,
     parse_question_dates,
+    recency_topic,
     weekday_days,
 )
 from answering.retrieval import HybridRetriever
 from index.loaders import make_document
+from index.models import ScoredChunk
 from tests.answering.fakes import FakeReader
 
 REF = date(2021, 11, 7)
@@ -248,3 +251,35 @@ def test_day_weight_puts_the_days_own_reports_and_what_happened_first() -> None:
     assert day_weight(query, question, happened, "2026-03-16") == 0.5  # a recap
     assert day_weight(query, question, planned, "2026-03-11") == 0.5
     assert day_weight(query, "What did the town plan for March 11?", planned, "2026-03-11") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What is the latest on the investigation?", "What about the investigation?"),
+        ("latest update on whether the mine will reopen?", "What about whether the mine will reopen?"),
+        ("whats the latest news about the strike", "What about the strike?"),
+        ("latest on the ship", "What about the ship?"),
+        ("What is the latest death toll from the quake?", None),  # the toll is what is asked
+        ("Who spoke most recently about the strike?", None),
+        ("Who denied involvement?", None),
+    ],
+)
+def test_recency_topic(question: str, topic: str | None) -> None:
+    assert recency_topic(question) == topic
+
+
+def test_latest_on_a_topic_does_not_search_for_the_word_latest(fake_embeddings: Any) -> None:
+    searched: list[set[str]] = []
+
+    class Recording(FakeReader):
+        def keyword_search(self, terms: Mapping[str, float], k: int) -> list[ScoredChunk]:
+            searched.append(set(terms))
+            return super().keyword_search(terms, k)
+
+    docs = [
+        make_document("promo", "Newsletter", "Sign up for the latest news.", published="2026-05-14"),
+        make_document("probe", "Probe", "Investigators widened the investigation.", published="2026-05-14"),
+    ]
+    HybridRetriever(Recording(docs, fake_embeddings)).retrieve("What is the latest on the investigation?", 2)
+    assert searched and "investig" in searched[0] and "latest" not in searched[0]
