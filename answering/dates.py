@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 # Words asking for the newest reports (English; dateparser has no notion of "latest").
 RECENCY_WORDS = ("latest", "newest", "most recent", "recent", "recently", "currently", "now")
 RECENCY_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in RECENCY_WORDS) + r")\b", re.I)
+# The words asking for the newest report itself ("the latest on X"), not the present state ("now").
+NEWEST_RE = re.compile(r"\b(?:latest|newest|most recent)\b", re.I)
 _BEFORE_RE = re.compile(r"\b(?:before|until|prior to)\s*$", re.I)
 _AFTER_RE = re.compile(r"\b(?:after|since)\s*$", re.I)  # "after" = from the next day
 _MONTHS = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])} | {"sept"}
@@ -33,6 +35,7 @@ class DateQuery:
     phrase: str = ""  # the words of the question that were read as a date
     weekday: int | None = None  # "on Friday": the day is that weekday (0 = Monday), placed in the
     # week before the reference day; articles of the days after it may call it by its name
+    earliest: bool = False  # the question asks what was reported first ("what was reported first")
 
     def days(self, limit: int = 31) -> list[date]:
         """The days of a bounded range (at most ``limit``), for matching dates in text."""
@@ -100,7 +103,7 @@ _MAYBE_DATE_RE = re.compile(
     + "|".join(re.escape(w) for w in RECENCY_WORDS)
     + r"|\b(?:"
     + "|".join(calendar.day_name)
-    + r")\b|\b(?:before|after|since|until|prior to)\b",
+    + r")\b|\b(?:before|after|since|until|prior to|first|initially|originally|earliest)\b",
     re.I,
 )
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b", re.I)
@@ -192,13 +195,16 @@ def rerank(
     fused: list[tuple[str, float]],
     texts: dict[str, str],
     published: dict[str, str | None],
+    leads: frozenset[str] = frozenset(),
 ) -> list[tuple[str, float]]:
     """Candidates (chunk id, score) re-scored for a dated question.
 
     ``texts``: chunk id -> text of every candidate (and of any extra chunk to consider);
     ``published``: chunk id -> its article's date. Chunks of articles published before the
     range are dropped; chunks that mention a day of the range get the best score added (first);
-    for "latest", newer articles get up to half the best score added.
+    for "latest", newer articles get up to half the best score added (for "what was reported
+    first", older ones); ``leads`` (first chunks of the reports a "latest" / "first" question is
+    answered from) get the best score added.
     """
     top = max((s for _, s in fused), default=1.0) or 1.0
     scores = {cid: s for cid, s in fused if article_allowed(published.get(cid), query)}
@@ -226,8 +232,13 @@ def rerank(
         for cid in scores:
             if any(_within(query, d) for d in text_dates(texts.get(cid, ""), published.get(cid))):
                 scores[cid] += 0.5 * top
-    if query.recency:
+    for cid in leads:  # the first chunk of the newest (oldest) reports: their main news
+        if article_allowed(published.get(cid), query):
+            scores[cid] = scores.get(cid, 0.0) + top
+    if query.recency or query.earliest:
         days = sorted({d for cid in scores if (d := _day(published.get(cid))) is not None})
+        if query.earliest:  # the oldest reports first
+            days.reverse()
         for cid in scores:
             d = _day(published.get(cid))
             if d is not None and len(days) > 1:
@@ -242,14 +253,61 @@ _PLANNED_RE = re.compile(
 )
 
 
-def day_weight(query: DateQuery, question: str, text: str, published: str | None) -> float:
+def day_weight(
+    query: DateQuery, question: str, text: str, published: str | None, *, lead: bool = False
+) -> float:
     """How much a sentence naming the asked day tells what happened on it: fully in the day's own
     reports (``reported_on_the_day``), half in later ones (a recap); half again when it says what
-    was to come ("would hold a vigil on Wednesday") and the question does not ask about plans."""
+    was to come ("would hold a vigil on Wednesday") and the question does not ask about plans, or
+    when the day only bounds something ("waiting by Monday evening", "without shifts since
+    Monday"); twice when it names the clock time the question asks about; one and a half for the
+    lead of a report (its first sentence: the day's main news)."""
     weight = 1.0 if reported_on_the_day(query, published) or _day(published) is None else 0.5
-    if _PLANNED_RE.search(text) and not _PLANNED_RE.search(question):
+    if _planned(text) and not _PLANNED_RE.search(question):
         weight *= 0.5
-    return weight
+    if _only_bounded(text):
+        weight *= 0.5
+    asked = clock_times(question)
+    if asked and asked & clock_times(text):  # "at 9:45 a.m. on Tuesday": the sentence at that time
+        weight *= 2.0
+    return 1.5 * weight if lead else weight
+
+
+_CLOCK_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", re.I)
+
+
+def clock_times(text: str) -> set[tuple[int, int, str]]:
+    """Clock times a text names ("9:45 a.m.", "6am", "4 p.m.") as (hour, minute, a|p)."""
+    return {(int(h), int(mm or 0), ap.lower()) for h, mm, ap in _CLOCK_RE.findall(text)}
+
+
+_BOUND_RE = re.compile(r"\b(?:since|by|until|till|through|before)\s+(?:the\s+\w+\s+(?:hours\s+)?of\s+)?$", re.I)
+_DAY_WORD_RE = re.compile(
+    r"\b(?:" + "|".join(calendar.day_name) + "|" + "|".join(m for m in calendar.month_name[1:]) + r")\b"
+)  # capitalised: "may" is a verb
+
+
+def _planned(text: str) -> bool:
+    """A day the text names is when something was to happen: a modal or "plans" before it in
+    its clause ("the council would hold a vigil on Wednesday evening"; not "ended on Thursday,
+    but analysts warned it would take months")."""
+    for m in _DAY_WORD_RE.finditer(text):
+        clause = re.split(r"[,;:]", text[: m.start()])[-1]
+        if _PLANNED_RE.search(clause):
+            return True
+    return False
+
+
+def _only_bounded(text: str) -> bool:
+    """Every day the text names is a bound ("by Monday evening", "since the early hours of
+    Monday"), none the time of an event."""
+    found = list(_DAY_WORD_RE.finditer(text))
+    return bool(found) and all(_BOUND_RE.search(text, 0, m.start()) for m in found)
+
+
+def undated(text: str, published: str | None, reference: date | None = None) -> bool:
+    """The sentence names no day: in an article of the asked day, it tells of that day."""
+    return not text_dates(text, published, reference) and not _WEEKDAY_RE.search(text)
 
 
 def reported_on_the_day(query: DateQuery, published: str | None) -> bool:
@@ -340,10 +398,53 @@ def asks_about_day(question: str) -> bool:
         if t.head.i
     ):
         return False  # "received by June 11": the day bounds a count, it does not place an event
-    return bool(days) and not any(t.dep_ in ("nmod", "compound", "poss", "amod") for t in days)
+    # "Monday evening": the day qualifies a time of day (an entity of time), it is still the day
+    return bool(days) and not any(
+        t.dep_ in ("nmod", "compound", "poss", "amod") and t.head.ent_type_ not in ("DATE", "TIME")
+        for t in days
+    )
 
 
 _AS_OF = frozenset({"by", "until", "till", "through"})  # prepositions of a bound (and "as of")
+
+
+_FIRST_WORDS = frozenset({"first", "initially", "originally", "earliest", "initial", "original"})
+_FIRST_RE = re.compile(r"\b(?:" + "|".join(sorted(_FIRST_WORDS)) + r")\b", re.I)
+
+
+def asks_first_report(question: str) -> bool:
+    """ "What was reported first about the incident?", "the first report", "the first explanation
+    given": the question asks for the oldest reports — "first" qualifies a verb of reporting or a
+    noun for a report or what was said of it, not the event ("the first miners rescued")."""
+    if not _FIRST_RE.search(question):
+        return False
+    from answering.asking import words as agreement_words
+    from answering.coverage import words as coverage_words
+    from answering.language import pipeline
+
+    reporting = coverage_words().reporting | {"give", "offer", "announce"}
+    sources = agreement_words().sources
+    for tok in pipeline()(question):
+        if tok.lower_ not in _FIRST_WORDS:
+            continue
+        head = tok.head
+        if head.pos_ in ("VERB", "AUX") and head.lemma_.lower() in reporting:
+            return True  # "was reported first", "initially said"
+        if head.pos_ in ("NOUN", "PROPN") and (
+            head.lemma_.lower() in sources
+            or any(c.dep_ == "acl" and c.lemma_.lower() in reporting for c in head.children)
+        ):
+            return True  # "the first report", "the first explanation given"
+    return False
+
+
+def report_order(question: str) -> str | None:
+    """'newest' for "the latest on X", 'oldest' for "what was reported first", else None: which
+    end of the coverage the answer comes from ("what is it now?" asks the present state, which
+    the recency boost of retrieval serves)."""
+    if NEWEST_RE.search(question):
+        return "newest"
+    return "oldest" if asks_first_report(question) else None
 
 
 def recency_topic(question: str) -> str | None:

@@ -18,6 +18,7 @@ from answering.dates import (
     RECENCY_RE,
     DateQuery,
     Event,
+    asks_first_report,
     event_day,
     event_of,
     event_range,
@@ -25,6 +26,7 @@ from answering.dates import (
     newest_day,
     parse_question_dates,
     recency_topic,
+    report_order,
     rerank,
     weekday_names,
 )
@@ -194,6 +196,8 @@ class HybridRetriever:
         when = parse_question_dates(query, reference)
         if when is None and (event := event_of(query)) is not None:
             when = self._event_range(event, reference, by_id, n, query)
+        if when is None and asks_first_report(query):  # "what was reported first": oldest first
+            when = DateQuery(None, None, False, earliest=True)
         if when is None:
             return fused
         days = when.days()
@@ -207,6 +211,33 @@ class HybridRetriever:
             for name in weekday_names(days) if days else [when.phrase]:
                 for scored in self.reader.keyword_search(keyword_terms(name), n):
                     by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        leads = self._leads(query, fused, by_id) if when.recency or when.earliest else frozenset()
         texts = {cid: chunk.text for cid, chunk in by_id.items()}
         log.debug("question dates %s", when)
-        return rerank(when, fused, texts, {cid: published(cid) for cid in texts})
+        return rerank(when, fused, texts, {cid: published(cid) for cid in texts}, leads)
+
+    def _leads(self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk]) -> frozenset[str]:
+        """ "The latest on X" / "what was reported first": the first chunk of the newest (oldest)
+        of the articles among the best ten candidates (found by walking back from a candidate)."""
+        order = report_order(query)
+        if order is None:
+            return frozenset()
+        best = [by_id[cid] for cid, _ in fused[:10]]
+        days = [str(c.metadata.get("published") or "")[:10] for c in best]
+        dated = [d for d in days if d]
+        if not dated:
+            return frozenset()
+        day = max(dated) if order == "newest" else min(dated)
+        leads: set[str] = set()
+        for chunk, d in zip(best, days, strict=True):
+            if d != day:
+                continue
+            first: Chunk | None = chunk
+            for _ in range(50):  # articles are a few dozen chunks at most
+                if first is None or first.position == 0:
+                    break
+                first = self.reader.previous_chunk(first)
+            if first is not None and first.position == 0:
+                by_id.setdefault(first.chunk_id, first)
+                leads.add(first.chunk_id)
+        return frozenset(leads)

@@ -11,6 +11,7 @@ condemned the attack?") gather the distinct answers across articles.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,12 +36,15 @@ from answering.asking import inner_question
 from answering.citations import make_citation
 from answering.dates import (
     asks_about_day,
+    clock_times,
     day_weight,
     may_name_a_date,
     names_day,
     newest_day,
     parse_question_dates,
     recency_topic,
+    report_order,
+    undated,
 )
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
@@ -264,7 +268,11 @@ class ExtractiveAnswerer:
         asked, every = self._judged_by(question)
         scoring = self.score(asked, retrieved, said=said, every=every)
         t1 = time.perf_counter()
-        draft = self._covering(question, scoring) or self._compose(scoring, ask)
+        draft = (
+            self._covering(question, scoring)
+            or (self._by_report_order(question, scoring) if ask is None else None)
+            or self._compose(scoring, ask)
+        )
         t2 = time.perf_counter()
         timings = {"select": (t1 - t0) * 1000, "compose": (t2 - t1) * 1000}
         return Draft(draft.answer, draft.refused, draft.citations, timings, self.name)
@@ -379,8 +387,11 @@ class ExtractiveAnswerer:
     def _on_the_day(self, sc: Scoring) -> list[int]:
         """ "What happened on March 12?", "what did the regulator do on Friday?": the best
         sentences that name that day (``answering.dates.names_day``: "on Thursday" in a report
-        of that week), however few words they share with the question; [] when the question
-        names no day, asks when, or no candidate names the day."""
+        of that week), however few words they share with the question, or that name no day in a
+        report of that day (at half weight: "The authority suspended shipping at 6 a.m." in the
+        Monday report answers "what did it do at 6 a.m. on Monday?"), weighted by
+        ``answering.dates.day_weight``; [] when the question names no day, asks when, or no
+        candidate names the day."""
         q = sc.question
         if q.kind == "when" or not may_name_a_date(q.text) or not sc.cands or not asks_about_day(q.text):
             return []
@@ -390,19 +401,32 @@ class ExtractiveAnswerer:
             return []
         prior = self.model.probability(sc.rows)
         scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
-        named = [
-            i
-            for i, c in enumerate(sc.cands)
-            if not sc.has(i, "short")
-            and not sc.analyses[i].is_question
-            and names_day(query, c.span.text, c.doc.published, reference)
-        ]
-        scores = scores * np.array(  # the day's own reports and what happened, before recaps and plans
-            [day_weight(query, q.text, c.span.text, c.doc.published) for c in sc.cands]
-        )
-        named.sort(key=lambda i: -scores[i])
-        chosen = named[:1]
-        for i in named[1:]:  # and the best of other articles, nearly as likely
+        days = set(query.days())
+        day_words = {w.lower() for w in re.findall(r"[A-Za-z]+", query.phrase)}
+        asked = {w for w in q.focus if w not in day_words} - {q.verb or ""}
+        weights = np.zeros(len(sc.cands))
+        for i, c in enumerate(sc.cands):
+            if sc.has(i, "short") or sc.analyses[i].is_question:
+                continue
+            if names_day(query, c.span.text, c.doc.published, reference):
+                weights[i] = 1.0
+            elif c.doc.published and c.doc.published[:10] in {d.isoformat() for d in days}:
+                # a sentence of the day's own report that names no day, about what the question
+                # names besides the day ("the authority ... at 6 a.m."; not any sentence for
+                # "what happened on March 12?")
+                about = asked & sc.analyses[i].lemmas or clock_times(q.text) & clock_times(c.span.text)
+                weights[i] = 0.5 if about and undated(c.span.text, c.doc.published, reference) else 0.0
+            if weights[i]:  # the day's own reports and what happened, before recaps and plans
+                lead = self._is_lead(c)
+                weights[i] *= day_weight(query, q.text, c.span.text, c.doc.published, lead=lead)
+        named = [i for i in range(len(sc.cands)) if weights[i] > 0]
+        return self._best_of_articles(sc, named, scores * weights)
+
+    def _best_of_articles(self, sc: Scoring, pool: list[int], scores: np.ndarray) -> list[int]:
+        """The best of ``pool`` and the best of other articles with at least 0.3 of its score."""
+        pool = sorted(pool, key=lambda i: -scores[i])
+        chosen = pool[:1]
+        for i in pool[1:]:
             if len(chosen) >= self.limits.max_sentences:
                 break
             if scores[i] >= 0.3 * scores[chosen[0]] and sc.cands[i].doc.doc_id not in {
@@ -410,6 +434,44 @@ class ExtractiveAnswerer:
             }:
                 chosen.append(i)
         return chosen
+
+    def _by_report_order(self, question: str, sc: Scoring) -> Draft | None:
+        """ "The latest on the salvage", "what was reported first about the incident?": from the
+        newest (oldest) of the reports about the question (holding a sentence with at least 0.3
+        of the best sentence's probability), the one with the likeliest sentence: its lead (its
+        main news) and its likeliest sentence. None when the question asks neither or names a
+        day (``_on_the_day``), or no sentence is about it (the usual answer or refusal)."""
+        order = report_order(question)
+        if order is None or not sc.cands or sc.question.kind == "when":
+            return None
+        reference = newest_day(c.doc.published for c in sc.cands) or date.today()
+        query = parse_question_dates(question, reference)
+        if query is not None and (query.start is not None or query.end is not None):
+            return None
+        prior = self.model.probability(sc.rows)
+        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        usable = [
+            i
+            for i, c in enumerate(sc.cands)
+            if not sc.has(i, "short") and not sc.analyses[i].is_question and c.doc.published
+        ]
+        top = max((float(scores[i]) for i in usable), default=0.0)
+        if top < 0.5 * self.model.threshold:
+            return None
+        about = [i for i in usable if scores[i] >= 0.3 * top]
+        day = (max if order == "newest" else min)(str(sc.cands[i].doc.published)[:10] for i in about)
+        best = max((i for i in about if str(sc.cands[i].doc.published)[:10] == day), key=lambda i: scores[i])
+        doc_id = sc.cands[best].doc.doc_id
+        lead = next(
+            (i for i in usable if sc.cands[i].doc.doc_id == doc_id and self._is_lead(sc.cands[i])), None
+        )
+        chosen = [lead, best] if lead is not None and lead != best else [best]
+        return self._cite(sc, chosen)
+
+    def _is_lead(self, c: Candidate) -> bool:
+        """The article's first sentence (news puts the main news first)."""
+        spans = self.cache.sentences(c.doc)
+        return bool(spans) and spans[0].start == c.span.start
 
     @staticmethod
     def _redundant(sc: Scoring, i: int, chosen: list[int]) -> bool:

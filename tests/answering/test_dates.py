@@ -12,11 +12,13 @@ from answering.dates import (
     DateQuery,
     Event,
     asks_about_day,
+    clock_times,
     day_weight,
     event_day,
     event_of,
     parse_question_dates,
     recency_topic,
+    report_order,
     weekday_days,
 )
 from answering.retrieval import HybridRetriever
@@ -283,3 +285,83 @@ def test_latest_on_a_topic_does_not_search_for_the_word_latest(fake_embeddings: 
     ]
     HybridRetriever(Recording(docs, fake_embeddings)).retrieve("What is the latest on the investigation?", 2)
     assert searched and "investig" in searched[0] and "latest" not in searched[0]
+
+
+def test_day_weight_bounds_plans_clock_times_and_leads() -> None:
+    query = DateQuery(D(2026, 5, 11), D(2026, 5, 11), False, "Monday", 0)
+    question = "What happened on Monday evening?"
+    assert day_weight(query, question, "Ships were waiting by Monday evening.", "2026-05-11") == 0.5  # a bound
+    assert day_weight(query, question, "Dockers have had no shifts since Monday.", "2026-05-11") == 0.5
+    # a modal after the day, in another clause, is not a plan for the day
+    ended = "The closure ended on Monday, but analysts warned it would take months to settle."
+    assert day_weight(query, question, ended, "2026-05-11") == 1.0
+    assert day_weight(query, question, ended, "2026-05-11", lead=True) == 1.5
+    at_six = "What did the authority do at 6 a.m. on Monday?"
+    assert (
+        day_weight(query, at_six, "The authority suspended shipping at 6 a.m. on Monday.", "2026-05-11") == 2.0
+    )
+    assert day_weight(query, at_six, "The authority met at 4 p.m. on Monday.", "2026-05-11") == 1.0
+
+
+def test_clock_times() -> None:
+    assert clock_times("called off the attempt at 9:45 a.m. Later") == {(9, 45, "a")}
+    assert clock_times("at 6am and again at 4 p.m.") == {(6, 0, "a"), (4, 0, "p")}
+    assert clock_times("in 2026 on May 11") == set()
+
+
+@pytest.mark.parametrize(
+    ("question", "order"),
+    [
+        ("What was reported first about the incident?", "oldest"),
+        ("What did the first reports say?", "oldest"),
+        ("What did the company initially say caused it?", "oldest"),
+        ("What was the first explanation given for the collapse?", "oldest"),
+        ("Who were the first miners rescued?", None),  # "first" of the event, not of the reports
+        ("When did investigators first go into the mine?", None),
+        ("latest news on the salvage", "newest"),
+        ("Where is the ship now?", None),  # the present state: the recency boost, not the lead
+    ],
+)
+def test_report_order(question: str, order: str | None) -> None:
+    assert report_order(question) == order
+
+
+def test_monday_evening_is_a_question_about_monday() -> None:
+    assert asks_about_day("What happened on Monday evening?")
+
+
+def _long_report(doc_id: str, lead: str, later: str, published: str) -> Any:
+    filler = " ".join(
+        f"Paragraph {i} describes the river traffic and the weather at the port." for i in range(12)
+    )
+    return make_document(doc_id, doc_id, f"{lead} {filler} {later}", published=published, source=doc_id)
+
+
+def test_latest_brings_the_lead_of_the_newest_report(fake_embeddings: Any) -> None:
+    docs = [
+        _long_report("old", "A ship ran aground in the river.", "The salvage was planned.", "2026-05-11"),
+        _long_report(
+            "new", "The ship was refloated at dawn.", "The salvage crews worked all night.", "2026-05-14"
+        ),
+    ]
+    reader = FakeReader(docs, fake_embeddings)
+    lead_chunk = next(c for c in reader.chunks() if c.chunk_id == "new:0")
+    assert "salvage" not in lead_chunk.text  # the lead is not the chunk about the salvage
+    got = [r.chunk.chunk_id for r in HybridRetriever(reader).retrieve("What is the latest on the salvage?", 3)]
+    assert got[0] == "new:0"
+
+
+def test_the_latest_answer_leads_with_the_newest_reports_lead(settings: Any, fake_embeddings: Any) -> None:
+    from answering.factory import build_answering
+
+    docs = [
+        _long_report("old", "A ship ran aground in the river.", "The salvage was planned.", "2026-05-11"),
+        _long_report(
+            "new", "The ship was refloated at dawn.", "The salvage crews worked all night.", "2026-05-14"
+        ),
+    ]
+    service = build_answering(settings, FakeReader(docs, fake_embeddings), fake_embeddings)
+    answer = service.answer("What is the latest on the salvage?")
+    assert not answer.refused
+    assert answer.answer.startswith("The ship was refloated at dawn. [1]")
+    assert answer.citations[0].doc_id == "new"
