@@ -423,7 +423,8 @@ class ExtractiveAnswerer:
         return self._best_of_articles(sc, named, scores * weights)
 
     def _best_of_articles(self, sc: Scoring, pool: list[int], scores: np.ndarray) -> list[int]:
-        """The best of ``pool`` and the best of other articles with at least 0.3 of its score."""
+        """The best of ``pool``, the best of other articles with at least 0.3 of its score, and
+        others of the same articles nearly as good (0.8: a day's report tells several events)."""
         pool = sorted(pool, key=lambda i: -scores[i])
         chosen = pool[:1]
         for i in pool[1:]:
@@ -432,6 +433,11 @@ class ExtractiveAnswerer:
             if scores[i] >= 0.3 * scores[chosen[0]] and sc.cands[i].doc.doc_id not in {
                 sc.cands[j].doc.doc_id for j in chosen
             }:
+                chosen.append(i)
+        for i in pool[1:]:
+            if len(chosen) >= self.limits.max_sentences:
+                break
+            if i not in chosen and scores[i] >= 0.8 * scores[chosen[0]]:
                 chosen.append(i)
         return chosen
 
