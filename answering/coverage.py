@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -278,3 +278,19 @@ def is_coverage_answer(text: str) -> bool:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _outlet_key(name: str) -> str:
+    words = re.findall(r"[a-z0-9]+", name.casefold())
+    return " ".join(words[1:] if len(words) > 1 and words[0] == "the" else words)
+
+
+def named_outlet(question: str, outlets: Iterable[str]) -> str | None:
+    """The outlet (an article's ``source``) a question names ("According to Maritime Cargo
+    Review, ...", "what did the harbour gazette report"), longest name first; None if none."""
+    text = f" {' '.join(re.findall(r'[a-z0-9]+', question.casefold()))} "
+    for outlet in sorted(set(outlets), key=len, reverse=True):
+        key = _outlet_key(outlet)
+        if key and f" {key} " in text:
+            return outlet
+    return None

@@ -17,7 +17,7 @@ from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
 from answering.asking import inner_question
 from answering.citations import renumber_citations, verify
-from answering.coverage import coverage_ask, is_coverage_answer
+from answering.coverage import coverage_ask, is_coverage_answer, named_outlet
 from answering.models import Answer, AnswerDelta, Turn
 from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
@@ -194,7 +194,13 @@ class AnsweringService:
             return self._both_sides(standalone, ask)
         if coverage_ask(standalone) is not None:  # "who reported X?": passages of many articles
             return list(self.retriever.retrieve(standalone, 2 * self.top_k, per_document=2))
-        return list(self.retriever.retrieve(standalone, self.top_k))
+        retrieved = list(self.retriever.retrieve(standalone, self.top_k))
+        outlet = named_outlet(standalone, {str(r.chunk.metadata.get("source") or "") for r in retrieved} - {""})
+        if outlet is None:
+            return retrieved
+        # "according to Maritime Cargo Review, ...": that outlet's passages, from a wider search
+        wide = self.retriever.retrieve(standalone, 2 * self.top_k)
+        return [r for r in wide if r.chunk.metadata.get("source") == outlet] or retrieved
 
     def _both_sides(self, question: str, ask: Ask) -> list[Retrieved]:
         """An agreement question reads one passage from as many articles as it can at first,

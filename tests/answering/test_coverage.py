@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from answering.coverage import CoverageAsk, Said, coverage_ask, gather, is_coverage_answer, render
+from answering.coverage import CoverageAsk, Said, coverage_ask, gather, is_coverage_answer, named_outlet, render
 from answering.models import Citation
 from index.loaders import make_document
 from tests.answering.fakes import FakeReader
@@ -156,3 +156,22 @@ def test_the_service_names_the_outlets_that_reported_it(settings: Any, fake_embe
     assert all("harbour master resigned" in c.excerpt for c in answer.citations)
     assert all(c.excerpt in answer.answer for c in answer.citations)  # each outlet's sentence, verbatim
     assert answer.answer.count("Reported by") == 1  # no second note from the agreement check
+
+
+def test_named_outlet() -> None:
+    outlets = ["Maritime Cargo Review", "The National Chronicle", "Tane Valley Radio"]
+    assert (
+        named_outlet("According to Maritime Cargo Review, what did they do?", outlets)
+        == "Maritime Cargo Review"
+    )
+    assert (
+        named_outlet("what did the national chronicle say about the spill", outlets) == "The National Chronicle"
+    )
+    assert named_outlet("Who reviewed the cargo?", outlets) is None
+
+
+def test_a_question_naming_an_outlet_is_answered_from_its_articles(settings: Any, fake_embeddings: Any) -> None:
+    service = _service(settings, fake_embeddings)
+    answer = service.answer("According to the Harbour Gazette, what happened to the harbour master?")
+    assert answer.citations
+    assert {c.source for c in answer.citations} == {"Harbour Gazette"}
