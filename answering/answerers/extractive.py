@@ -420,7 +420,34 @@ class ExtractiveAnswerer:
                 lead = self._is_lead(c)
                 weights[i] *= day_weight(query, q.text, c.span.text, c.doc.published, lead=lead)
         named = [i for i in range(len(sc.cands)) if weights[i] > 0]
-        return self._best_of_articles(sc, named, scores * weights)
+        chosen = self._best_of_articles(sc, named, scores * weights)
+        out: list[int] = []
+        at = {(c.doc.doc_id, c.span.start): k for k, c in enumerate(sc.cands)}
+        for i in chosen:  # who "they" or "the declaration" are: the sentence before, first
+            j = sc.before[i]
+            if j < 0:  # the last sentence of the paragraph before ("the declaration" of the lead)
+                spans = self.cache.sentences(sc.cands[i].doc)
+                k = next((n for n, sp in enumerate(spans) if sp.start == sc.cands[i].span.start), 0)
+                j = at.get((sc.cands[i].doc.doc_id, spans[k - 1].start), -1) if k > 0 else -1
+            if j >= 0 and j not in chosen and j not in out and self._refers_back(sc, i, j):
+                out.append(j)
+            out.append(i)
+        return out[: self.limits.max_sentences + 1]
+
+    @staticmethod
+    def _refers_back(sc: Scoring, i: int, j: int) -> bool:
+        """Sentence ``i`` starts with what sentence ``j`` just said: a pronoun ("They ...") or a
+        definite noun made from its verb ("Lindqvist has declared general average." <- "The
+        declaration was made on Tuesday.": a shared stem of at least five letters)."""
+        if sc.has(i, "anaphor"):
+            return True
+        words = sc.cands[i].span.text.split()
+        if len(words) < 2 or words[0].lower() != "the":
+            return False
+        noun = words[1].lower().strip(".,;:")
+        return len(noun) >= 6 and any(
+            w[:5] == noun[:5] and w != noun for w in sc.analyses[j].lemmas | sc.analyses[j].verbs
+        )
 
     def _best_of_articles(self, sc: Scoring, pool: list[int], scores: np.ndarray) -> list[int]:
         """The best of ``pool``, the best of other articles with at least 0.3 of its score, and

@@ -365,3 +365,33 @@ def test_the_latest_answer_leads_with_the_newest_reports_lead(settings: Any, fak
     assert not answer.refused
     assert answer.answer.startswith("The ship was refloated at dawn. [1]")
     assert answer.citations[0].doc_id == "new"
+
+
+def test_a_day_answer_brings_what_its_definite_subject_refers_back_to(
+    settings: Any, fake_embeddings: Any
+) -> None:
+    from answering.factory import build_answering
+
+    docs = [
+        make_document(
+            "mcr",
+            "Carrier declares general average",
+            "Lindqvist Feeder Lines has declared general average on the grounded ship.\n\n"
+            "The declaration was made on Tuesday, and adjusters will handle the claim.",
+            published="2026-05-13",
+            source="Maritime Cargo Review",
+        ),
+        make_document(
+            "other",
+            "River reopens",
+            "The river reopened to traffic at midday. Ships waited at anchor offshore.",
+            published="2026-05-14",
+            source="Tane Valley Radio",
+        ),
+    ]
+    service = build_answering(settings, FakeReader(docs, fake_embeddings), fake_embeddings)
+    answer = service.answer("What did Lindqvist do on Tuesday?")
+    assert answer.answer.startswith(
+        "Lindqvist Feeder Lines has declared general average on the grounded ship. [1]"
+    )
+    assert "The declaration was made on Tuesday" in answer.answer
