@@ -17,8 +17,6 @@ from datetime import date, datetime, timedelta
 # Words asking for the newest reports (English; dateparser has no notion of "latest").
 RECENCY_WORDS = ("latest", "newest", "most recent", "recent", "recently", "currently", "now")
 RECENCY_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in RECENCY_WORDS) + r")\b", re.I)
-# The words asking for the newest report itself ("the latest on X"), not the present state ("now").
-NEWEST_RE = re.compile(r"\b(?:latest|newest|most recent)\b", re.I)
 _BEFORE_RE = re.compile(r"\b(?:before|until|prior to)\s*$", re.I)
 _AFTER_RE = re.compile(r"\b(?:after|since)\s*$", re.I)  # "after" = from the next day
 _MONTHS = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:])} | {"sept"}
@@ -248,68 +246,6 @@ def rerank(
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
-_PLANNED_RE = re.compile(
-    r"\b(?:will|would|shall|plans?|planned|planning|due to|expected to|set to|next)\b", re.I
-)
-
-
-def day_weight(
-    query: DateQuery, question: str, text: str, published: str | None, *, lead: bool = False
-) -> float:
-    """How much a sentence naming the asked day tells what happened on it: fully in the day's own
-    reports (``reported_on_the_day``), half in later ones (a recap); half again when it says what
-    was to come ("would hold a vigil on Wednesday") and the question does not ask about plans, or
-    when the day only bounds something ("waiting by Monday evening", "without shifts since
-    Monday"); twice when it names the clock time the question asks about; one and a half for the
-    lead of a report (its first sentence: the day's main news)."""
-    weight = 1.0 if reported_on_the_day(query, published) or _day(published) is None else 0.5
-    if _planned(text) and not _PLANNED_RE.search(question):
-        weight *= 0.5
-    if _only_bounded(text):
-        weight *= 0.5
-    asked = clock_times(question)
-    if asked and asked & clock_times(text):  # "at 9:45 a.m. on Tuesday": the sentence at that time
-        weight *= 2.0
-    return 1.5 * weight if lead else weight
-
-
-_CLOCK_RE = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", re.I)
-
-
-def clock_times(text: str) -> set[tuple[int, int, str]]:
-    """Clock times a text names ("9:45 a.m.", "6am", "4 p.m.") as (hour, minute, a|p)."""
-    return {(int(h), int(mm or 0), ap.lower()) for h, mm, ap in _CLOCK_RE.findall(text)}
-
-
-_BOUND_RE = re.compile(r"\b(?:since|by|until|till|through|before)\s+(?:the\s+\w+\s+(?:hours\s+)?of\s+)?$", re.I)
-_DAY_WORD_RE = re.compile(
-    r"\b(?:" + "|".join(calendar.day_name) + "|" + "|".join(m for m in calendar.month_name[1:]) + r")\b"
-)  # capitalised: "may" is a verb
-
-
-def _planned(text: str) -> bool:
-    """A day the text names is when something was to happen: a modal or "plans" before it in
-    its clause ("the council would hold a vigil on Wednesday evening"; not "ended on Thursday,
-    but analysts warned it would take months")."""
-    for m in _DAY_WORD_RE.finditer(text):
-        clause = re.split(r"[,;:]", text[: m.start()])[-1]
-        if _PLANNED_RE.search(clause):
-            return True
-    return False
-
-
-def _only_bounded(text: str) -> bool:
-    """Every day the text names is a bound ("by Monday evening", "since the early hours of
-    Monday"), none the time of an event."""
-    found = list(_DAY_WORD_RE.finditer(text))
-    return bool(found) and all(_BOUND_RE.search(text, 0, m.start()) for m in found)
-
-
-def undated(text: str, published: str | None, reference: date | None = None) -> bool:
-    """The sentence names no day: in an article of the asked day, it tells of that day."""
-    return not text_dates(text, published, reference) and not _WEEKDAY_RE.search(text)
-
-
 def reported_on_the_day(query: DateQuery, published: str | None) -> bool:
     """The article is one of the range's own reports: published in it or on the day after
     (a morning paper reports the day before)."""
@@ -317,6 +253,15 @@ def reported_on_the_day(query: DateQuery, published: str | None) -> bool:
     if day is None or query.start is None or query.end is None:
         return False
     return query.start <= day <= query.end + timedelta(days=1)
+
+
+def article_day(published: str | None) -> date | None:
+    """The day of an article's ISO date, None if it has none."""
+    return _day(published)
+
+
+def names_a_weekday(text: str) -> bool:
+    return bool(_WEEKDAY_RE.search(text))
 
 
 def _within(query: DateQuery, day: date) -> bool:
@@ -406,78 +351,6 @@ def asks_about_day(question: str) -> bool:
 
 
 _AS_OF = frozenset({"by", "until", "till", "through"})  # prepositions of a bound (and "as of")
-
-
-_FIRST_WORDS = frozenset({"first", "initially", "originally", "earliest", "initial", "original"})
-_FIRST_RE = re.compile(r"\b(?:" + "|".join(sorted(_FIRST_WORDS)) + r")\b", re.I)
-
-
-def asks_first_report(question: str) -> bool:
-    """ "What was reported first about the incident?", "the first report", "the first explanation
-    given": the question asks for the oldest reports — "first" qualifies a verb of reporting or a
-    noun for a report or what was said of it, not the event ("the first miners rescued")."""
-    if not _FIRST_RE.search(question):
-        return False
-    from answering.asking import words as agreement_words
-    from answering.coverage import words as coverage_words
-    from answering.language import pipeline
-
-    reporting = coverage_words().reporting | {"give", "offer", "announce"}
-    sources = agreement_words().sources
-    for tok in pipeline()(question):
-        if tok.lower_ not in _FIRST_WORDS:
-            continue
-        head = tok.head
-        if head.pos_ in ("VERB", "AUX") and head.lemma_.lower() in reporting:
-            return True  # "was reported first", "initially said"
-        if head.pos_ in ("NOUN", "PROPN") and (
-            head.lemma_.lower() in sources
-            or any(c.dep_ == "acl" and c.lemma_.lower() in reporting for c in head.children)
-        ):
-            return True  # "the first report", "the first explanation given"
-    return False
-
-
-def report_order(question: str) -> str | None:
-    """'newest' for "the latest on X", 'oldest' for "what was reported first", else None: which
-    end of the coverage the answer comes from ("what is it now?" asks the present state, which
-    the recency boost of retrieval serves)."""
-    if NEWEST_RE.search(question):
-        return "newest"
-    return "oldest" if asks_first_report(question) else None
-
-
-def recency_topic(question: str) -> str | None:
-    """What a question asking for the newest reports is about: "What is the latest on the
-    investigation?" / "latest update on whether the mine will reopen?" -> "What about the
-    investigation?" / "What about whether the mine will reopen?". The recency word (and the noun
-    it qualifies: "update", "news") is not a topic a sentence should share words with ("Sign up
-    for our latest news!"); None when the question names no topic that way."""
-    if not RECENCY_RE.search(question):
-        return None
-    from answering.language import pipeline
-
-    doc = pipeline()(question)
-    for tok in doc:
-        if not RECENCY_RE.fullmatch(tok.text):
-            continue
-        head = tok.head
-        if tok.dep_ not in ("amod", "advmod"):  # "the latest on X"
-            preps = list(tok.children)
-        elif tok.dep_ == "amod" and head.pos_ == "NOUN" and all(c.dep_ != "compound" for c in head.children):
-            preps = list(head.children)  # "latest update on X" (not "the latest death toll")
-        elif tok.dep_ == "advmod" and head.pos_ == "ADP":
-            preps = [head]  # "latest on X" parsed as on(latest, X)
-        else:
-            continue
-        for prep in preps:
-            if prep.pos_ != "ADP" or prep.lower_ == "of":
-                continue
-            objects = [c for c in prep.children if c.dep_ in ("pobj", "pcomp")]
-            if objects:
-                topic = doc[objects[0].left_edge.i : objects[0].right_edge.i + 1].text.strip(" ?.!")
-                return f"What about {topic}?" if topic else None
-    return None
 
 
 # --- dates of events ("before the election", "after the attack") --------------------------------

@@ -18,19 +18,17 @@ from answering.dates import (
     RECENCY_RE,
     DateQuery,
     Event,
-    asks_first_report,
     event_day,
     event_of,
     event_range,
     may_name_a_date,
     newest_day,
     parse_question_dates,
-    recency_topic,
-    report_order,
     rerank,
     weekday_names,
 )
 from answering.fusion import diversify, reciprocal_rank_fusion
+from answering.recency import asks_first_report, recency_topic, report_order
 from index.chunking import sentence_spans
 from index.keywords import analyze
 from index.models import Chunk, Document, ScoredChunk

@@ -36,18 +36,15 @@ from answering.asking import inner_question
 from answering.citations import make_citation
 from answering.dates import (
     asks_about_day,
-    clock_times,
-    day_weight,
     may_name_a_date,
     names_day,
     newest_day,
     parse_question_dates,
-    recency_topic,
-    report_order,
-    undated,
 )
+from answering.day_weight import clock_times, day_weight, undated
 from answering.language import NAMES, PERSONISH, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
+from answering.recency import recency_topic, report_order
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
 from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather

@@ -12,15 +12,13 @@ from answering.dates import (
     DateQuery,
     Event,
     asks_about_day,
-    clock_times,
-    day_weight,
     event_day,
     event_of,
     parse_question_dates,
-    recency_topic,
-    report_order,
     weekday_days,
 )
+from answering.day_weight import clock_times, day_weight
+from answering.recency import recency_topic, report_order
 from answering.retrieval import HybridRetriever
 from index.loaders import make_document
 from index.models import ScoredChunk
