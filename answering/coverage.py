@@ -202,6 +202,8 @@ class Said:
     published: str | None
     lemmas: frozenset[str]
     score: float = 0.0  # the answerer's probability that it answers (ties)
+    context: frozenset[str] = frozenset()  # words of its article's title: what the article is
+    # about ("Brannock Hill" in the title, "the collapse" in the sentence)
 
 
 Similar = Callable[[str, str], float]
@@ -229,7 +231,8 @@ def gather(
     of the sentence that states the claim best, oldest report first: a sentence states it when it
     has the claim's head (one of its name's words for a name; else the word or one at least
     ``head_floor`` similar: "death" for "died") and ``share`` of the claim's other idf-weighted
-    words (each counting by its similarity when at least ``floor``)."""
+    words (each counting by its similarity when at least ``floor``), in the sentence or its
+    article's title (``Said.context``)."""
     lemmas = claim_lemmas - {ask.head} - ask.head_words - ask.descriptive
     total = sum(weight(w) for w in lemmas)
     best: dict[str, tuple[float, int]] = {}
@@ -240,7 +243,8 @@ def gather(
             head = max(_match(w, s.lemmas, similar, head_floor) for w in {ask.head} | ask.head_words)
         if not head:
             continue
-        got = sum(weight(w) * _match(w, s.lemmas, similar, floor) for w in lemmas)
+        said = s.lemmas | s.context
+        got = sum(weight(w) * _match(w, said, similar, floor) for w in lemmas)
         covered = got / total if total else 1.0
         if covered < share:
             continue

@@ -354,6 +354,8 @@ class ExtractiveAnswerer:
         prior = self.model.probability(sc.rows)
         scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
         usable = [i for i in range(len(sc.cands)) if not sc.has(i, "short") and not sc.analyses[i].is_question]
+        titles = {c.doc.doc_id: c.doc.title for c in sc.cands}
+        about = dict(zip(titles, self.analyzer.analyse_many(list(titles.values())), strict=True))
         said = [
             coverage.Said(
                 sc.cands[i].doc.doc_id,
@@ -361,6 +363,7 @@ class ExtractiveAnswerer:
                 sc.cands[i].doc.published,
                 sc.analyses[i].lemmas | sc.analyses[i].words,
                 float(scores[i]),
+                about[sc.cands[i].doc.doc_id].lemmas | about[sc.cands[i].doc.doc_id].words,
             )
             for i in usable
         ]

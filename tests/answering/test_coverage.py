@@ -105,6 +105,16 @@ def test_gather_counts_a_similar_word_for_the_head() -> None:
     assert gather(ask, frozenset({"captain", "die"}), sentences, lambda w: 1.0, _exact) == []
 
 
+def test_gather_reads_the_claims_other_words_in_the_articles_title() -> None:
+    ask = coverage_ask("Which outlets reported on the Brannock Hill mine collapse?")
+    assert ask is not None and ask.head == "collapse"
+    claim = frozenset({"brannock", "hill", "mine", "collapse"})
+    bare = Said("a", "A", "2026-03-09", frozenset({"collapse", "happen", "level"}))
+    titled = Said("a", "A", "2026-03-09", bare.lemmas, context=frozenset({"brannock", "hill", "miner"}))
+    assert gather(ask, claim, [bare], lambda w: 1.0, _exact) == []
+    assert gather(ask, claim, [titled], lambda w: 1.0, _exact) == [0]
+
+
 def _citation(n: int, source: str | None, title: str = "T") -> Citation:
     return Citation(n, f"d{n}", title, "x", 0, 1, source=source, published="2026-04-01")
 
