@@ -22,14 +22,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
+from answering.agreement import parse
 from answering.asking import words as agreement_words
-from answering.language import pipeline
 from answering.models import Citation
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 WORDS_PATH = Path(__file__).resolve().parent / "data" / "coverage_words.json"
 HEADER = "Reported by"  # as ``answering.agreement.Agreement.render`` writes a consensus
@@ -117,7 +117,7 @@ def coverage_ask(question: str) -> CoverageAsk | None:
     if not _MAY_ASK.search(question):
         return None
     w = words()
-    doc = pipeline()(question)
+    doc = cast("Doc", parse(question))  # the parse is kept: the agreement check reads it too
     asked = _asked_noun(doc)
     if asked is not None:
         noun, count = asked

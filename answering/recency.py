@@ -11,11 +11,15 @@ verbs of reporting and nouns for reports are the vocabulary files of ``answering
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, cast
 
+from answering.agreement import parse
 from answering.asking import words as agreement_words
 from answering.coverage import words as coverage_words
 from answering.dates import RECENCY_RE
-from answering.language import pipeline
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 # The words asking for the newest report itself ("the latest on X"), not the present state ("now").
 NEWEST_RE = re.compile(r"\b(?:latest|newest|most recent)\b", re.I)
@@ -32,7 +36,7 @@ def asks_first_report(question: str) -> bool:
         return False
     reporting = coverage_words().reporting | {"give", "offer", "announce"}
     sources = agreement_words().sources
-    for tok in pipeline()(question):
+    for tok in cast("Doc", parse(question)):
         if tok.lower_ not in _FIRST_WORDS:
             continue
         head = tok.head
@@ -63,7 +67,7 @@ def recency_topic(question: str) -> str | None:
     for our latest news!"); None when the question names no topic that way."""
     if not RECENCY_RE.search(question):
         return None
-    doc = pipeline()(question)
+    doc = cast("Doc", parse(question))
     for tok in doc:
         if not RECENCY_RE.fullmatch(tok.text):
             continue
