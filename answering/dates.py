@@ -33,6 +33,7 @@ class DateQuery:
     phrase: str = ""  # the words of the question that were read as a date
     weekday: int | None = None  # "on Friday": the day is that weekday (0 = Monday), placed in the
     # week before the reference day; articles of the days after it may call it by its name
+    earliest: bool = False  # the question asks what was reported first ("what was reported first")
 
     def days(self, limit: int = 31) -> list[date]:
         """The days of a bounded range (at most ``limit``), for matching dates in text."""
@@ -100,7 +101,7 @@ _MAYBE_DATE_RE = re.compile(
     + "|".join(re.escape(w) for w in RECENCY_WORDS)
     + r"|\b(?:"
     + "|".join(calendar.day_name)
-    + r")\b|\b(?:before|after|since|until|prior to)\b",
+    + r")\b|\b(?:before|after|since|until|prior to|first|initially|originally|earliest)\b",
     re.I,
 )
 _WEEKDAY_RE = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b", re.I)
@@ -192,25 +193,35 @@ def rerank(
     fused: list[tuple[str, float]],
     texts: dict[str, str],
     published: dict[str, str | None],
+    leads: frozenset[str] = frozenset(),
 ) -> list[tuple[str, float]]:
     """Candidates (chunk id, score) re-scored for a dated question.
 
     ``texts``: chunk id -> text of every candidate (and of any extra chunk to consider);
     ``published``: chunk id -> its article's date. Chunks of articles published before the
     range are dropped; chunks that mention a day of the range get the best score added (first);
-    for "latest", newer articles get up to half the best score added.
+    for "latest", newer articles get up to half the best score added (for "what was reported
+    first", older ones); ``leads`` (first chunks of the reports a "latest" / "first" question is
+    answered from) get the best score added.
     """
     top = max((s for _, s in fused), default=1.0) or 1.0
     scores = {cid: s for cid, s in fused if article_allowed(published.get(cid), query)}
-    pattern = day_patterns(query.days())
+    days = query.days()
+    pattern = day_patterns(days)
     weekday = weekday_pattern(query)
     if pattern is not None:
         for cid, text in texts.items():
             if not article_allowed(published.get(cid), query):
                 continue
-            named = weekday is not None and names_weekday(query, published.get(cid)) and weekday.search(text)
+            named = bool(weekday and names_weekday(query, published.get(cid)) and weekday.search(text))
+            # "March 12" is "Thursday" in a report of that week
+            named = named or (len(days) <= 7 and bool(weekday_days(text, published.get(cid)) & set(days)))
             if pattern.search(text) or named:
-                scores[cid] = scores.get(cid, 0.0) + top
+                # the reports of the day itself (or the next morning) tell what happened on it
+                # the reports of the day itself tell what happened on it, their lead first
+                own = reported_on_the_day(query, published.get(cid))
+                lead = own and cid.rsplit(":", 1)[-1] == "0"  # chunk id = document id + position
+                scores[cid] = scores.get(cid, 0.0) + top * (1.5 if lead else 1.25 if own else 1.0)
     elif query.start is None and query.end is not None:  # "before the election"
         # Articles published later report what came before, so they cannot be filtered out;
         # chunks that date something in the range go first, with half the bonus of the asked
@@ -219,8 +230,13 @@ def rerank(
         for cid in scores:
             if any(_within(query, d) for d in text_dates(texts.get(cid, ""), published.get(cid))):
                 scores[cid] += 0.5 * top
-    if query.recency:
+    for cid in leads:  # the first chunk of the newest (oldest) reports: their main news
+        if article_allowed(published.get(cid), query):
+            scores[cid] = scores.get(cid, 0.0) + top
+    if query.recency or query.earliest:
         days = sorted({d for cid in scores if (d := _day(published.get(cid))) is not None})
+        if query.earliest:  # the oldest reports first
+            days.reverse()
         for cid in scores:
             d = _day(published.get(cid))
             if d is not None and len(days) > 1:
@@ -228,6 +244,24 @@ def rerank(
             elif d is not None:
                 scores[cid] += 0.5 * top
     return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def reported_on_the_day(query: DateQuery, published: str | None) -> bool:
+    """The article is one of the range's own reports: published in it or on the day after
+    (a morning paper reports the day before)."""
+    day = _day(published)
+    if day is None or query.start is None or query.end is None:
+        return False
+    return query.start <= day <= query.end + timedelta(days=1)
+
+
+def article_day(published: str | None) -> date | None:
+    """The day of an article's ISO date, None if it has none."""
+    return _day(published)
+
+
+def names_a_weekday(text: str) -> bool:
+    return bool(_WEEKDAY_RE.search(text))
 
 
 def _within(query: DateQuery, day: date) -> bool:
@@ -264,16 +298,33 @@ def names_day(query: DateQuery, text: str, published: str | None, reference: dat
         return False
     if any(d in days for d in text_dates(text, published, reference)):
         return True
-    base = _day(published)
-    if base is None:
+    if _day(published) is None:
         return query.weekday is not None and any(
             _WEEKDAYS[m.group(1).lower()] == query.weekday for m in _WEEKDAY_RE.finditer(text)
         )
-    for m in _WEEKDAY_RE.finditer(text):
-        weekday = _WEEKDAYS[m.group(1).lower()]
-        if base - timedelta(days=(base.weekday() - weekday) % 7) in days:
-            return True
-    return False
+    return bool(weekday_days(text, published) & days)
+
+
+def weekday_days(text: str, published: str | None) -> set[date]:
+    """The days a text's weekday names place, as a report writes the days just past: "on
+    Thursday" in an article of Monday March 16 is Thursday March 12 (or the article's own day);
+    none in an undated article."""
+    base = _day(published)
+    if base is None:
+        return set()
+    return {
+        base - timedelta(days=(base.weekday() - _WEEKDAYS[m.group(1).lower()]) % 7)
+        for m in _WEEKDAY_RE.finditer(text)
+        if not _NEXT_RE.search(text, 0, m.start())  # "next Thursday" is to come
+    }
+
+
+_NEXT_RE = re.compile(r"\b(?:next|coming|following)\s+$", re.I)
+
+
+def weekday_names(days: Iterable[date]) -> list[str]:
+    """'Thursday' for each day: the words a report of that week names it by."""
+    return sorted({calendar.day_name[d.weekday()] for d in days})
 
 
 def asks_about_day(question: str) -> bool:
@@ -286,7 +337,20 @@ def asks_about_day(question: str) -> bool:
         for t in pipeline()(question)
         if t.lower_ in _MONTHS or t.lower_.rstrip("s") in _WEEKDAYS or t.lower_.rstrip(".") in _MONTHS
     ]
-    return bool(days) and not any(t.dep_ in ("nmod", "compound", "poss", "amod") for t in days)
+    if any(
+        t.head.lower_ in _AS_OF or t.head.nbor(-1).lower_ + " " + t.head.lower_ == "as of"
+        for t in days
+        if t.head.i
+    ):
+        return False  # "received by June 11": the day bounds a count, it does not place an event
+    # "Monday evening": the day qualifies a time of day (an entity of time), it is still the day
+    return bool(days) and not any(
+        t.dep_ in ("nmod", "compound", "poss", "amod") and t.head.ent_type_ not in ("DATE", "TIME")
+        for t in days
+    )
+
+
+_AS_OF = frozenset({"by", "until", "till", "through"})  # prepositions of a bound (and "as of")
 
 
 # --- dates of events ("before the election", "after the attack") --------------------------------

@@ -25,8 +25,10 @@ from answering.dates import (
     newest_day,
     parse_question_dates,
     rerank,
+    weekday_names,
 )
 from answering.fusion import diversify, reciprocal_rank_fusion
+from answering.recency import asks_first_report, recency_topic, report_order
 from index.chunking import sentence_spans
 from index.keywords import analyze
 from index.models import Chunk, Document, ScoredChunk
@@ -111,8 +113,10 @@ class HybridRetriever:
         """The ``k`` best chunks, at most ``per_document`` per article at first (default: the
         retriever's), each of the best few followed by its neighbours."""
         n = max(self.candidates, 3 * k)
-        vector = self.reader.vector_search(query, n)
-        keyword = self.reader.keyword_search(keyword_terms(query), n)
+        # "the latest on X" searches for X ("latest" is a date, ``_dated`` reads it from the query)
+        search = (recency_topic(query) if RECENCY_RE.search(query) else None) or query
+        vector = self.reader.vector_search(search, n)
+        keyword = self.reader.keyword_search(keyword_terms(search), n)
         by_id: dict[str, Chunk] = {}
         for scored in (*vector, *keyword):
             by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
@@ -157,7 +161,7 @@ class HybridRetriever:
     def _event_range(
         self, event: Event, reference: date, by_id: dict[str, Chunk], n: int, query: str
     ) -> DateQuery | None:
-        """"before the election": the day the articles give the event (``answering.dates.event_day``),
+        """ "before the election": the day the articles give the event (``answering.dates.event_day``),
         from the chunks that name it (a keyword search for the event's words), then the range."""
         chunks = dict(by_id)
         for scored in self.reader.keyword_search(keyword_terms(event.phrase), n):
@@ -190,6 +194,8 @@ class HybridRetriever:
         when = parse_question_dates(query, reference)
         if when is None and (event := event_of(query)) is not None:
             when = self._event_range(event, reference, by_id, n, query)
+        if when is None and asks_first_report(query):  # "what was reported first": oldest first
+            when = DateQuery(None, None, False, earliest=True)
         if when is None:
             return fused
         days = when.days()
@@ -197,9 +203,39 @@ class HybridRetriever:
             words = {f"{d:%B} {d.day}" for d in days} | {f"{d:%b} {d.day}" for d in days}
             for scored in self.reader.keyword_search(keyword_terms(" ".join(sorted(words))), n):
                 by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
-        if when.weekday is not None:  # "on Friday": chunks naming the weekday, wherever they ranked
-            for scored in self.reader.keyword_search(keyword_terms(when.phrase), n):
-                by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        if when.weekday is not None or 0 < len(days) <= 7:
+            # "on Friday" / "on March 12": chunks naming the weekday, wherever they ranked (a report
+            # of that week says "on Thursday"; ``rerank`` keeps those whose article dates it right)
+            for name in weekday_names(days) if days else [when.phrase]:
+                for scored in self.reader.keyword_search(keyword_terms(name), n):
+                    by_id.setdefault(scored.chunk.chunk_id, scored.chunk)
+        leads = self._leads(query, fused, by_id) if when.recency or when.earliest else frozenset()
         texts = {cid: chunk.text for cid, chunk in by_id.items()}
         log.debug("question dates %s", when)
-        return rerank(when, fused, texts, {cid: published(cid) for cid in texts})
+        return rerank(when, fused, texts, {cid: published(cid) for cid in texts}, leads)
+
+    def _leads(self, query: str, fused: list[tuple[str, float]], by_id: dict[str, Chunk]) -> frozenset[str]:
+        """ "The latest on X" / "what was reported first": the first chunk of the newest (oldest)
+        of the articles among the best ten candidates (found by walking back from a candidate)."""
+        order = report_order(query)
+        if order is None:
+            return frozenset()
+        best = [by_id[cid] for cid, _ in fused[:10]]
+        days = [str(c.metadata.get("published") or "")[:10] for c in best]
+        dated = [d for d in days if d]
+        if not dated:
+            return frozenset()
+        day = max(dated) if order == "newest" else min(dated)
+        leads: set[str] = set()
+        for chunk, d in zip(best, days, strict=True):
+            if d != day:
+                continue
+            first: Chunk | None = chunk
+            for _ in range(50):  # articles are a few dozen chunks at most
+                if first is None or first.position == 0:
+                    break
+                first = self.reader.previous_chunk(first)
+            if first is not None and first.position == 0:
+                by_id.setdefault(first.chunk_id, first)
+                leads.add(first.chunk_id)
+        return frozenset(leads)

@@ -17,6 +17,7 @@ from answering.agreement import compare
 from answering.answerers.base import Answerer, Draft, refusal_text
 from answering.asking import inner_question
 from answering.citations import renumber_citations, verify
+from answering.coverage import coverage_ask, is_coverage_answer, named_outlet
 from answering.models import Answer, AnswerDelta, Turn
 from answering.quantities import Similar, exact
 from answering.retrieval import HybridRetriever, Reader, Retrieved
@@ -138,7 +139,8 @@ class AnsweringService:
 
         answer_text, refused, citations = self._verified(draft, standalone, retrieved)
         verdict = None
-        if not refused and len({c.doc_id for c in citations}) >= 2:
+        # a coverage answer already names each outlet with its sentence ("Reported by 3 outlets: ...")
+        if not refused and len({c.doc_id for c in citations}) >= 2 and not is_coverage_answer(answer_text):
             # Several articles back the answer: say where they agree or differ (cited both sides).
             ask = agreement_ask(standalone)  # an agreement question compares what it asks about
             agreement = (
@@ -193,7 +195,15 @@ class AnsweringService:
         ask = agreement_ask(standalone)
         if ask is not None:
             return self._both_sides(standalone, ask)
-        return list(self.retriever.retrieve(standalone, self.top_k))
+        if coverage_ask(standalone) is not None:  # "who reported X?": passages of many articles
+            return list(self.retriever.retrieve(standalone, 2 * self.top_k, per_document=2))
+        retrieved = list(self.retriever.retrieve(standalone, self.top_k))
+        outlet = named_outlet(standalone, {str(r.chunk.metadata.get("source") or "") for r in retrieved} - {""})
+        if outlet is None:
+            return retrieved
+        # "according to Maritime Cargo Review, ...": that outlet's passages, from a wider search
+        wide = self.retriever.retrieve(standalone, 2 * self.top_k)
+        return [r for r in wide if r.chunk.metadata.get("source") == outlet] or retrieved
 
     def _both_sides(self, question: str, ask: Ask) -> list[Retrieved]:
         """An agreement question reads one passage from as many articles as it can at first,

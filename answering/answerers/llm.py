@@ -92,10 +92,20 @@ class LLMAnswerer:
     def excerpts(self, retrieved: Sequence[Retrieved]) -> str:
         blocks = []
         for n, r in enumerate(retrieved, start=1):
-            title = self.document(r.chunk.doc_id).title
+            doc = self.document(r.chunk.doc_id)
+            # the outlet and date each excerpt is from: "which outlets reported X?", "on Tuesday"
+            meta = [f"article: {guard_field(doc.title)}"]
+            meta += [f"outlet: {guard_field(doc.source)}"] if doc.source else []
+            meta += [f"published: {guard_field(doc.published)}"] if doc.published else []
             text = guard_field(r.chunk.text)
-            blocks.append(f"[{n}] (article: {guard_field(title)})\n{' '.join(text.split())}")
+            blocks.append(f"[{n}] ({'; '.join(meta)})\n{' '.join(text.split())}")
         return "\n\n".join(blocks)
+
+    def _shown(self, r: Retrieved) -> str:
+        """What the model was shown of an excerpt that supports a sentence: its text and the
+        outlet and date of its header ("Reported by The Herald [1]" is supported)."""
+        doc = self.document(r.chunk.doc_id)
+        return " ".join(x for x in (doc.source, doc.published, r.chunk.text) if x)
 
     def stream(
         self, question: str, retrieved: Sequence[Retrieved], *, said: Sequence[str] = ()
@@ -144,7 +154,7 @@ class LLMAnswerer:
             if not valid:
                 log.info("dropping uncited LLM sentence: %r", sentence[:120])
                 continue
-            sources = [retrieved[n - 1].chunk.text for n in valid]
+            sources = [self._shown(retrieved[n - 1]) for n in valid]
             claim = MARKER.sub("", sentence)
             if not tokenize(claim):  # bare markers ("HACKED. [1]" -> "[1]") claim nothing
                 log.info("dropping LLM sentence without a claim: %r", sentence[:120])

@@ -243,3 +243,38 @@ def test_marker_after_the_full_stop_keeps_the_cited_sentence(
     assert "Kata’ib Hezbollah rejected any relevance" in answer.answer and "[1]" in answer.answer
     (c,) = answer.citations
     assert fake_reader.document(c.doc_id).text[c.start : c.end] == c.excerpt
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_prompt_shows_each_excerpts_outlet_and_an_answer_naming_them_is_kept(
+    api: str, server: ScriptedLLMServer, settings: Any, fake_embeddings: Any
+) -> None:
+    from index.loaders import make_document
+
+    docs = [
+        make_document(
+            "a", "Quits", "The harbour master resigned on Monday.", published="2026-04-01", source="Coast Times"
+        ),
+        make_document(
+            "b",
+            "Inquiry",
+            "The harbour master resigned, officials said.",
+            published="2026-04-02",
+            source="Gazette",
+        ),
+    ]
+    reader = FakeReader(docs, fake_embeddings)
+    service = make_service(settings, reader, fake_embeddings, api, server.url_for(api))
+
+    def reply(request: Request) -> Reply:
+        a, b = excerpt_number(request, "on Monday"), excerpt_number(request, "officials said")
+        return Reply(f"The harbour master resignation was reported by Coast Times [{a}] and Gazette [{b}].")
+
+    server.respond_with(reply)
+    answer = service.answer("Which outlets reported that the harbour master resigned?")
+    prompt = server.requests[-1].prompt
+    assert "outlet: Coast Times; published: 2026-04-01)" in prompt
+    assert "outlet: Gazette; published: 2026-04-02)" in prompt
+    assert not answer.refused
+    assert "Coast Times [1]" in answer.answer and "Gazette [2]" in answer.answer
+    assert [c.source for c in answer.citations] == ["Coast Times", "Gazette"]
