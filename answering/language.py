@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from cachetools import LRUCache
 
+from answering.speech import Mention, Report, mentions, reports
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Token
@@ -73,6 +75,8 @@ class Analysis:
     numbers: tuple[frozenset[str], ...] = ()  # anchors of numbers outside entities ("two of them")
     forms: frozenset[tuple[str, str]] = frozenset()  # (lemma, word) of content words written
     # otherwise than their lemma ("hold", "held"; "datum", "data"): how the keyword index knows them
+    reports: tuple[Report, ...] = ()  # verbs with who does them, where that may be speech
+    mentions: tuple[Mention, ...] = ()  # named people and bodies with their titles (answering.speech)
 
 
 _PIPELINES: dict[str, Language] = {}
@@ -245,6 +249,8 @@ def _analysis(doc: Doc) -> Analysis:
         wh_plural=wh_plural,
         numbers=numbers,
         forms=frozenset(forms),
+        reports=reports(doc),
+        mentions=mentions(doc),
     )
 
 

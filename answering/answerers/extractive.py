@@ -38,6 +38,8 @@ from answering.models import AnswerDelta, Citation
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
 from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
+from answering.speakers import SIGNALS, Attribution, SpeechVerbs, asked
+from answering.speakers import signals as speaker_signals
 from answering.text import tokenize
 from index.models import Document
 
@@ -65,6 +67,7 @@ class Scoring:
     probs: np.ndarray  # P(answers); 0 for candidates beyond the embedding budget
     before: list[int]  # index of the adjacent sentence before, or -1
     after: list[int]
+    speech: np.ndarray | None = None  # answering.speakers.SIGNALS per candidate, for quote questions
 
     def ranked(self) -> list[int]:
         return sorted(range(len(self.cands)), key=lambda i: -self.probs[i])
@@ -93,6 +96,8 @@ class ExtractiveAnswerer:
         self._model = model
         self.limits = limits or Limits()
         self.typer = NounTyper(cache.words)
+        self.speech = SpeechVerbs(cache.words)
+        self.attribution = Attribution(analyzer, cache, self.speech)
 
     @property
     def model(self) -> AnswerModel:
@@ -151,6 +156,7 @@ class ExtractiveAnswerer:
         n = len(cands)
         word_sim = self._word_sim(q, analyses)
         labels = self._noun_labels(q)
+        speech = self._speech(q, cands, analyses)
 
         def rows_with(cosines: list[float]) -> np.ndarray:
             return features(
@@ -166,7 +172,27 @@ class ExtractiveAnswerer:
             qvec, matrix = self.cache.embed(question, [(cands[i].doc.doc_id, cands[i].span) for i in embedded])
             cos[embedded] = matrix @ qvec
         rows = rows_with([float(c) for c in cos])
-        return Scoring(q, cands, analyses, rows, np.zeros(n), before, after), embedded
+        return Scoring(q, cands, analyses, rows, np.zeros(n), before, after, speech), embedded
+
+    def _speech(
+        self, q: QuestionInfo, cands: Sequence[Candidate], analyses: Sequence[Analysis]
+    ) -> np.ndarray | None:
+        """Who speaks in each candidate, as its article says, when the question asks what someone
+        said or who said something (``answering.speakers``); None for other questions."""
+        ask = asked(q.analysis, q.kind, self.speech)
+        if ask is None:
+            return None
+        vocabulary = frozenset(w for a in analyses for w in a.lemmas | a.words)
+        return speaker_signals(
+            ask,
+            self.attribution.of(cands),
+            q.analysis.lemmas | q.analysis.words,
+            similar=self._closest_word,
+            vocabulary=vocabulary,
+        )
+
+    def _closest_word(self, word: str, words: frozenset[str]) -> float:
+        return max((self.cache.similarity(word, w) for w in words), default=0.0)
 
     def _within_parse_budget(self, question: str, cands: list[Candidate]) -> list[Candidate]:
         """The ``parse_budget`` candidates that share the most (idf-weighted) words with the
@@ -279,7 +305,9 @@ class ExtractiveAnswerer:
         dated = self._on_the_day(sc) if ask is None else []
         if dated:
             return self._cite(sc, dated)
-        if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
+        # "what did X say?" where no candidate is X's speech (answering.speakers): X did not say
+        silent = sc.speech is not None and bool(sc.speech[:, SIGNALS.index("speaker_silent")].any())
+        if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name") or silent:
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
         chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
