@@ -280,13 +280,15 @@ def signals(
     question_words: frozenset[str],
     similar: Similar | None = None,
     vocabulary: frozenset[str] = frozenset(),
+    wants_speech: bool = True,
 ) -> np.ndarray:
     """Per sentence, ``SIGNALS``: spoken by whom the question asks about; spoken only by others;
     the question asks for someone's speech (1 for every sentence of such a question); it asks
-    for X's, no candidate is X's speech, and X is named or not all its words are in the
-    candidates' ``vocabulary`` (1 for every sentence: X does not speak on it). "What did the
-    militias say" where the articles speak of militias is left to the other signals: a group
-    may speak through a name the parse cannot tie to it.
+    for X's, no candidate is X's speech, and X is named, or not all its words are in the
+    candidates' ``vocabulary`` and the question ``wants_speech`` itself ("what did X say", "did
+    X say ...") (1 for every sentence: X does not speak on it). "What did the militias say" where
+    the articles speak of militias, and "why do experts say ..." where they say "specialists",
+    are left to the other signals: a group may speak through a name the parse cannot tie to it.
 
     For "who said ...": spoken by someone the question does not name, and 0. Zeros for questions
     that ask for no one's speech."""
@@ -304,7 +306,7 @@ def signals(
         out[i, 0] = float(by)
         out[i, 1] = float(not by)
     known = all(_fuzzy(w, vocabulary) for w in ask.words)
-    if not ask.who and not out[:, 0].any() and (ask.names or not known):
+    if not ask.who and not out[:, 0].any() and (ask.names or (wants_speech and not known)):
         out[:, 3] = 1.0
     return out
 

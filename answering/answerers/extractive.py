@@ -189,6 +189,7 @@ class ExtractiveAnswerer:
             q.analysis.lemmas | q.analysis.words,
             similar=self._closest_word,
             vocabulary=vocabulary,
+            wants_speech=q.kind in ("say", "yesno"),
         )
 
     def _closest_word(self, word: str, words: frozenset[str]) -> float:
