@@ -209,17 +209,16 @@ def attribute(article: Sequence[Analysis], speech: SpeechVerbs) -> list[Speakers
             known.append(k)
         out.append(tuple(dict.fromkeys(said)))
     # a quotation no verb in it attributes: its speaker is named in the sentence before or after
+    for i in reversed(range(len(article) - 1)):  # '"It held. | We rebuilt. | We will," she said.'
+        if not out[i] and article[i].quoted and _opens(article[i].text):
+            out[i] = out[i + 1]
     for i, a in enumerate(article):
         if out[i] or not a.quoted:
             continue
-        later = out[i + 1] if i + 1 < len(article) else ()
-        earlier = out[i - 1] if i > 0 else ()
-        if _opens(a.text) and later:  # '"It held. | We rebuilt," she said.'
-            out[i] = later
-        elif earlier:  # 'She said ... | "Nobody listened."': she goes on
-            out[i] = earlier
-        elif later:
-            out[i] = later
+        if i > 0 and out[i - 1]:  # 'She said ... | "Nobody listened."': she goes on
+            out[i] = out[i - 1]
+        elif i + 1 < len(article) and out[i + 1]:
+            out[i] = out[i + 1]
     return out
 
 

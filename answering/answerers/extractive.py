@@ -311,7 +311,12 @@ class ExtractiveAnswerer:
         if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name") or silent:
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
-        chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
+        probs = sc.probs
+        if sc.speech is not None and sc.question.kind == "say":
+            by = sc.speech[:, 0] > 0
+            if (by & (probs > 0)).any():
+                probs = np.where(by, probs, 0.0)
+        chosen = choose(sc.rows, probs, sc.before, sc.after, limit=self.limits.max_sentences)
         length = sum(len(sc.cands[i].span.text) for i in chosen)
         # "who condemned it?", "which roads were closed?": the distinct answers across articles
         if q.wants & PERSONISH or q.analysis.wh_plural:
