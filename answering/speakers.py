@@ -222,8 +222,8 @@ def attribute(article: Sequence[Analysis], speech: SpeechVerbs) -> list[Speakers
     return out
 
 
-_OPENING = "\"\u201c\u00ab"
-_MARKS = "\"\u201c\u201d\u00ab\u00bb"
+_OPENING = '"\u201c\u00ab'
+_MARKS = '"\u201c\u201d\u00ab\u00bb'
 
 
 def _opens(text: str) -> bool:
@@ -308,4 +308,3 @@ def signals(
     if not ask.who and not out[:, 0].any() and (ask.names or (wants_speech and not known)):
         out[:, 3] = 1.0
     return out
-

@@ -180,8 +180,13 @@ def reports(doc: Doc) -> tuple[Report, ...]:
 
 
 def _inside_quotes(tok: Token, doc: Doc) -> bool:
-    """An odd number of quotation marks before the token: it is inside a quotation."""
-    return sum(1 for t in doc[: tok.i] if t.text in _QUOTE_MARKS) % 2 == 1
+    """An odd number of quotation marks before the token: it is inside a quotation; unless it
+    reports the clause before it ('It held," said Adeyemi', the end of a quotation opened in an
+    earlier sentence)."""
+    if sum(1 for t in doc[: tok.i] if t.text in _QUOTE_MARKS) % 2 == 0:
+        return False
+    reports_before = tok.dep_ == "ROOT" and any(c.dep_ in _CLAUSE_DEPS and c.i < tok.i for c in tok.children)
+    return not reports_before
 
 
 def mentions(doc: Doc) -> tuple[Mention, ...]:

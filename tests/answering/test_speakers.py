@@ -62,6 +62,16 @@ def test_a_quotation_takes_the_speaker_named_beside_it(said: list[Any]) -> None:
     assert _speaks(said[6], "adeyemi")
 
 
+def test_a_quotation_left_open_takes_the_speaker_who_closes_it(analyzer: Analyzer, speech: SpeechVerbs) -> None:
+    article = [
+        "Tom Okafor spoke first at the briefing.",
+        '"The levee held.',
+        'It will need a new spillway," said Ruth Adeyemi, the council leader.',
+    ]
+    said = attribute(analyzer.analyse_many(article), speech)
+    assert _speaks(said[1], "adeyemi") and not _speaks(said[1], "okafor")
+
+
 def test_according_to_and_a_body_speaking(said: list[Any]) -> None:
     assert _speaks(said[7], "authority")
     assert _speaks(said[9], "authority")
@@ -153,7 +163,9 @@ def test_the_answerer_knows_whose_speech_each_candidate_is(levee_service: Any) -
     assert by.get("Okafor told reporters the levee repairs would take at least a year and cost $4 million.")
     assert by.get('"The levee did its job, but it needs a new spillway," he said.')
     assert not by.get(LEVEE.splitlines()[2])  # "Mayor Ana Reyes toured ... Tom Okafor."
-    assert not answerer.answer(question, levee_service.retrieve(question)).refused
+    answer = answerer.answer(question, levee_service.retrieve(question))
+    assert not answer.refused
+    assert "at least a year" in answer.answer or "new spillway" in answer.answer  # his, not a mention
     cost = "How much will the levee repairs cost?"
     other = answerer.score(cost, levee_service.retrieve(cost))
     assert other.speech is None  # asks for no one's speech
