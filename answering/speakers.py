@@ -37,7 +37,9 @@ GENERAL = ("go", "make", "get", "do", "take")
 SPEECH_FLOOR = 0.40
 SPEECH_MARGIN = 0.05  # lose .49/.47, begin .42/.42 are no closer to speaking than to doing
 _WH_SUBJECTS = frozenset({"who", "whom", "which", "what"})
-ARTICLE_SENTENCES = 60  # sentences of an article read to resolve its speakers (cost bound)
+# Sentences of an article read to resolve its speakers (parsing is the cost: ~5 ms a sentence):
+OPENING_SENTENCES = 4  # its opening, where people are introduced with their titles
+WINDOW_SENTENCES = 8  # before each candidate
 
 Speakers = tuple[frozenset[str], ...]  # per sentence: the words of each speaker
 
@@ -150,14 +152,26 @@ class Attribution:
             doc = cands[idx[0]].doc
             spans = self.cache.sentences(doc)
             starts = {s.start: k for k, s in enumerate(spans)}
-            last = max(starts.get(cands[i].span.start, 0) for i in idx)
-            lo = max(0, last + 1 - ARTICLE_SENTENCES)
-            upto = spans[lo : last + 2]  # and the one after the last: "..." she said.
-            said = attribute(self.analyzer.analyse_many([s.text for s in upto]), self.speech)
+            at = sorted({k for i in idx if (k := starts.get(cands[i].span.start)) is not None})
+            # the article's opening (where people are introduced with their titles) and a window
+            # before each candidate (who "he" is) and the sentence after it ('..." she said.')
+            read = set(range(min(OPENING_SENTENCES, len(spans))))
+            for k in at:
+                read.update(range(max(0, k - WINDOW_SENTENCES), min(len(spans), k + 2)))
+            order = sorted(read)
+            analyses = self.analyzer.analyse_many([spans[k].text for k in order])
+            article: list[Analysis | None] = []
+            position: dict[int, int] = {}  # sentence of the article -> its place in ``article``
+            for j, k in enumerate(order):
+                if j and k != order[j - 1] + 1:
+                    article.append(None)  # a gap: its neighbours are not adjacent
+                position[k] = len(article)
+                article.append(analyses[j])
+            said = attribute(article, self.speech)
             for i in idx:
                 k = starts.get(cands[i].span.start)
-                if k is not None and lo <= k < lo + len(said):
-                    out[i] = said[k - lo]
+                if k is not None and k in position:
+                    out[i] = said[position[k]]
         return out
 
 
@@ -169,12 +183,16 @@ class _Known:
     gender: str | None
 
 
-def attribute(article: Sequence[Analysis], speech: SpeechVerbs) -> list[Speakers]:
-    """Per sentence of an article (in order), the words of each speaker it reports."""
+def attribute(article: Sequence[Analysis | None], speech: SpeechVerbs) -> list[Speakers]:
+    """Per sentence of an article (in order), the words of each speaker it reports; None for
+    sentences not read (no speakers; the sentences on either side are not adjacent)."""
     known: list[_Known] = []  # people and bodies named so far, latest last
     by_last: dict[str, _Known] = {}  # last word of a name -> who ("Kadhimi" after "Mustafa al-Kadhimi")
     out: list[Speakers] = []
     for a in article:
+        if a is None:
+            out.append(())
+            continue
         mentioned: list[tuple[int, _Known]] = []
         for m in a.mentions:
             last = m.name.split()[-1] if m.name.split() else m.name
@@ -210,10 +228,11 @@ def attribute(article: Sequence[Analysis], speech: SpeechVerbs) -> list[Speakers
         out.append(tuple(dict.fromkeys(said)))
     # a quotation no verb in it attributes: its speaker is named in the sentence before or after
     for i in reversed(range(len(article) - 1)):  # '"It held. | We rebuilt. | We will," she said.'
-        if not out[i] and article[i].quoted and _opens(article[i].text):
+        a = article[i]
+        if not out[i] and a is not None and a.quoted and _opens(a.text):
             out[i] = out[i + 1]
     for i, a in enumerate(article):
-        if out[i] or not a.quoted:
+        if out[i] or a is None or not a.quoted:
             continue
         if i > 0 and out[i - 1]:  # 'She said ... | "Nobody listened."': she goes on
             out[i] = out[i - 1]

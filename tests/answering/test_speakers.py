@@ -72,6 +72,16 @@ def test_a_quotation_left_open_takes_the_speaker_who_closes_it(analyzer: Analyze
     assert _speaks(said[1], "adeyemi") and not _speaks(said[1], "okafor")
 
 
+def test_a_quotation_does_not_take_a_speaker_across_sentences_not_read(
+    analyzer: Analyzer, speech: SpeechVerbs
+) -> None:
+    """Only part of an article is read (its opening, a window before each candidate): a
+    quotation after a gap is not attributed to the speaker before the gap."""
+    first, quote = analyzer.analyse_many(['"We will rebuild," said Ruth Adeyemi.', '"Nobody listened."'])
+    assert _speaks(attribute([first, quote], speech)[1], "adeyemi")
+    assert attribute([first, None, quote], speech)[2] == ()
+
+
 def test_according_to_and_a_body_speaking(said: list[Any]) -> None:
     assert _speaks(said[7], "authority")
     assert _speaks(said[9], "authority")
