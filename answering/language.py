@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from cachetools import LRUCache
 
+from answering.speech import Mention, Report, mentions, reports
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Token
@@ -85,6 +87,8 @@ class Analysis:
     # otherwise than their lemma ("hold", "held"; "datum", "data"): how the keyword index knows them
     phrases: tuple[Phrase, ...] = ()  # noun phrases with a content head (list items)
     of_noun: str | None = None  # lemma of the noun after the wh-noun's "of" ("kinds of files": file)
+    reports: tuple[Report, ...] = ()  # verbs with who does them, where that may be speech
+    mentions: tuple[Mention, ...] = ()  # named people and bodies with their titles (answering.speech)
 
 
 _PIPELINES: dict[str, Language] = {}
@@ -260,6 +264,8 @@ def _analysis(doc: Doc) -> Analysis:
         forms=frozenset(forms),
         phrases=_phrases(doc),
         of_noun=of_noun,
+        reports=reports(doc),
+        mentions=mentions(doc),
     )
 
 

@@ -49,6 +49,8 @@ from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
 from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
 from answering.stance import stance_sides
+from answering.speakers import SIGNALS, Attribution, SpeechVerbs, asked
+from answering.speakers import signals as speaker_signals
 from answering.text import tokenize
 from index.models import Document
 
@@ -76,6 +78,7 @@ class Scoring:
     probs: np.ndarray  # P(answers); 0 for candidates beyond the embedding budget
     before: list[int]  # index of the adjacent sentence before, or -1
     after: list[int]
+    speech: np.ndarray | None = None  # answering.speakers.SIGNALS per candidate, for quote questions
 
     def ranked(self) -> list[int]:
         return sorted(range(len(self.cands)), key=lambda i: -self.probs[i])
@@ -105,6 +108,8 @@ class ExtractiveAnswerer:
         self.limits = limits or Limits()
         self.typer = NounTyper(cache.words)
         self.kind_typer = NounTyper(cache.words, margin=0.0)  # the one closest label: a list's items
+        self.speech = SpeechVerbs(cache.words)
+        self.attribution = Attribution(analyzer, cache, self.speech)
 
     @property
     def model(self) -> AnswerModel:
@@ -163,6 +168,7 @@ class ExtractiveAnswerer:
         n = len(cands)
         word_sim = self._word_sim(q, analyses)
         labels = self._noun_labels(q)
+        speech = self._speech(q, cands, analyses)
 
         def rows_with(cosines: list[float]) -> np.ndarray:
             return features(
@@ -178,7 +184,28 @@ class ExtractiveAnswerer:
             qvec, matrix = self.cache.embed(question, [(cands[i].doc.doc_id, cands[i].span) for i in embedded])
             cos[embedded] = matrix @ qvec
         rows = rows_with([float(c) for c in cos])
-        return Scoring(q, cands, analyses, rows, np.zeros(n), before, after), embedded
+        return Scoring(q, cands, analyses, rows, np.zeros(n), before, after, speech), embedded
+
+    def _speech(
+        self, q: QuestionInfo, cands: Sequence[Candidate], analyses: Sequence[Analysis]
+    ) -> np.ndarray | None:
+        """Who speaks in each candidate, as its article says, when the question asks what someone
+        said or who said something (``answering.speakers``); None for other questions."""
+        ask = asked(q.analysis, q.kind, self.speech)
+        if ask is None:
+            return None
+        vocabulary = frozenset(w for a in analyses for w in a.lemmas | a.words)
+        return speaker_signals(
+            ask,
+            self.attribution.of(cands),
+            q.analysis.lemmas | q.analysis.words,
+            similar=self._closest_word,
+            vocabulary=vocabulary,
+            wants_speech=q.kind in ("say", "yesno"),
+        )
+
+    def _closest_word(self, word: str, words: frozenset[str]) -> float:
+        return max((self.cache.similarity(word, w) for w in words), default=0.0)
 
     def _within_parse_budget(self, question: str, cands: list[Candidate]) -> list[Candidate]:
         """The ``parse_budget`` candidates that share the most (idf-weighted) words with the
@@ -295,10 +322,17 @@ class ExtractiveAnswerer:
         dated = self._on_the_day(sc) if ask is None else []
         if dated:
             return self._cite(sc, dated)
-        if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name"):
+        # "what did X say?" where no candidate is X's speech (answering.speakers): X did not say
+        silent = sc.speech is not None and bool(sc.speech[:, SIGNALS.index("speaker_silent")].any())
+        if not ranked or best < self.model.threshold or sc.has(ranked[0], "unknown_name") or silent:
             log.debug("refusing %r: best sentence p=%.3f", q.text, best)
             return self._refuse(sc)
-        chosen = choose(sc.rows, sc.probs, sc.before, sc.after, limit=self.limits.max_sentences)
+        probs = sc.probs
+        if sc.speech is not None and sc.question.kind == "say":
+            by = sc.speech[:, 0] > 0
+            if (by & (probs > 0)).any():
+                probs = np.where(by, probs, 0.0)
+        chosen = choose(sc.rows, probs, sc.before, sc.after, limit=self.limits.max_sentences)
         # "who condemned it?", "which roads were closed?": the distinct answers across articles
         wanted = lists.list_ask(q, self.kind_typer.labels)
         if wanted is not None:
