@@ -48,9 +48,9 @@ from answering.recency import recency_topic, report_order
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
 from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
-from answering.stance import stance_sides
 from answering.speakers import SIGNALS, Attribution, SpeechVerbs, asked
 from answering.speakers import signals as speaker_signals
+from answering.stance import stance_sides
 from answering.text import tokenize
 from index.models import Document
 
