@@ -146,7 +146,7 @@ def agreement_ask(question: str) -> Ask | None:
             and t.ent_type_ not in ("DATE", "TIME")
             and _lemma(t) not in skip | nouns | claim | w.dates
         )
-    elif any(_lemma(t) in w.dates or t.lower_ in w.dates for t in doc):
+    elif any((_lemma(t) in w.dates or t.lower_ in w.dates) and not _sets_the_time(t) for t in doc):
         kinds = frozenset({"date"})
     else:
         kinds = frozenset({"thing", "target"})
@@ -238,3 +238,11 @@ def slot_words(ask: Ask, texts: Sequence[str]) -> list[str]:
                 if f.kind == "thing" and f.value in ask.values:
                     found.setdefault(f.slot)
     return list(found)
+
+
+def _sets_the_time(t: Token) -> bool:
+    """A date word that only places something else in time ("was the drop in the share price
+    on the day of the collapse the same?"): the object of a preposition on a noun or on "be",
+    not on a verb ("do they agree on the day", "did all say it collapsed on Monday") and not
+    what is compared ("is the date the same")."""
+    return t.dep_ == "pobj" and t.head.dep_ == "prep" and t.head.head.pos_ != "VERB"

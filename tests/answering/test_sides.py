@@ -32,12 +32,25 @@ CORPUS = Path(__file__).resolve().parents[2] / "corpus"
         ("Did all the outlets report the same number of wounded sailors?", {"number"}),
         ("Which outlet reported that the valve failed?", {"attribution"}),
         ("Is the date of the fire the same in every report?", {"date"}),
+        ("Do the reports agree on the day the bridge closed?", {"date"}),
     ],
 )
 def test_agreement_questions_are_recognised_with_what_they_compare(question: str, kinds: set[str]) -> None:
     ask = agreement_ask(question)
     assert ask is not None
     assert set(ask.kinds) == kinds
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Was the fall in the share price on the day of the fire the same in every report?",
+        "Was the drop in Corvane's share price on the day of the collapse the same in every report?",
+    ],
+)
+def test_a_day_that_only_places_the_compared_thing_in_time_is_not_compared(question: str) -> None:
+    ask = agreement_ask(question)
+    assert ask is not None and "date" not in ask.kinds  # the fall is compared, not the day
 
 
 @pytest.mark.parametrize(
