@@ -11,18 +11,16 @@ condemned the attack?") gather the distinct answers across articles.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
 from answering import coverage, lists
 from answering.answerers.base import Draft, refusal_text
+from answering.answerers.dated import by_report_order, on_the_day
+from answering.answerers.scoring import Limits, Scoring, scores_without_budget
 from answering.answerhood import (
-    FEATURES,
     AnswerModel,
     NounTyper,
     QuestionInfo,
@@ -34,58 +32,19 @@ from answering.answerhood import (
 )
 from answering.asking import inner_question
 from answering.citations import make_citation
-from answering.dates import (
-    asks_about_day,
-    may_name_a_date,
-    names_day,
-    newest_day,
-    parse_question_dates,
-)
-from answering.day_weight import clock_times, day_weight, undated
 from answering.language import NAMES, Analysis, Analyzer
 from answering.models import AnswerDelta, Citation
-from answering.recency import recency_topic, report_order
+from answering.recency import recency_topic
 from answering.retrieval import Retrieved
 from answering.sentences import Candidate, SentenceCache, candidates
 from answering.sides import Ask, Sentence, agreement_ask, corroborate, gather
 from answering.speakers import SIGNALS, Attribution, SpeechVerbs, asked
 from answering.speakers import signals as speaker_signals
 from answering.stance import stance_sides
-from answering.text import tokenize
+from answering.text import Span, tokenize
 from index.models import Document
 
 log = logging.getLogger(__name__)
-
-_COL = {name: i for i, name in enumerate(FEATURES)}
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_sentences: int = 3  # sentences in one answer (lists gather up to this many)
-    max_chars: int = 600
-    embed_budget: int = 0  # candidates embedded per question (best by the other signals); 0 = all
-    parse_budget: int = 0  # candidates parsed per question (best by keywords and rank); 0 = all
-
-
-@dataclass(frozen=True, slots=True)
-class Scoring:
-    """A question's candidate sentences with their signals, in retrieval order."""
-
-    question: QuestionInfo
-    cands: list[Candidate]
-    analyses: list[Analysis]
-    rows: np.ndarray  # FEATURES per candidate
-    probs: np.ndarray  # P(answers); 0 for candidates beyond the embedding budget
-    before: list[int]  # index of the adjacent sentence before, or -1
-    after: list[int]
-    speech: np.ndarray | None = None  # answering.speakers.SIGNALS per candidate, for quote questions
-
-    def ranked(self) -> list[int]:
-        return sorted(range(len(self.cands)), key=lambda i: -self.probs[i])
-
-    def has(self, i: int, feature: str) -> bool:
-        return bool(self.rows[i, _COL[feature]])
-
 
 class ExtractiveAnswerer:
     name = "extractive"
@@ -319,7 +278,11 @@ class ExtractiveAnswerer:
         sides = self._sides(sc, ask) if ask is not None else []
         if sides:
             return self._cite(sc, sides)
-        dated = self._on_the_day(sc) if ask is None else []
+        dated = (
+            on_the_day(sc, self._scores(sc), self._is_lead, self._spans, self.limits.max_sentences)
+            if ask is None
+            else []
+        )
         if dated:
             return self._cite(sc, dated)
         # "what did X say?" where no candidate is X's speech (answering.speakers): X did not say
@@ -354,8 +317,7 @@ class ExtractiveAnswerer:
         (``answering.sides.gather``); with no checkable detail stated by two articles, the
         answering sentences of several articles (``corroborate``); [] when neither.
         Candidates beyond the embedding budget count with their probability without it, halved."""
-        prior = self.model.probability(sc.rows)
-        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        scores = self._scores(sc)
         sentences = [
             Sentence(
                 c.span.text,
@@ -381,8 +343,7 @@ class ExtractiveAnswerer:
         ask = coverage.coverage_ask(question)
         if ask is None or not sc.cands:
             return None
-        prior = self.model.probability(sc.rows)
-        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
+        scores = self._scores(sc)
         usable = [i for i in range(len(sc.cands)) if not sc.has(i, "short") and not sc.analyses[i].is_question]
         titles = {c.doc.doc_id: c.doc.title for c in sc.cands}
         about = dict(zip(titles, self.analyzer.analyse_many(list(titles.values())), strict=True))
@@ -414,96 +375,12 @@ class ExtractiveAnswerer:
                 texts.append(sc.cands[i].span.text)
         return Draft(coverage.render(citations, texts), False, citations, {}, self.name)
 
-    def _on_the_day(self, sc: Scoring) -> list[int]:
-        """ "What happened on March 12?", "what did the regulator do on Friday?": the best
-        sentences that name that day (``answering.dates.names_day``: "on Thursday" in a report
-        of that week), however few words they share with the question, or that name no day in a
-        report of that day (at half weight: "The authority suspended shipping at 6 a.m." in the
-        Monday report answers "what did it do at 6 a.m. on Monday?"), weighted by
-        ``answering.dates.day_weight``; [] when the question names no day, asks when, or no
-        candidate names the day."""
-        q = sc.question
-        if q.kind == "when" or not may_name_a_date(q.text) or not sc.cands or not asks_about_day(q.text):
-            return []
-        reference = newest_day(c.doc.published for c in sc.cands) or date.today()
-        query = parse_question_dates(q.text, reference)
-        if query is None or not query.days(limit=7):
-            return []
-        prior = self.model.probability(sc.rows)
-        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
-        days = set(query.days())
-        day_words = {w.lower() for w in re.findall(r"[A-Za-z]+", query.phrase)}
-        asked = {w for w in q.focus if w not in day_words} - {q.verb or ""}
-        weights = np.zeros(len(sc.cands))
-        for i, c in enumerate(sc.cands):
-            if sc.has(i, "short") or sc.analyses[i].is_question:
-                continue
-            if names_day(query, c.span.text, c.doc.published, reference):
-                weights[i] = 1.0
-            elif c.doc.published and c.doc.published[:10] in {d.isoformat() for d in days}:
-                # a sentence of the day's own report that names no day, about what the question
-                # names besides the day ("the authority ... at 6 a.m."; not any sentence for
-                # "what happened on March 12?")
-                about = asked & sc.analyses[i].lemmas or clock_times(q.text) & clock_times(c.span.text)
-                weights[i] = 0.5 if about and undated(c.span.text, c.doc.published, reference) else 0.0
-            if weights[i]:  # the day's own reports and what happened, before recaps and plans
-                lead = self._is_lead(c)
-                weights[i] *= day_weight(query, q.text, c.span.text, c.doc.published, lead=lead)
-        named = [i for i in range(len(sc.cands)) if weights[i] > 0]
-        chosen = self._best_of_articles(sc, named, scores * weights)
-        out: list[int] = []
-        at = {(c.doc.doc_id, c.span.start): k for k, c in enumerate(sc.cands)}
-        for i in chosen:  # who "they" or "the declaration" are: the sentence before, first
-            j = sc.before[i]
-            if j < 0:  # the last sentence of the paragraph before ("the declaration" of the lead)
-                spans = self.cache.sentences(sc.cands[i].doc)
-                k = next((n for n, sp in enumerate(spans) if sp.start == sc.cands[i].span.start), 0)
-                j = at.get((sc.cands[i].doc.doc_id, spans[k - 1].start), -1) if k > 0 else -1
-            if j >= 0 and j not in chosen and j not in out and self._refers_back(sc, i, j):
-                out.append(j)
-            out.append(i)
-        return out[: self.limits.max_sentences + 1]
-
-    @staticmethod
-    def _refers_back(sc: Scoring, i: int, j: int) -> bool:
-        """Sentence ``i`` starts with what sentence ``j`` just said: a pronoun ("They ...") or a
-        definite noun made from its verb ("Lindqvist has declared general average." <- "The
-        declaration was made on Tuesday.": a shared stem of at least five letters)."""
-        if sc.has(i, "anaphor"):
-            return True
-        words = sc.cands[i].span.text.split()
-        if len(words) < 2 or words[0].lower() != "the":
-            return False
-        noun = words[1].lower().strip(".,;:")
-        return len(noun) >= 6 and any(
-            w[:5] == noun[:5] and w != noun for w in sc.analyses[j].lemmas | sc.analyses[j].verbs
-        )
-
-    def _best_of_articles(self, sc: Scoring, pool: list[int], scores: np.ndarray) -> list[int]:
-        """The best of ``pool``, the best of other articles with at least 0.3 of its score, and
-        others of the same articles nearly as good (0.8: a day's report tells several events)."""
-        pool = sorted(pool, key=lambda i: -scores[i])
-        chosen = pool[:1]
-        for i in pool[1:]:
-            if len(chosen) >= self.limits.max_sentences:
-                break
-            if scores[i] >= 0.3 * scores[chosen[0]] and sc.cands[i].doc.doc_id not in {
-                sc.cands[j].doc.doc_id for j in chosen
-            }:
-                chosen.append(i)
-        for i in pool[1:]:
-            if len(chosen) >= self.limits.max_sentences:
-                break
-            if i not in chosen and scores[i] >= 0.8 * scores[chosen[0]]:
-                chosen.append(i)
-        return chosen
-
     def _list(self, sc: Scoring, wanted: lists.ListAsk, chosen: list[int]) -> list[int]:
         """The chosen sentences and those that add an item of the list asked for
         (``answering.lists.gather``). Candidates beyond the embedding budget count with their
         probability without it, halved (as for the sides of an agreement question)."""
         q = sc.question
-        scores = np.where(sc.probs > 0, sc.probs, 0.5 * self.model.probability(sc.rows))
+        scores = self._scores(sc)
         nouns = [n for n in (wanted.noun, wanted.measure) if n is not None]
         if nouns:  # embed the asked nouns and the phrase heads in one batch
             self.cache.words([*nouns, *sorted({p.head for a in sc.analyses for p in a.phrases})])
@@ -519,43 +396,20 @@ class ExtractiveAnswerer:
             docs=[c.doc.doc_id for c in sc.cands],
         )
 
+    def _scores(self, sc: Scoring) -> np.ndarray:
+        return scores_without_budget(sc, self.model.probability(sc.rows))
+
     def _by_report_order(self, question: str, sc: Scoring) -> Draft | None:
-        """ "The latest on the salvage", "what was reported first about the incident?": from the
-        newest (oldest) of the reports about the question (holding a sentence with at least 0.3
-        of the best sentence's probability), the one with the likeliest sentence: its lead (its
-        main news) and its likeliest sentence. None when the question asks neither or names a
-        day (``_on_the_day``), or no sentence is about it (the usual answer or refusal)."""
-        order = report_order(question)
-        if order is None or not sc.cands or sc.question.kind == "when":
-            return None
-        reference = newest_day(c.doc.published for c in sc.cands) or date.today()
-        query = parse_question_dates(question, reference)
-        if query is not None and (query.start is not None or query.end is not None):
-            return None
-        prior = self.model.probability(sc.rows)
-        scores = np.where(sc.probs > 0, sc.probs, 0.5 * prior)
-        usable = [
-            i
-            for i, c in enumerate(sc.cands)
-            if not sc.has(i, "short") and not sc.analyses[i].is_question and c.doc.published
-        ]
-        top = max((float(scores[i]) for i in usable), default=0.0)
-        if top < 0.5 * self.model.threshold:
-            return None
-        about = [i for i in usable if scores[i] >= 0.3 * top]
-        day = (max if order == "newest" else min)(str(sc.cands[i].doc.published)[:10] for i in about)
-        best = max((i for i in about if str(sc.cands[i].doc.published)[:10] == day), key=lambda i: scores[i])
-        doc_id = sc.cands[best].doc.doc_id
-        lead = next(
-            (i for i in usable if sc.cands[i].doc.doc_id == doc_id and self._is_lead(sc.cands[i])), None
-        )
-        chosen = [lead, best] if lead is not None and lead != best else [best]
-        return self._cite(sc, chosen)
+        chosen = by_report_order(question, sc, self._scores(sc), self._is_lead, self.model.threshold)
+        return self._cite(sc, chosen) if chosen is not None else None
 
     def _is_lead(self, c: Candidate) -> bool:
         """The article's first sentence (news puts the main news first)."""
         spans = self.cache.sentences(c.doc)
         return bool(spans) and spans[0].start == c.span.start
+
+    def _spans(self, c: Candidate) -> list[Span]:
+        return self.cache.sentences(c.doc)
 
     def closest(self, sc: Scoring, n: int = 2) -> list[Citation]:
         """The ``n`` most likely real sentences (not headings or questions), offered with a refusal."""
