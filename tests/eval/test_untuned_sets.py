@@ -5,8 +5,9 @@
 - ``evaluation/othercorpus.jsonl`` over ``evaluation/othercorpus/`` (a factory fire),
   ``evaluation/floodcorpus.jsonl`` over ``evaluation/floodcorpus/`` (a flood),
   ``evaluation/courtcorpus.jsonl`` over ``evaluation/courtcorpus/`` (a corruption trial) and
-  ``evaluation/outbreakcorpus.jsonl`` over ``evaluation/outbreakcorpus/`` (a salmonella outbreak),
-  the last three written with their questions by engineers who had not read the code: other
+  ``evaluation/outbreakcorpus.jsonl`` over ``evaluation/outbreakcorpus/`` (a salmonella outbreak)
+  and ``evaluation/electioncorpus.jsonl`` over ``evaluation/electioncorpus/`` (a disputed mayoral
+  recount; sixth session, run once, on what landed, before it was committed), the last four written with their questions by engineers who had not read the code: other
   topics entirely; this test builds their own indexes, so the whole pipeline (index, retrieval,
   answerhood model, follow-ups) is checked on text it never saw.
 
@@ -34,21 +35,22 @@ OTHER_CORPUS = EVALUATION / "othercorpus"
 FLOOD_CORPUS = EVALUATION / "floodcorpus"
 COURT_CORPUS = EVALUATION / "courtcorpus"
 OUTBREAK_CORPUS = EVALUATION / "outbreakcorpus"
+ELECTION_CORPUS = EVALUATION / "electioncorpus"
 
 # metric -> minimum, measured values in the comment
-# measured 2026-12-01, fifth session (docs/eval.md): blind 0.763 accuracy / 0.30 refusal recall /
-# 0.066 false refusals; news 0.649 / - / 0.018; fresh 0.836 / 0.294 / 0.030; other topic 0.583 /
-# 0.385 / 0.125; flood 0.625 / 0.083 / 0.036; court 0.759 / 0.370 / 0.060; outbreak 0.711 /
-# 0.074 / 0.072. The fourth session's refusal recall was higher on blind (0.35), fresh (0.41),
-# other (0.46) and flood (0.17): this session's model answers more and refuses less.
+# measured 2026-12-01, sixth session (docs/eval.md): blind 0.737 accuracy / 0.45 refusal recall /
+# 0.092 false refusals; news 0.632 / - / 0.053; fresh 0.881 / 0.294 / 0.045; other topic 0.583 /
+# 0.385 / 0.146; flood 0.643 / 0.083 / 0.0; court 0.759 / 0.444 / 0.072; outbreak 0.723 / 0.074 /
+# 0.084; election (new) 0.639 / 0.074 / 0.048.
 FLOORS: dict[str, dict[str, float]] = {
-    "blindset.jsonl": {"accuracy": 0.73, "refusal_recall": 0.25, "citation_validity": 1.0},
+    "blindset.jsonl": {"accuracy": 0.72, "refusal_recall": 0.4, "citation_validity": 1.0},
     "newsset.jsonl": {"accuracy": 0.61, "citation_validity": 1.0},
-    "freshset.jsonl": {"accuracy": 0.8, "refusal_recall": 0.23, "citation_validity": 1.0},
+    "freshset.jsonl": {"accuracy": 0.85, "refusal_recall": 0.23, "citation_validity": 1.0},
     "othercorpus.jsonl": {"accuracy": 0.55, "refusal_recall": 0.3, "citation_validity": 1.0},
-    "floodcorpus.jsonl": {"accuracy": 0.59, "refusal_recall": 0.08, "citation_validity": 1.0},
-    "courtcorpus.jsonl": {"accuracy": 0.72, "refusal_recall": 0.3, "citation_validity": 1.0},
-    "outbreakcorpus.jsonl": {"accuracy": 0.67, "refusal_recall": 0.07, "citation_validity": 1.0},
+    "floodcorpus.jsonl": {"accuracy": 0.62, "refusal_recall": 0.08, "citation_validity": 1.0},
+    "courtcorpus.jsonl": {"accuracy": 0.72, "refusal_recall": 0.4, "citation_validity": 1.0},
+    "outbreakcorpus.jsonl": {"accuracy": 0.7, "refusal_recall": 0.07, "citation_validity": 1.0},
+    "electioncorpus.jsonl": {"accuracy": 0.61, "refusal_recall": 0.07, "citation_validity": 1.0},
 }
 
 
@@ -119,6 +121,7 @@ def test_blind_sets_on_the_shipped_corpus(
         ("floodcorpus.jsonl", FLOOD_CORPUS),
         ("courtcorpus.jsonl", COURT_CORPUS),
         ("outbreakcorpus.jsonl", OUTBREAK_CORPUS),
+        ("electioncorpus.jsonl", ELECTION_CORPUS),
     ],
 )
 def test_a_corpus_on_another_topic(
