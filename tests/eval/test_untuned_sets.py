@@ -7,7 +7,8 @@
   ``evaluation/courtcorpus.jsonl`` over ``evaluation/courtcorpus/`` (a corruption trial) and
   ``evaluation/outbreakcorpus.jsonl`` over ``evaluation/outbreakcorpus/`` (a salmonella outbreak)
   and ``evaluation/electioncorpus.jsonl`` over ``evaluation/electioncorpus/`` (a disputed mayoral
-  recount; sixth session, run once, on what landed, before it was committed), the last four written with their questions by engineers who had not read the code: other
+  recount; sixth session, run once, on what landed, before it was committed), the last four
+  written with their questions by engineers who had not read the code: other
   topics entirely; this test builds their own indexes, so the whole pipeline (index, retrieval,
   answerhood model, follow-ups) is checked on text it never saw.
 
