@@ -187,7 +187,7 @@ def attribute(article: Sequence[Analysis | None], speech: SpeechVerbs) -> list[S
     """Per sentence of an article (in order), the words of each speaker it reports; None for
     sentences not read (no speakers; the sentences on either side are not adjacent)."""
     known: list[_Known] = []  # people and bodies named so far, latest last
-    by_last: dict[str, _Known] = {}  # last word of a name -> who ("Kadhimi" after "Mustafa al-Kadhimi")
+    by_last: dict[str, _Known] = {}  # last word of a name -> who ("Okafor" after "Daniel Okafor")
     out: list[Speakers] = []
     for a in article:
         if a is None:
@@ -304,8 +304,8 @@ def signals(
     the question asks for someone's speech (1 for every sentence of such a question); it asks
     for X's, no candidate is X's speech, and X is named, or not all its words are in the
     candidates' ``vocabulary`` and the question ``wants_speech`` itself ("what did X say", "did
-    X say ...") (1 for every sentence: X does not speak on it). "What did the militias say" where
-    the articles speak of militias, and "why do experts say ..." where they say "specialists",
+    X say ...") (1 for every sentence: X does not speak on it). "What did the unions say" where
+    the articles speak of unions, and "why do experts say ..." where they say "specialists",
     are left to the other signals: a group may speak through a name the parse cannot tie to it.
 
     For "who said ...": spoken by someone the question does not name, and 0. Zeros for questions

@@ -34,7 +34,7 @@ _OF_PREPOSITIONS = frozenset({"for", "of", "at", "from"})
 # Verbs that are mostly auxiliaries: never a report of their own ("what did the office say").
 _AUXILIARIES = frozenset({"be", "do", "have"})
 _NOT_NAME_WORDS = frozenset({"DET", "ADP", "CCONJ", "PART", "PUNCT"})
-_QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "\u00ab", "\u00bb"})  # not "\u2019": "Iraq\u2019s"
+_QUOTE_MARKS = frozenset({'"', "\u201c", "\u201d", "\u00ab", "\u00bb"})  # not "\u2019": "the city\u2019s"
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})  # a passive one is replaced by its agent
 
 
@@ -47,7 +47,7 @@ class Report:
     name: str | None  # lower-cased name of the speaker when it is (or has in apposition) an entity
     pronoun: str | None  # he / she / they / it
     words: frozenset[str]  # lower-cased content lemmas and words of the subject phrase
-    head: str  # lemma of the subject's head noun ("spokesman", "ministry", "kadhimi")
+    head: str  # lemma of the subject's head noun ("spokesman", "ministry", "okafor")
     start: int  # character offset of the subject
     plural: bool = False  # the subject is a plural noun ("officials", "residents")
 
@@ -120,7 +120,7 @@ def _name_of(tok: Token, doc: Doc) -> str | None:
 
 def _key(span: Span) -> str:
     """A name as its words, lower-cased, without articles, possessives and punctuation:
-    "The U.S. State Department's" -> "us state department", "al-Askari" -> "al askari"."""
+    "The U.S. Labor Department's" -> "us labor department", "al-Rashid" -> "al rashid"."""
     words = (t.text.lower().replace(".", "") for t in span if t.pos_ not in _NOT_NAME_WORDS)
     return " ".join(w for w in words if any(ch.isalnum() for ch in w))
 
@@ -128,7 +128,7 @@ def _key(span: Span) -> str:
 def _report(verb: Token, subject: Token, doc: Doc, shape: bool, lemma: str | None = None) -> Report:
     pronoun = subject.lower_ if subject.pos_ == "PRON" and subject.lower_ in _PRONOUNS else None
     if pronoun is None and subject.pos_ in ("PRON", "DET", "NUM"):
-        # "any of the militias", "one of the officials": who speaks is the noun after "of"
+        # "any of the unions", "one of the officials": who speaks is the noun after "of"
         of = next((c for c in subject.children if c.dep_ == "prep" and c.lower_ == "of"), None)
         noun = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
         subject = noun or subject

@@ -81,7 +81,7 @@ def stance(text: str, keys: frozenset[str], similar: Similar = exact) -> Stance 
 def _denied(tok: Token, keys: frozenset[str], similar: Similar, whole: bool = True) -> bool:
     """The clause naming ``tok`` denies it: a negative determiner on the way to its verb ("found
     no fault in the steering system"); its verb negated where that verb is the proposition's own
-    ("did not cause"), a copula ("was not a drone") or denies existence ("has not identified
+    ("did not cause"), a copula ("was not a fire") or denies existence ("has not identified
     any defect", "no one was hurt"); or a verb that denies ("denied that", "ruled out") above."""
     path = [tok]
     while path[-1].pos_ not in ("VERB", "AUX") and path[-1].head.i != path[-1].i and len(path) < _STEPS:
@@ -122,7 +122,7 @@ def _denied(tok: Token, keys: frozenset[str], similar: Similar, whole: bool = Tr
         return False
     denying = words().negating_verbs
     v: Token | None = verb
-    for _ in range(3):  # "denied that the drone was theirs": the verb above the clause
+    for _ in range(3):  # "denied that the van was theirs": the verb above the clause
         if v is None:
             break
         if v.pos_ in ("VERB", "AUX") and _phrasal(v) & denying:
