@@ -65,8 +65,15 @@ async def _start(
         },
     )
     with log_path.open("w") as log:
+        # as an admin starts it in a terminal, where Ctrl-C (SIGINT) stops it: a test run started
+        # in the background would otherwise pass on an ignored SIGINT (POSIX shells ignore it in
+        # background jobs, and the child inherits that)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "newsdesk", "bot"], env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "newsdesk", "bot"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     deadline = asyncio.get_running_loop().time() + 300
     while "newsdesk bot ready" not in log_path.read_text():
